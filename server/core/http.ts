@@ -1,0 +1,121 @@
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import type { z } from 'zod';
+import {
+  AppError,
+  InvalidRequestError,
+  MalformedJsonError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  UnsupportedMediaTypeError,
+} from './errors.js';
+import { hashToken } from './tokens.js';
+
+/** Parses untrusted input; a mismatch is a 400 that names each offending field. */
+export function parse<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+  throw new InvalidRequestError(summary, { issues });
+}
+
+/**
+ * JSON bodies only, bounded in size. A body sent with another content type is refused rather
+ * than silently ignored, so a client bug shows up as a 415 and not as "field required".
+ */
+export function jsonBody(limitBytes: number): RequestHandler {
+  const parseJson = express.json({ limit: limitBytes, type: ['application/json', 'application/*+json'] });
+  return (req, res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+      next(new UnsupportedMediaTypeError());
+      return;
+    }
+    parseJson(req, res, next);
+  };
+}
+
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        mediaSrc: ["'self'", 'blob:'],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+}
+
+export interface RateLimits {
+  windowSeconds: number;
+  perAddress: number;
+  perToken: number;
+}
+
+/** Two budgets: one per client address, and one per bearer token so a token cannot hop addresses. */
+export function rateLimits(limits: RateLimits): RequestHandler[] {
+  const handler: RequestHandler = (_req, _res, next) => next(new RateLimitedError());
+  const common = {
+    windowMs: limits.windowSeconds * 1000,
+    standardHeaders: 'draft-8' as const,
+    legacyHeaders: false,
+    handler,
+  };
+  return [
+    rateLimit({ ...common, limit: limits.perAddress }),
+    rateLimit({
+      ...common,
+      limit: limits.perToken,
+      skip: (req) => !req.headers.authorization,
+      keyGenerator: (req) => 'token:' + hashToken(req.headers.authorization ?? ''),
+    }),
+  ];
+}
+
+export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());
+
+/** body-parser signals its refusals with `type`; map them onto our stable codes. */
+function fromBodyParser(error: { type?: string; status?: number }): AppError | undefined {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new MalformedJsonError();
+    case 'entity.too.large':
+      return new PayloadTooLargeError();
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new UnsupportedMediaTypeError('Send UTF-8 JSON.');
+    case 'request.aborted':
+    case 'stream.encoding.set':
+    case 'entity.verify.failed':
+      return new InvalidRequestError('The request body could not be read.');
+    default:
+      return undefined;
+  }
+}
+
+export function errorBody(error: AppError): { error: { code: string; message: string; details?: unknown } } {
+  return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
+}
+
+/** The one place errors become responses. Unknown errors are logged and hidden behind a 500. */
+export function errorHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const known = error instanceof AppError ? error : fromBodyParser(error ?? {});
+    if (known) {
+      res.status(known.status).json(errorBody(known));
+      return;
+    }
+    log(`${req.method} ${req.originalUrl} failed`, error);
+    res.status(500).json({ error: { code: 'Internal', message: 'Something went wrong on the node.' } });
+  };
+}

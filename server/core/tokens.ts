@@ -1,0 +1,17 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+const PREFIX = 'trb_';
+
+/** A bearer token: 256 random bits. Only its hash is ever stored. */
+export function newToken(): string {
+  return PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** SHA-256 is enough for tokens with 256 bits of entropy; a slow hash would only cost latency. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function looksLikeToken(value: string): boolean {
+  return value.startsWith(PREFIX) && value.length === PREFIX.length + 43;
+}

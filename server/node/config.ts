@@ -1,0 +1,110 @@
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { parseLanguageTag } from '../../pipelines/language/tags.js';
+import { ConfigError } from '../core/errors.js';
+import { PURPOSE_IDS } from './domain/purposes.js';
+
+export const CONFIG_FILE = 'node.json';
+
+const languageTag = z.string().transform((value, ctx) => {
+  const parsed = parseLanguageTag(value);
+  if (!parsed) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a BCP-47 tag of a known language` });
+    return z.NEVER;
+  }
+  return parsed.tag;
+});
+
+export const spdxId = z
+  .string()
+  .regex(/^(LicenseRef-[A-Za-z0-9.-]+|[A-Za-z0-9][A-Za-z0-9.+-]*)$/, 'an SPDX license id such as CC-BY-4.0');
+
+const purpose = z.enum(PURPOSE_IDS);
+
+const consentNoticeOverride = z.object({
+  version: z.string().min(1),
+  title: z.string().min(1),
+  text: z.string().min(1),
+});
+
+export const nodeConfigSchema = z
+  .object({
+    name: z.string().trim().min(1).max(120),
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    languages: z.array(languageTag).min(1).max(64),
+    jurisdiction: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code such as KE')
+      .default('ZZ'),
+    license: spdxId.default('CC-BY-4.0'),
+    consent: z
+      .object({
+        purposes: z.array(purpose).min(1).default([...PURPOSE_IDS]),
+        required: z.array(purpose).default(['train-asr', 'train-tts', 'train-lm', 'evaluate']),
+        /** Per-language notices that replace the ones shipped in locales/<lng>/consent.json. */
+        notices: z.record(z.string(), consentNoticeOverride).default({}),
+      })
+      .default({ purposes: [...PURPOSE_IDS], required: ['train-asr', 'train-tts', 'train-lm', 'evaluate'], notices: {} })
+      .refine((c) => c.required.every((p) => c.purposes.includes(p)), 'every required purpose must be offered'),
+    votes: z
+      .object({
+        validateAt: z.number().int().min(1).max(20).default(2),
+        rejectAt: z.number().int().min(1).max(20).default(2),
+      })
+      .default({ validateAt: 2, rejectAt: 2 }),
+    limits: z
+      .object({
+        bodyBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+        textMaxChars: z.number().int().min(10).max(100_000).default(2000),
+        rateWindowSeconds: z.number().int().min(1).max(3600).default(60),
+        ratePerAddress: z.number().int().min(1).default(1200),
+        ratePerToken: z.number().int().min(1).default(600),
+      })
+      .default({ bodyBytes: 64 * 1024, textMaxChars: 2000, rateWindowSeconds: 60, ratePerAddress: 1200, ratePerToken: 600 }),
+    lid: z
+      .object({
+        minLength: z.number().int().min(1).max(200).default(10),
+        /** ISO 639-3 codes checked alongside the node's languages; defaults to common contact languages. */
+        contactLanguages: z.array(z.string().regex(/^[a-z]{3}$/)).optional(),
+      })
+      .default({ minLength: 10 }),
+  })
+  .strict();
+
+export type NodeConfig = z.output<typeof nodeConfigSchema>;
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+
+/** Validates a config object, turning zod's issues into one message a person can act on. */
+export function parseNodeConfig(input: unknown, source = 'node config'): NodeConfig {
+  const result = nodeConfigSchema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  - ${i.path.join('.') || '(top level)'}: ${i.message}`);
+    throw new ConfigError(`${source} is invalid:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export function loadNodeConfig(dir: string): NodeConfig {
+  const file = join(dir, CONFIG_FILE);
+  if (!existsSync(file)) {
+    throw new ConfigError(`${file} does not exist; run \`tributary node init --dir ${dir} …\` first`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseNodeConfig(raw, file);
+}
+
+/** Writes a new node's config; refuses to overwrite one, since keys and data depend on it. */
+export function writeNodeConfig(dir: string, input: NodeConfigInput): NodeConfig {
+  const file = join(dir, CONFIG_FILE);
+  if (existsSync(file)) throw new ConfigError(`${file} already exists; this directory holds a node already`);
+  const config = parseNodeConfig(input);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
+  return config;
+}

@@ -1,0 +1,25 @@
+import type { Db } from '../core/db.js';
+import type { NodeConfig } from './config.js';
+import type { NodeLanguages } from './languages.js';
+import type { ConsentService } from './services/consent.js';
+import type { ContributorService } from './services/contributors.js';
+import type { MyDataService } from './services/my-data.js';
+import type { PromptService } from './services/prompts.js';
+import type { TextIntake } from './services/text-intake.js';
+import type { ValidationService } from './services/validation.js';
+import type { StatsStore } from './stores/stats.js';
+
+/** Everything a node's routes and commands need, built once by `createNode`. */
+export interface NodeContext {
+  dir: string;
+  config: NodeConfig;
+  db: Db;
+  languages: NodeLanguages;
+  contributors: ContributorService;
+  consent: ConsentService;
+  prompts: PromptService;
+  textIntake: TextIntake;
+  validation: ValidationService;
+  myData: MyDataService;
+  stats: StatsStore;
+}

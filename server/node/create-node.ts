@@ -1,0 +1,144 @@
+import { join } from 'node:path';
+import express from 'express';
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { createApi, openApiDocument } from '../core/api.js';
+import { openDatabase } from '../core/db.js';
+import { errorHandler, jsonBody, notFound, rateLimits, securityHeaders } from '../core/http.js';
+import { localesDir as defaultLocalesDir } from '../core/paths.js';
+import { version } from '../core/version.js';
+import { authorizer } from './auth.js';
+import type { NodeConfig } from './config.js';
+import type { NodeContext } from './context.js';
+import { NodeLanguages } from './languages.js';
+import { nodeMigrations } from './migrations/index.js';
+import { adminRoutes } from './routes/admin.js';
+import { consentRoutes } from './routes/consent.js';
+import { contributorRoutes } from './routes/contributors.js';
+import { metaRoutes } from './routes/meta.js';
+import { promptRoutes } from './routes/prompts.js';
+import { sampleRoutes } from './routes/samples.js';
+import { loadNotices } from './services/consent-notices.js';
+import { ConsentService } from './services/consent.js';
+import { ContributorService } from './services/contributors.js';
+import { MyDataService } from './services/my-data.js';
+import { PromptService } from './services/prompts.js';
+import { nodeStats } from './services/stats.js';
+import { TextIntake } from './services/text-intake.js';
+import { ValidationService } from './services/validation.js';
+import { ConsentStore } from './stores/consents.js';
+import { ContributorStore } from './stores/contributors.js';
+import { PromptStore } from './stores/prompts.js';
+import { ReportStore } from './stores/reports.js';
+import { SampleStore } from './stores/samples.js';
+import { StatsStore } from './stores/stats.js';
+import { VoteStore } from './stores/votes.js';
+
+export const API_BASE = '/api/v1';
+
+export interface NodeOptions {
+  dir: string;
+  config: NodeConfig;
+  localesDir?: string;
+  log?: (message: string, error?: unknown) => void;
+}
+
+export interface Node {
+  context: NodeContext;
+  app: express.Express;
+  close(): void;
+}
+
+/** Builds the services of a node over its directory. Tests call this with a temp dir. */
+export function createNodeContext(options: NodeOptions): NodeContext {
+  const { dir, config } = options;
+  const db = openDatabase(join(dir, 'node.sqlite'), nodeMigrations);
+  const languages = new NodeLanguages(config.languages);
+  const stores = {
+    contributors: new ContributorStore(db),
+    consents: new ConsentStore(db),
+    samples: new SampleStore(db),
+    sampleVotes: new VoteStore(db, 'votes'),
+    promptVotes: new VoteStore(db, 'prompt_votes'),
+    reports: new ReportStore(db),
+    prompts: new PromptStore(db),
+  };
+  const notices = loadNotices(config, options.localesDir ?? defaultLocalesDir);
+  const consent = new ConsentService(db, config, notices, stores.consents, stores.samples);
+  return {
+    dir,
+    config,
+    db,
+    languages,
+    contributors: new ContributorService(db, stores.contributors),
+    consent,
+    prompts: new PromptService(db, config, languages, stores.prompts, stores.promptVotes),
+    textIntake: new TextIntake(db, config, languages, consent, stores.samples),
+    validation: new ValidationService(
+      db,
+      config,
+      languages,
+      stores.samples,
+      stores.sampleVotes,
+      stores.reports,
+      stores.prompts,
+    ),
+    myData: new MyDataService(db, config, stores, consent),
+    stats: new StatsStore(db),
+  };
+}
+
+export function createNode(options: NodeOptions): Node {
+  const context = createNodeContext(options);
+  const log = options.log ?? ((message, error) => console.error(message, error));
+  const { config } = context;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('json escape', true);
+  app.use(securityHeaders());
+
+  const registry = new OpenAPIRegistry();
+  const api = express.Router();
+  api.use(
+    ...rateLimits({
+      windowSeconds: config.limits.rateWindowSeconds,
+      perAddress: config.limits.ratePerAddress,
+      perToken: config.limits.ratePerToken,
+    }),
+  );
+  api.use(jsonBody(config.limits.bodyBytes));
+  const route = createApi({ router: api, registry, authorize: authorizer(context.contributors) });
+  contributorRoutes(route, context);
+  consentRoutes(route, context.consent);
+  promptRoutes(route, context);
+  sampleRoutes(route, context);
+  adminRoutes(route, context);
+  metaRoutes(route, () => nodeStats(context.stats, context.languages));
+  app.use(API_BASE, api);
+
+  let openApi: unknown;
+  app.get('/openapi.json', (req, res) => {
+    openApi ??= openApiDocument(registry, {
+      title: `Tributary node: ${config.name}`,
+      version,
+      server: (config.url ?? `${req.protocol}://${req.get('host')}`) + API_BASE,
+    });
+    res.json(openApi);
+  });
+  app.get('/.well-known/tributary.json', (req, res) => {
+    const base = config.url ?? `${req.protocol}://${req.get('host')}`;
+    res.json({
+      type: 'tributary-node',
+      name: config.name,
+      languages: config.languages,
+      api: base + API_BASE,
+      openapi: base + '/openapi.json',
+      software: { name: 'tributary', version },
+    });
+  });
+
+  app.use(notFound);
+  app.use(errorHandler(log));
+  return { context, app, close: () => context.db.close() };
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { Route } from '../../core/api.js';
+import type { Contributor } from '../stores/contributors.js';
+import type { ContributorService } from '../services/contributors.js';
+import type { PromptService } from '../services/prompts.js';
+import type { ValidationService } from '../services/validation.js';
+import { idParams, limitQuery, reportView } from './common.schema.js';
+import { profileView } from './contributors.schema.js';
+import { importBody, importView } from './prompts.schema.js';
+import { profile, report } from './views.js';
+
+export function adminRoutes(
+  route: Route<Contributor>,
+  services: { contributors: ContributorService; prompts: PromptService; validation: ValidationService },
+): void {
+  route({
+    method: 'post',
+    path: '/admin/prompts',
+    tag: 'admin',
+    summary: 'Import sentences to read; each is checked against the language’s rules',
+    access: 'admin',
+    body: importBody,
+    response: importView,
+    errors: ['LanguageNotSupported'],
+    handler: ({ body }) => services.prompts.import(body.language, body.prompts),
+  });
+
+  route({
+    method: 'get',
+    path: '/admin/reports',
+    tag: 'admin',
+    summary: 'Open reports, oldest first',
+    access: 'reviewer',
+    query: z.object({ limit: limitQuery }),
+    response: z.object({ reports: z.array(reportView) }),
+    handler: ({ query }) => ({ reports: services.validation.openReports(query.limit).map(report) }),
+  });
+
+  route({
+    method: 'post',
+    path: '/admin/reports/:id/resolution',
+    tag: 'admin',
+    summary: 'Uphold (reject the sample or sentence) or dismiss (release it back to validation)',
+    access: 'reviewer',
+    params: idParams,
+    body: z.object({ decision: z.enum(['uphold', 'dismiss']) }).strict(),
+    response: reportView,
+    errors: ['NotFound', 'ReportResolved'],
+    handler: ({ principal, params, body }) =>
+      report(services.validation.resolveReport(principal, params.id, body.decision)),
+  });
+
+  route({
+    method: 'put',
+    path: '/admin/contributors/:id/role',
+    tag: 'admin',
+    summary: 'Make a contributor a volunteer, reviewer or admin',
+    access: 'admin',
+    params: idParams,
+    body: z.object({ role: z.enum(['volunteer', 'reviewer', 'admin']) }).strict(),
+    response: profileView,
+    errors: ['NotFound', 'LastAdmin'],
+    handler: ({ params, body }) => profile(services.contributors.setRole(params.id, body.role)),
+  });
+}

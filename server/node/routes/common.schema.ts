@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/** Free-text fields from clients are bounded so a body limit is not the only guard. */
+export const shortText = (max: number) => z.string().trim().min(1).max(max);
+export const idParams = z.object({ id: z.string().min(1).max(64) });
+export const languageQuery = z.string().min(1).max(64);
+export const limitQuery = z.coerce.number().int().min(1).max(100).default(10);
+export const voteBody = z.object({ value: z.enum(['up', 'down', 'skip']) }).strict();
+export const reportBody = z
+  .object({
+    reason: z.enum(['offensive', 'wrong-language', 'personal-data', 'spam', 'poor-quality', 'copyright', 'other']),
+    detail: z.string().trim().max(1000).optional(),
+  })
+  .strict();
+export const reportView = z.object({
+  id: z.string(),
+  sampleId: z.string().nullable(),
+  promptId: z.string().nullable(),
+  reason: z.string(),
+  detail: z.string().nullable(),
+  status: z.enum(['open', 'dismissed', 'upheld']),
+  createdAt: z.string(),
+  resolvedAt: z.string().nullable(),
+});

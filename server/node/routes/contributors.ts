@@ -1,0 +1,72 @@
+import type { Route } from '../../core/api.js';
+import type { Contributor } from '../stores/contributors.js';
+import type { ContributorService } from '../services/contributors.js';
+import type { MyDataService } from '../services/my-data.js';
+import { erasureView, profileBody, profileView, registeredView, registerBody } from './contributors.schema.js';
+import { profile } from './views.js';
+import { z } from 'zod';
+
+export function contributorRoutes(
+  route: Route<Contributor>,
+  services: { contributors: ContributorService; myData: MyDataService },
+): void {
+  route({
+    method: 'post',
+    path: '/contributors',
+    tag: 'contributors',
+    summary: 'Join the node anonymously; returns a bearer token shown only once',
+    access: 'public',
+    body: registerBody,
+    status: 201,
+    response: registeredView,
+    handler: ({ body }) => {
+      const { contributor, token } = services.contributors.register(body);
+      return { contributor: profile(contributor), token };
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/me',
+    tag: 'my data',
+    summary: 'My profile',
+    access: 'contributor',
+    response: profileView,
+    handler: ({ principal }) => profile(principal),
+  });
+
+  route({
+    method: 'patch',
+    path: '/me',
+    tag: 'my data',
+    summary: 'Change my pseudonym or self-declared demographics (each optional, null clears)',
+    access: 'contributor',
+    body: profileBody,
+    response: profileView,
+    handler: ({ principal, body }) => profile(services.contributors.updateProfile(principal, body)),
+  });
+
+  route({
+    method: 'get',
+    path: '/me/export',
+    tag: 'my data',
+    summary: 'Everything the node holds about me, as one JSON document',
+    access: 'contributor',
+    response: z.record(z.string(), z.unknown()),
+    handler: ({ principal, res }) => {
+      res.attachment(`tributary-export-${principal.id}.json`);
+      return services.myData.export(principal);
+    },
+  });
+
+  route({
+    method: 'delete',
+    path: '/me',
+    tag: 'my data',
+    summary: 'Withdraw all my consent and samples and erase my profile',
+    access: 'contributor',
+    response: erasureView,
+    errors: ['LastAdmin'],
+    handler: ({ principal }) => services.myData.erase(principal),
+  });
+}

@@ -1,0 +1,121 @@
+import type { Db } from '../../core/db.js';
+import {
+  ConsentRequiredError,
+  ConsentWithdrawnError,
+  NoticeChangedError,
+  NotFoundError,
+  PurposeNotOfferedError,
+  RequiredPurposeMissingError,
+} from '../../core/errors.js';
+import { newId, nowIso } from '../../core/ids.js';
+import type { NodeConfig } from '../config.js';
+import { consentRecordView, type ConsentRecordView } from '../domain/consent-record.js';
+import { coversPurposes } from '../domain/purposes.js';
+import type { ConsentRecordRow, ConsentStore } from '../stores/consents.js';
+import type { Contributor } from '../stores/contributors.js';
+import type { SampleStore } from '../stores/samples.js';
+import { pickNotice, type ConsentNotice } from './consent-notices.js';
+
+export interface GiveConsent {
+  noticeId: string;
+  noticeSha256: string;
+  purposes: string[];
+}
+
+export class ConsentService {
+  constructor(
+    private readonly db: Db,
+    private readonly config: NodeConfig,
+    private readonly notices: Map<string, ConsentNotice>,
+    private readonly consents: ConsentStore,
+    private readonly samples: SampleStore,
+  ) {
+    for (const notice of notices.values()) {
+      consents.saveNotice({
+        id: notice.id,
+        language: notice.document.language,
+        version: notice.document.version,
+        sha256: notice.sha256,
+        document: notice.json,
+        createdAt: nowIso(),
+      });
+    }
+  }
+
+  notice(locale: string | undefined): ConsentNotice {
+    return pickNotice(this.notices, locale);
+  }
+
+  /**
+   * The notice must be one the node shows now and its hash must match: that is what proves the
+   * volunteer agreed to the exact text they were shown.
+   */
+  give(contributor: Contributor, input: GiveConsent): ConsentRecordView {
+    const notice = [...this.notices.values()].find((n) => n.id === input.noticeId);
+    if (!notice || notice.sha256 !== input.noticeSha256) throw new NoticeChangedError();
+    const offered: readonly string[] = this.config.consent.purposes;
+    const unknown = input.purposes.filter((p) => !offered.includes(p));
+    if (unknown.length > 0) throw new PurposeNotOfferedError(undefined, { purposes: unknown });
+    if (!coversPurposes(input.purposes, this.config.consent.required)) {
+      throw new RequiredPurposeMissingError(undefined, { required: this.config.consent.required });
+    }
+    const record = {
+      id: newId(),
+      contributorId: contributor.id,
+      noticeId: notice.id,
+      noticeSha256: notice.sha256,
+      purposes: [...new Set(input.purposes)],
+      lawfulBasis: 'dpv:Consent',
+      jurisdiction: this.config.jurisdiction,
+      license: this.config.license,
+      givenAt: nowIso(),
+    };
+    this.db.transaction(() => this.consents.insertRecord(record))();
+    return this.view(contributor, { ...record, withdrawnAt: null });
+  }
+
+  /** Withdrawal is immediate: the record and every sample given under it are withdrawn together. */
+  withdraw(
+    contributor: Contributor,
+    recordId: string,
+    reason: string | null,
+  ): { record: ConsentRecordView; withdrawnSamples: number } {
+    const record = this.consents.recordById(recordId);
+    if (!record || record.contributorId !== contributor.id) throw new NotFoundError('No such consent record.');
+    if (record.withdrawnAt) throw new ConsentWithdrawnError();
+    const at = nowIso();
+    const withdrawnSamples = this.db.transaction(() => {
+      this.consents.withdraw(record.id, at, reason);
+      return this.samples.withdrawByConsent(record.id, at);
+    })();
+    return { record: this.view(contributor, { ...record, withdrawnAt: at }), withdrawnSamples };
+  }
+
+  /** The newest active record that covers the node's required purposes, or a 403. */
+  activeRecordFor(contributor: Contributor, recordId?: string): ConsentRecordRow {
+    const active = this.consents.activeRecordsOf(contributor.id);
+    const record = recordId ? active.find((r) => r.id === recordId) : active[0];
+    if (!record || !coversPurposes(record.purposes, this.config.consent.required)) throw new ConsentRequiredError();
+    return record;
+  }
+
+  recordsOf(contributor: Contributor): ConsentRecordView[] {
+    return this.consents.recordsOf(contributor.id).map((record) => this.view(contributor, record));
+  }
+
+  view(contributor: Contributor, record: ConsentRecordRow): ConsentRecordView {
+    const notice = this.consents.noticeById(record.noticeId);
+    return consentRecordView({
+      record,
+      pseudonym: contributor.pseudonym,
+      controllerName: this.config.name,
+      notice: {
+        id: record.noticeId,
+        language: notice?.language ?? 'und',
+        version: notice?.version ?? 'unknown',
+        sha256: record.noticeSha256,
+      },
+      events: this.consents.eventsOf(record.id),
+    });
+  }
+}

@@ -1,0 +1,90 @@
+import type { Db } from '../../core/db.js';
+import { LastAdminError } from '../../core/errors.js';
+import { nowIso } from '../../core/ids.js';
+import type { NodeConfig } from '../config.js';
+import type { ConsentRecordView } from '../domain/consent-record.js';
+import type { ConsentStore } from '../stores/consents.js';
+import type { Contributor, ContributorStore } from '../stores/contributors.js';
+import type { Prompt, PromptStore } from '../stores/prompts.js';
+import type { Report, ReportStore } from '../stores/reports.js';
+import type { Sample, SampleStore } from '../stores/samples.js';
+import type { Vote, VoteStore } from '../stores/votes.js';
+import type { ConsentService } from './consent.js';
+
+export interface DataExport {
+  format: 'tributary:export/1';
+  exportedAt: string;
+  node: { name: string; url: string | null };
+  contributor: Contributor;
+  tokens: Array<{ createdAt: string; revokedAt: string | null }>;
+  consentRecords: ConsentRecordView[];
+  samples: Sample[];
+  votes: { samples: Vote[]; prompts: Vote[] };
+  reports: Report[];
+  proposedPrompts: Prompt[];
+}
+
+export interface ErasureOutcome {
+  withdrawnConsentRecords: number;
+  withdrawnSamples: number;
+  erasedAt: string;
+}
+
+/** What a volunteer can see, take away and erase of their own data: theirs, and nobody else's. */
+export class MyDataService {
+  constructor(
+    private readonly db: Db,
+    private readonly config: NodeConfig,
+    private readonly stores: {
+      contributors: ContributorStore;
+      consents: ConsentStore;
+      samples: SampleStore;
+      sampleVotes: VoteStore;
+      promptVotes: VoteStore;
+      reports: ReportStore;
+      prompts: PromptStore;
+    },
+    private readonly consent: ConsentService,
+  ) {}
+
+  export(contributor: Contributor): DataExport {
+    const { stores } = this;
+    // One read transaction, so the export is a consistent snapshot.
+    return this.db.transaction(() => ({
+      format: 'tributary:export/1' as const,
+      exportedAt: nowIso(),
+      node: { name: this.config.name, url: this.config.url ?? null },
+      contributor,
+      tokens: stores.contributors.tokensOf(contributor.id),
+      consentRecords: this.consent.recordsOf(contributor),
+      samples: stores.samples.ofContributor(contributor.id),
+      votes: {
+        samples: stores.sampleVotes.ofContributor(contributor.id),
+        prompts: stores.promptVotes.ofContributor(contributor.id),
+      },
+      reports: stores.reports.ofReporter(contributor.id),
+      proposedPrompts: stores.prompts.proposedBy(contributor.id),
+    }))();
+  }
+
+  /**
+   * Withdraws every consent and sample and erases the profile, in one transaction. Kept: the
+   * consent events (proof that consent was given and withdrawn, and when), the withdrawn
+   * samples' ids (so later releases can name them in withdrawal notices), and votes, which
+   * decided other people's samples and carry nothing about this person once the profile is gone.
+   */
+  erase(contributor: Contributor): ErasureOutcome {
+    const { stores } = this;
+    const erasedAt = nowIso();
+    return this.db.transaction(() => {
+      if (contributor.role === 'admin' && stores.contributors.countAdmins() <= 1) throw new LastAdminError();
+      let withdrawnConsentRecords = 0;
+      for (const record of stores.consents.activeRecordsOf(contributor.id)) {
+        if (stores.consents.withdraw(record.id, erasedAt, 'erasure requested')) withdrawnConsentRecords++;
+      }
+      const withdrawnSamples = stores.samples.withdrawByContributor(contributor.id, erasedAt);
+      stores.contributors.erase(contributor.id, erasedAt);
+      return { withdrawnConsentRecords, withdrawnSamples, erasedAt };
+    })();
+  }
+}

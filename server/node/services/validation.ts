@@ -1,0 +1,114 @@
+import type { Db } from '../../core/db.js';
+import {
+  AlreadyReportedError,
+  AlreadyVotedError,
+  NotFoundError,
+  OwnSampleError,
+  ReportResolvedError,
+  SampleOnHoldError,
+  SampleWithdrawnError,
+  VotingClosedError,
+} from '../../core/errors.js';
+import { newId, nowIso } from '../../core/ids.js';
+import type { NodeConfig } from '../config.js';
+import { decide, type VoteValue } from '../domain/quorum.js';
+import type { NodeLanguages } from '../languages.js';
+import type { Contributor } from '../stores/contributors.js';
+import type { PromptStore } from '../stores/prompts.js';
+import type { Report, ReportStatus, ReportStore } from '../stores/reports.js';
+import type { Modality, Sample, SampleStore } from '../stores/samples.js';
+import type { VoteStore } from '../stores/votes.js';
+
+export interface QueueRequest {
+  language?: string;
+  modality: Modality;
+  limit: number;
+}
+
+export interface ReportInput {
+  reason: string;
+  detail?: string;
+}
+
+export class ValidationService {
+  constructor(
+    private readonly db: Db,
+    private readonly config: NodeConfig,
+    private readonly languages: NodeLanguages,
+    private readonly samples: SampleStore,
+    private readonly votes: VoteStore,
+    private readonly reports: ReportStore,
+    private readonly prompts: PromptStore,
+  ) {}
+
+  queue(voter: Contributor, request: QueueRequest): Sample[] {
+    const languages = request.language
+      ? [this.languages.resolve(request.language).tag]
+      : this.languages.tags.map((t) => t.tag);
+    return this.samples.queue({ modality: request.modality, languages, voterId: voter.id, limit: request.limit });
+  }
+
+  /** One transaction: the vote, the tally and the decision it may cause stand or fall together. */
+  vote(voter: Contributor, sampleId: string, value: VoteValue): Sample {
+    return this.db.transaction(() => {
+      const sample = this.samples.byId(sampleId);
+      if (!sample) throw new NotFoundError('No such sample.');
+      if (sample.status === 'withdrawn') throw new SampleWithdrawnError();
+      if (sample.contributorId === voter.id) throw new OwnSampleError();
+      if (this.votes.hasVoted(sampleId, voter.id)) throw new AlreadyVotedError();
+      if (sample.status !== 'pending') throw new VotingClosedError();
+      if (this.reports.isSampleHeld(sampleId)) throw new SampleOnHoldError();
+      const at = nowIso();
+      this.votes.insert({ targetId: sampleId, contributorId: voter.id, value, createdAt: at });
+      const decision = decide(this.votes.tally(sampleId), this.config.votes);
+      if (!decision) return sample;
+      this.samples.decide(sampleId, decision, at);
+      return { ...sample, status: decision, decidedAt: at };
+    })();
+  }
+
+  report(reporter: Contributor, target: { sampleId?: string; promptId?: string }, input: ReportInput): Report {
+    return this.db.transaction(() => {
+      const sampleId = target.sampleId ?? null;
+      const promptId = target.promptId ?? null;
+      if (sampleId) {
+        const sample = this.samples.byId(sampleId);
+        if (!sample) throw new NotFoundError('No such sample.');
+        if (sample.status === 'withdrawn') throw new SampleWithdrawnError();
+      } else if (!promptId || !this.prompts.byId(promptId)) {
+        throw new NotFoundError('No such prompt.');
+      }
+      if (this.reports.hasReported({ sampleId, promptId }, reporter.id)) throw new AlreadyReportedError();
+      const report = {
+        id: newId(),
+        sampleId,
+        promptId,
+        reporterId: reporter.id,
+        reason: input.reason,
+        detail: input.detail ?? null,
+        createdAt: nowIso(),
+      };
+      this.reports.insert(report);
+      return { ...report, status: 'open' as const, resolvedAt: null, resolvedBy: null };
+    })();
+  }
+
+  openReports(limit: number): Report[] {
+    return this.reports.list('open', limit);
+  }
+
+  /** Upholding a report rejects what it is about; dismissing puts a sample back in the queue. */
+  resolveReport(moderator: Contributor, reportId: string, decision: 'dismiss' | 'uphold'): Report {
+    return this.db.transaction(() => {
+      const report = this.reports.byId(reportId);
+      if (!report) throw new NotFoundError('No such report.');
+      if (report.status !== 'open') throw new ReportResolvedError();
+      const at = nowIso();
+      const status: ReportStatus = decision === 'uphold' ? 'upheld' : 'dismissed';
+      this.reports.resolve(report, status, moderator.id, at);
+      if (decision === 'uphold' && report.sampleId) this.samples.reject(report.sampleId, at);
+      if (decision === 'uphold' && report.promptId) this.prompts.decide(report.promptId, 'rejected', at);
+      return { ...report, status, resolvedAt: at, resolvedBy: moderator.id };
+    })();
+  }
+}

@@ -1,0 +1,202 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../../core/db.js';
+
+export type Modality = 'text' | 'speech';
+export type SampleStatus = 'pending' | 'validated' | 'rejected' | 'withdrawn';
+
+export interface LidRecord {
+  code: string;
+  score: number;
+  script: string;
+  model: string;
+  mismatch: 'language' | 'script' | null;
+}
+
+export interface Sample {
+  id: string;
+  contributorId: string;
+  consentRecordId: string;
+  modality: Modality;
+  language: string;
+  iso639_3: string;
+  text: string | null;
+  promptId: string | null;
+  lid: LidRecord | null;
+  license: string;
+  status: SampleStatus;
+  createdAt: string;
+  decidedAt: string | null;
+  withdrawnAt: string | null;
+}
+
+export type NewSample = Omit<Sample, 'status' | 'decidedAt' | 'withdrawnAt'> & { textKey: string | null };
+
+interface Row {
+  id: string;
+  contributor_id: string;
+  consent_record_id: string;
+  modality: Modality;
+  language: string;
+  iso639_3: string;
+  text: string | null;
+  prompt_id: string | null;
+  lid_code: string | null;
+  lid_score: number | null;
+  lid_script: string | null;
+  lid_model: string | null;
+  lid_mismatch: 'language' | 'script' | null;
+  license: string;
+  status: SampleStatus;
+  created_at: string;
+  decided_at: string | null;
+  withdrawn_at: string | null;
+}
+
+const toSample = (row: Row): Sample => ({
+  id: row.id,
+  contributorId: row.contributor_id,
+  consentRecordId: row.consent_record_id,
+  modality: row.modality,
+  language: row.language,
+  iso639_3: row.iso639_3,
+  text: row.text,
+  promptId: row.prompt_id,
+  lid:
+    row.lid_code === null
+      ? null
+      : {
+          code: row.lid_code,
+          score: row.lid_score ?? 0,
+          script: row.lid_script ?? 'Zyyy',
+          model: row.lid_model ?? '',
+          mismatch: row.lid_mismatch,
+        },
+  license: row.license,
+  status: row.status,
+  createdAt: row.created_at,
+  decidedAt: row.decided_at,
+  withdrawnAt: row.withdrawn_at,
+});
+
+export interface QueueQuery {
+  modality: Modality;
+  /** Canonical BCP-47 tags; a sample matches a tag or any more specific tag under it. */
+  languages: string[];
+  voterId: string;
+  limit: number;
+}
+
+const WITHDRAW_SET = `status = 'withdrawn', text = NULL, text_key = NULL, withdrawn_at = @at`;
+
+export class SampleStore {
+  private readonly insertStmt;
+  private readonly byIdStmt;
+  private readonly setDecisionStmt;
+  private readonly rejectStmt;
+  private readonly withdrawByConsentStmt;
+  private readonly withdrawByContributorStmt;
+  private readonly ofContributorStmt;
+  private readonly textKeyTakenStmt;
+  private readonly queueStmts = new Map<number, Statement<unknown[], Row>>();
+
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO samples (id, contributor_id, consent_record_id, modality, language, iso639_3, text, text_key,
+         prompt_id, lid_code, lid_score, lid_script, lid_model, lid_mismatch, license, status, created_at)
+       VALUES (@id, @contributorId, @consentRecordId, @modality, @language, @iso639_3, @text, @textKey,
+         @promptId, @lidCode, @lidScore, @lidScript, @lidModel, @lidMismatch, @license, 'pending', @createdAt)`,
+    );
+    this.byIdStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE id = ?');
+    this.setDecisionStmt = db.prepare(
+      "UPDATE samples SET status = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
+    );
+    this.rejectStmt = db.prepare(
+      "UPDATE samples SET status = 'rejected', decided_at = ? WHERE id = ? AND status IN ('pending', 'validated')",
+    );
+    this.withdrawByConsentStmt = db.prepare(
+      `UPDATE samples SET ${WITHDRAW_SET} WHERE consent_record_id = @id AND status <> 'withdrawn'`,
+    );
+    this.withdrawByContributorStmt = db.prepare(
+      `UPDATE samples SET ${WITHDRAW_SET} WHERE contributor_id = @id AND status <> 'withdrawn'`,
+    );
+    this.ofContributorStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE contributor_id = ? ORDER BY id');
+    this.textKeyTakenStmt = db
+      .prepare<[string, string], number>(
+        "SELECT count(*) FROM samples WHERE language = ? AND text_key = ? AND modality = 'text'",
+      )
+      .pluck();
+  }
+
+  insert(sample: NewSample): void {
+    this.insertStmt.run({
+      ...sample,
+      lidCode: sample.lid?.code ?? null,
+      lidScore: sample.lid?.score ?? null,
+      lidScript: sample.lid?.script ?? null,
+      lidModel: sample.lid?.model ?? null,
+      lidMismatch: sample.lid?.mismatch ?? null,
+    });
+  }
+
+  byId(id: string): Sample | undefined {
+    const row = this.byIdStmt.get(id);
+    return row && toSample(row);
+  }
+
+  textKeyTaken(language: string, textKey: string): boolean {
+    return (this.textKeyTakenStmt.get(language, textKey) as number) > 0;
+  }
+
+  /** Moves a pending sample to its decided state; a no-op for samples decided meanwhile. */
+  decide(id: string, status: 'validated' | 'rejected', at: string): void {
+    this.setDecisionStmt.run(status, at, id);
+  }
+
+  /** A moderator's ruling: overrides the votes, whether or not they had decided yet. */
+  reject(id: string, at: string): void {
+    this.rejectStmt.run(at, id);
+  }
+
+  /** Withdrawn samples keep their row (a release must name them later) but lose their content. */
+  withdrawByConsent(consentRecordId: string, at: string): number {
+    return this.withdrawByConsentStmt.run({ id: consentRecordId, at }).changes;
+  }
+
+  withdrawByContributor(contributorId: string, at: string): number {
+    return this.withdrawByContributorStmt.run({ id: contributorId, at }).changes;
+  }
+
+  ofContributor(contributorId: string): Sample[] {
+    return this.ofContributorStmt.all(contributorId).map(toSample);
+  }
+
+  /**
+   * Samples a contributor can validate: pending, not theirs, not yet voted on by them, not held
+   * by an open report. Those closest to a decision come first so the backlog drains.
+   */
+  queue(query: QueueQuery): Sample[] {
+    const statement = this.queueStatement(query.languages.length);
+    const languageParams = query.languages.flatMap((tag) => [tag, `${tag}-%`]);
+    return statement.all(query.modality, ...languageParams, query.voterId, query.voterId, query.limit).map(toSample);
+  }
+
+  private queueStatement(languageCount: number) {
+    let statement = this.queueStmts.get(languageCount);
+    if (!statement) {
+      const languageFilter = Array.from({ length: languageCount }, () => '(s.language = ? OR s.language LIKE ?)').join(
+        ' OR ',
+      );
+      statement = this.db.prepare<unknown[], Row>(
+        `SELECT s.* FROM samples s
+         WHERE s.status = 'pending' AND s.modality = ? AND (${languageFilter || '1'})
+           AND s.contributor_id <> ?
+           AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.sample_id = s.id AND v.contributor_id = ?)
+           AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.sample_id = s.id AND r.status = 'open')
+         ORDER BY (SELECT count(*) FROM votes v WHERE v.sample_id = s.id AND v.value <> 'skip') DESC, s.id
+         LIMIT ?`,
+      );
+      this.queueStmts.set(languageCount, statement);
+    }
+    return statement;
+  }
+}

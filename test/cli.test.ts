@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+
+describe('tributary CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('node init writes a validated config readable only by its owner, and refuses to overwrite it', () => {
+    const nodeDir = join(dir, 'node');
+    const res = runCli(['node', 'init', '--dir', nodeDir, '--name', 'Jumuiya ya Kiswahili', '--languages', 'sw,pa-arab', '--jurisdiction', 'KE']);
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toContain('Jumuiya ya Kiswahili');
+    const config = JSON.parse(readFileSync(join(nodeDir, 'node.json'), 'utf8'));
+    expect(config).toMatchObject({ name: 'Jumuiya ya Kiswahili', languages: ['sw', 'pa-Arab'], jurisdiction: 'KE', license: 'CC-BY-4.0' });
+    expect(config.votes).toEqual({ validateAt: 2, rejectAt: 2 });
+    expect(statSync(join(nodeDir, 'node.json')).mode & 0o777).toBe(0o600);
+
+    const again = runCli(['node', 'init', '--dir', nodeDir, '--name', 'Other', '--languages', 'sw']);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('already exists');
+  });
+
+  it('node init explains an invalid language or country without a stack trace', () => {
+    const res = runCli(['node', 'init', '--dir', join(dir, 'bad'), '--name', 'X', '--languages', 'sw,klingonish', '--jurisdiction', 'kenya']);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('languages.1');
+    expect(res.stderr).toContain('jurisdiction');
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('node start fails with a clear message when the directory holds no node', () => {
+    const res = runCli(['node', 'start', '--dir', join(dir, 'nothing-here'), '--port', '0']);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('tributary node init');
+  });
+
+  it('langid prints a table, or JSON with --json, restricted to the candidates', () => {
+    const json = runCli(['langid', 'Habari za asubuhi, watoto wanakwenda shuleni leo.', '--candidates', 'sw,yo', '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const result = JSON.parse(json.stdout);
+    expect(result.code).toBe('swa');
+    expect(result.script).toBe('Latn');
+    expect(result.score).toBeGreaterThan(0);
+    const table = runCli(['langid', 'Ọmọ náà ń lọ sí ilé-ìwé lójoojúmọ́ pẹ̀lú àwọn ọ̀rẹ́ rẹ̀.', '--candidates', 'sw,yo']);
+    expect(table.stdout).toMatch(/language.*score.*script/s);
+    expect(table.stdout).toContain('yor');
+    const bad = runCli(['langid', 'hello', '--candidates', 'not-a-language']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('not a language tag');
+  });
+});

@@ -1,0 +1,57 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(import.meta.url), '../../..');
+const entry = join(root, 'server/cli/main.ts');
+
+/** Runs the real `tributary` CLI from source, as a separate process. */
+export function runCli(args: string[], options: { input?: string } = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    input: options.input,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface NodeProcess {
+  child: ChildProcess;
+  url: string;
+}
+
+/** Starts `tributary node start` on a free port and resolves once it is listening. */
+export function startNodeProcess(dir: string): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'node', 'start', '--dir', dir, '--port', '0'], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`node did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1] });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`node exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+export function killHard(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}

@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { writeNodeConfig, type NodeConfigInput } from '../../server/node/config.js';
+import { createNode, type Node } from '../../server/node/create-node.js';
+
+export interface TestNode {
+  node: Node;
+  dir: string;
+  url: string;
+  api: ApiClient;
+  /** Opens the node's SQLite file with a separate connection, as an outside observer would. */
+  inspect<T>(fn: (db: Database.Database) => T): T;
+  stop(): Promise<void>;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export type ApiClient = ReturnType<typeof apiClient>;
+
+export function apiClient(base: string) {
+  async function request(method: string, path: string, options: { token?: string; json?: unknown; raw?: string | Buffer; contentType?: string } = {}): Promise<ApiResponse> {
+    const headers: Record<string, string> = {};
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | Buffer | undefined;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['content-type'] = 'application/json';
+    } else if (options.raw !== undefined) {
+      body = options.raw;
+      headers['content-type'] = options.contentType ?? 'application/json';
+    }
+    const response = await fetch(base + path, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  }
+  return {
+    request,
+    get: (path: string, token?: string) => request('GET', path, { token }),
+    post: (path: string, json: unknown, token?: string) => request('POST', path, { json, token }),
+    patch: (path: string, json: unknown, token?: string) => request('PATCH', path, { json, token }),
+    put: (path: string, json: unknown, token?: string) => request('PUT', path, { json, token }),
+    delete: (path: string, token?: string, json?: unknown) => request('DELETE', path, { token, json }),
+  };
+}
+
+export const TEST_CONFIG: NodeConfigInput = {
+  name: 'Test node',
+  languages: ['sw', 'yo', 'en'],
+  jurisdiction: 'KE',
+  limits: { ratePerAddress: 100_000, ratePerToken: 100_000 },
+};
+
+/** A real node on 127.0.0.1 with a real SQLite file in a fresh temp dir. */
+export async function startTestNode(overrides: Partial<NodeConfigInput> = {}): Promise<TestNode> {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-node-'));
+  // Written to disk like `node init` does, so CLI commands can open the same node.
+  const config = writeNodeConfig(dir, { ...TEST_CONFIG, ...overrides });
+  const node = createNode({ dir, config, log: () => {} });
+  const server: Server = await new Promise((resolve) => {
+    const s = node.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    node,
+    dir,
+    url,
+    api: apiClient(url + '/api/v1'),
+    inspect(fn) {
+      const db = new Database(join(dir, 'node.sqlite'), { readonly: true });
+      try {
+        return fn(db);
+      } finally {
+        db.close();
+      }
+    },
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      node.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Volunteer {
+  id: string;
+  token: string;
+  consentRecordId: string;
+}
+
+/** Registers a contributor and gives the node's required consent, as the app does. */
+export async function joinWithConsent(api: ApiClient, locale = 'en'): Promise<Volunteer> {
+  const joined = await api.post('/contributors', {});
+  const token = joined.body.token as string;
+  const notice = (await api.get(`/consent/notice?lang=${locale}`)).body;
+  const required = notice.purposes.filter((p: { required: boolean }) => p.required).map((p: { id: string }) => p.id);
+  const consent = await api.post(
+    '/consents',
+    { noticeId: notice.id, noticeSha256: notice.sha256, purposes: required },
+    token,
+  );
+  if (consent.status !== 201) throw new Error(`consent failed: ${JSON.stringify(consent.body)}`);
+  return { id: joined.body.contributor.id, token, consentRecordId: consent.body.recordId };
+}
+
+/** Counts rows in every table the API writes to: a refused request must change none of them. */
+export function rowCounts(db: Database.Database): Record<string, number> {
+  const tables = ['contributors', 'tokens', 'consent_records', 'consent_events', 'prompts', 'samples', 'votes', 'reports'];
+  return Object.fromEntries(
+    tables.map((t) => [t, db.prepare(`SELECT count(*) AS n FROM ${t}`).pluck().get() as number]),
+  );
+}

@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { joinWithConsent, rowCounts, startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
+
+describe('bad input gets a 4xx with a stable code and leaves the database unchanged', () => {
+  let t: TestNode;
+  let v: Volunteer;
+  beforeAll(async () => {
+    t = await startTestNode({ limits: { ratePerAddress: 100_000, ratePerToken: 100_000, bodyBytes: 64 * 1024 } });
+    v = await joinWithConsent(t.api);
+  });
+  afterAll(() => t.stop());
+
+  const refused: Array<[string, () => Promise<{ status: number; body: any }>, number, string]> = [
+    ['malformed JSON', () => t.api.request('POST', '/samples/text', { token: v.token, raw: '{"language": "sw", "text": ' }), 400, 'MalformedJson'],
+    ['a JSON array', () => t.api.request('POST', '/samples/text', { token: v.token, raw: '[1,2]' }), 400, 'InvalidRequest'],
+    ['wrong types', () => t.api.post('/samples/text', { language: 42, text: ['a'] }, v.token), 400, 'InvalidRequest'],
+    ['an unknown field', () => t.api.post('/samples/text', { language: 'sw', text: 'Habari za asubuhi rafiki yangu.', admin: true }, v.token), 400, 'InvalidRequest'],
+    ['a form body', () => t.api.request('POST', '/samples/text', { token: v.token, raw: 'language=sw&text=hi', contentType: 'application/x-www-form-urlencoded' }), 415, 'UnsupportedMediaType'],
+    ['a huge body', () => t.api.request('POST', '/samples/text', { token: v.token, raw: JSON.stringify({ language: 'sw', text: 'a'.repeat(200_000) }) }), 413, 'PayloadTooLarge'],
+    ['an unknown language', () => t.api.post('/samples/text', { language: 'de', text: 'Die Kinder spielen draußen im Garten.' }, v.token), 422, 'LanguageNotSupported'],
+    ['an invalid language tag', () => t.api.post('/samples/text', { language: 'not a tag!', text: 'Habari za asubuhi.' }, v.token), 422, 'InvalidLanguageTag'],
+    ['empty text', () => t.api.post('/samples/text', { language: 'sw', text: '' }, v.token), 422, 'TextEmpty'],
+    ['whitespace-only text', () => t.api.post('/samples/text', { language: 'sw', text: ' \n\t\u00a0\u3000 ' }, v.token), 422, 'TextEmpty'],
+    ['control characters', () => t.api.post('/samples/text', { language: 'sw', text: 'Habari\u0000 za\u0007 asubuhi' }, v.token), 422, 'TextControlCharacters'],
+    ['10,000-character text', () => t.api.post('/samples/text', { language: 'sw', text: 'neno '.repeat(2000) }, v.token), 422, 'TextTooLong'],
+    ['no token', () => t.api.post('/samples/text', { language: 'sw', text: 'Habari za asubuhi.' }), 401, 'Unauthenticated'],
+    ['a forged token', () => t.api.post('/samples/text', { language: 'sw', text: 'Habari za asubuhi.' }, 'trb_' + 'A'.repeat(43)), 401, 'Unauthenticated'],
+    ['an unknown sample', () => t.api.post('/samples/01HZZZZZZZZZZZZZZZZZZZZZZZ/votes', { value: 'up' }, v.token), 404, 'NotFound'],
+    ['an invalid vote', () => t.api.post('/samples/x/votes', { value: 'maybe' }, v.token), 400, 'InvalidRequest'],
+    ['an unknown route', () => t.api.get('/no/such/route', v.token), 404, 'NotFound'],
+    ['an admin route as a volunteer', () => t.api.post('/admin/prompts', { language: 'sw', prompts: [{ text: 'Habari yako leo' }] }, v.token), 403, 'AdminRequired'],
+    ['a stale consent notice', () => t.api.post('/consents', { noticeId: 'en-0.9-000000000000', noticeSha256: '0'.repeat(64), purposes: ['train-asr'] }, v.token), 409, 'NoticeChanged'],
+  ];
+
+  for (const [name, send, status, code] of refused) {
+    it(`refuses ${name} with ${status} ${code}`, async () => {
+      const before = t.inspect(rowCounts);
+      const res = await send();
+      expect(res.status).toBe(status);
+      expect(res.body.error.code).toBe(code);
+      expect(typeof res.body.error.message).toBe('string');
+      expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(ts|js):\d+/);
+      expect(t.inspect(rowCounts)).toEqual(before);
+    });
+  }
+
+  it('stores SQL and HTML injection strings verbatim and returns them as inert JSON', async () => {
+    const hostile = [
+      "Robert'); DROP TABLE samples;-- ni mwanafunzi wetu",
+      '<script>alert("habari")</script> karibu nyumbani kwetu',
+      '<img src=x onerror=alert(1)> picha ya mlima Kilimanjaro',
+    ];
+    for (const text of hostile) {
+      const res = await t.api.request('POST', '/samples/text', { token: v.token, json: { language: 'sw', text } });
+      expect(res.status).toBe(201);
+      expect(res.body.text).toBe(text);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      const raw = await fetch(`${t.url}/api/v1/me/export`, { headers: { authorization: `Bearer ${v.token}` } }).then((r) => r.text());
+      expect(raw).not.toContain('<script>');
+      expect(raw).not.toContain('<img');
+      const stored = t.inspect((db) => db.prepare('SELECT text FROM samples WHERE id = ?').pluck().get(res.body.id));
+      expect(stored).toBe(text);
+    }
+    expect(t.inspect((db) => db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'samples'").pluck().get())).toBe(1);
+  });
+
+  it('answers 409 DuplicateText for a text already on the node', async () => {
+    const text = 'Jua limewaka sana mchana wa leo mjini.';
+    expect((await t.api.post('/samples/text', { language: 'sw', text }, v.token)).status).toBe(201);
+    const before = t.inspect(rowCounts);
+    const again = await t.api.post('/samples/text', { language: 'sw', text: `  ${text.toUpperCase()} ` }, v.token);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('DuplicateText');
+    expect(t.inspect(rowCounts)).toEqual(before);
+  });
+
+  it('sends security headers and no stack traces', async () => {
+    const res = await fetch(`${t.url}/api/v1/stats`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('never answers 5xx for arbitrary text bodies (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          language: fc.oneof(fc.constantFrom('sw', 'yo', 'en', 'sw-KE', 'xx', ''), fc.string({ maxLength: 12 })),
+          text: fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 200 })),
+        }),
+        async (body) => {
+          const res = await t.api.post('/samples/text', body, v.token);
+          expect(res.status).toBeLessThan(500);
+          if (res.status >= 400) expect(typeof res.body.error.code).toBe('string');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('rate limits', () => {
+  it('answers 429 RateLimited once a token spends its budget', async () => {
+    const t = await startTestNode({ limits: { ratePerAddress: 1000, ratePerToken: 5, rateWindowSeconds: 60 } });
+    try {
+      const joined = await t.api.post('/contributors', {});
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) statuses.push((await t.api.get('/me', joined.body.token)).status);
+      expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+      const limited = await t.api.get('/me', joined.body.token);
+      expect(limited.status).toBe(429);
+      expect(limited.body.error.code).toBe('RateLimited');
+      // Another token from the same address still has its own budget.
+      const other = await t.api.post('/contributors', {});
+      expect((await t.api.get('/me', other.body.token)).status).toBe(200);
+    } finally {
+      await t.stop();
+    }
+  });
+});
