@@ -60,8 +60,10 @@ function makePlan(options: IdentifyOptions): IdentifyPlan {
  * franc normalises scores so the winner has 1 and a language at distance d has
  * 1 − (d − d₁) / (n·300 − d₁): the share of the winner's remaining headroom (up to the worst
  * possible distance for this text) by which that language is further away. So 1 − runner-up is
- * the winner's lead on a 0..1 scale that does not grow with text length. On everyday sentences
- * (see identify.test.ts) right answers lead by 0.05–0.8 and wrong ones rarely by more than 0.17.
+ * the winner's lead on a 0..1 scale that does not grow with text length. On the everyday
+ * sentences in fixtures/, right answers lead by 0.03–0.8 and wrong ones by at most 0.17.
+ * (`languageMismatch` asks a different question, the lead over the declared language, which it
+ * reads from `alternatives`.)
  *
  * A lone result means the script alone decided (franc knows one language for Hangul, or only one
  * allowed language writes Ethiopic): full confidence when that is the node's own language, none
@@ -81,7 +83,8 @@ function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
   const undetermined: LanguageIdResult = {
     code: 'und', score: 0, script, scriptRatio: ratio, model: LANGID_MODEL, alternatives: [],
   };
-  if (letters < plan.minLetters) return undetermined;
+  // An empty list would mean "every language" to franc, not "none".
+  if (letters < plan.minLetters || plan.francOptions.only.length === 0) return undetermined;
 
   const ranked = francAll(sample, plan.francOptions);
   const top = ranked[0];

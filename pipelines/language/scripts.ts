@@ -65,6 +65,8 @@ export function expectedScripts(tag: LanguageTag): string[] {
   return expandAliases(languageScripts[tag.iso639_3] ?? defaultScripts);
 }
 
+// One compiled pattern per allowed-script set; the sets come from tags, so there are at most
+// as many as there are script combinations in use.
 const outsidePatterns = new Map<string, RegExp | null>();
 
 // A letter that belongs to none of `scripts`; Common and Inherited letters (modifier letter

@@ -35,11 +35,15 @@ const joiners = /[\u200C\u200D]/g;
  * collapsed. Tone marks and other diacritics stay: they distinguish words.
  */
 export function textKey(text: string): string {
-  return normalizeText(text)
-    .normalize('NFKC')
-    .toLocaleLowerCase('und')
-    .replace(punctuation, '')
-    .replace(joiners, '')
-    .replace(whitespaceRun, ' ')
-    .trim();
+  return (
+    normalizeText(text)
+      .normalize('NFKC')
+      .toLocaleLowerCase('und')
+      .replace(punctuation, '')
+      .replace(joiners, '')
+      // Removing a joiner or a full stop can bring combining marks together; compose them again.
+      .normalize('NFKC')
+      .replace(whitespaceRun, ' ')
+      .trim()
+  );
 }

@@ -83,9 +83,9 @@ export function createApi<Principal>({ router, registry, authorize }: ApiOptions
       },
     });
 
-    router[spec.method](spec.path, (req, res) => {
+    router[spec.method](spec.path, async (req, res) => {
       const principal = spec.access === 'public' ? undefined : authorize(req, spec.access);
-      const result = spec.handler({
+      const result = await spec.handler({
         principal: principal as A extends 'public' ? undefined : Principal,
         body: (spec.body ? parse(spec.body, req.body) : undefined) as z.output<B>,
         query: (spec.query ? parse(spec.query, req.query) : {}) as z.output<Q>,

@@ -3,6 +3,7 @@ import express from 'express';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { createApi, openApiDocument } from '../core/api.js';
 import { openDatabase } from '../core/db.js';
+import { GroupCommit } from '../core/group-commit.js';
 import { errorHandler, jsonBody, notFound, rateLimits, securityHeaders } from '../core/http.js';
 import { localesDir as defaultLocalesDir } from '../core/paths.js';
 import { version } from '../core/version.js';
@@ -72,7 +73,7 @@ export function createNodeContext(options: NodeOptions): NodeContext {
     contributors: new ContributorService(db, stores.contributors),
     consent,
     prompts: new PromptService(db, config, languages, stores.prompts, stores.promptVotes),
-    textIntake: new TextIntake(db, config, languages, consent, stores.samples),
+    textIntake: new TextIntake(new GroupCommit(db), config, languages, consent, stores.samples),
     validation: new ValidationService(
       db,
       config,

@@ -21,7 +21,7 @@ export function sampleRoutes(
     response: sampleView,
     errors: ['ConsentRequired', 'LanguageNotSupported', 'InvalidLanguageTag', 'TextEmpty', 'TextTooLong',
       'TextControlCharacters', 'DuplicateText'],
-    handler: ({ principal, body }) => sample(services.textIntake.submit(principal, body)),
+    handler: async ({ principal, body }) => sample(await services.textIntake.submit(principal, body)),
   });
 
   route({

@@ -1,7 +1,11 @@
-import { identifyLanguage, languageMismatch } from '../../../pipelines/language/identify.js';
+import {
+  createLanguageIdentifier,
+  languageMismatch,
+  type LanguageIdResult,
+} from '../../../pipelines/language/identify.js';
 import { checkTextSample } from '../../../pipelines/text/check.js';
 import { textKey } from '../../../pipelines/text/normalize.js';
-import type { Db } from '../../core/db.js';
+import type { GroupCommit } from '../../core/group-commit.js';
 import { DuplicateTextError, TextProblemError } from '../../core/errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
@@ -21,25 +25,29 @@ export interface TextSubmission {
  * or script mismatch never refuses the text: it is stored with the flag so validators decide.
  */
 export class TextIntake {
+  private readonly identify: (text: string) => LanguageIdResult;
+
   constructor(
-    private readonly db: Db,
+    private readonly commits: GroupCommit,
     private readonly config: NodeConfig,
     private readonly languages: NodeLanguages,
     private readonly consent: ConsentService,
     private readonly samples: SampleStore,
-  ) {}
+  ) {
+    this.identify = createLanguageIdentifier({
+      candidates: [...languages.candidates],
+      contactLanguages: config.lid.contactLanguages,
+      minLength: config.lid.minLength,
+    });
+  }
 
-  submit(contributor: Contributor, input: TextSubmission): Sample {
+  async submit(contributor: Contributor, input: TextSubmission): Promise<Sample> {
     const tag = this.languages.resolve(input.language);
     const consentRecord = this.consent.activeRecordFor(contributor, input.consentRecordId);
     const checked = checkTextSample(input.text, { maxChars: this.config.limits.textMaxChars });
     if (!checked.ok) throw new TextProblemError(checked.problem, checked.detail);
 
-    const lid = identifyLanguage(checked.text, {
-      candidates: this.languages.candidates as string[],
-      contactLanguages: this.config.lid.contactLanguages,
-      minLength: this.config.lid.minLength,
-    });
+    const lid = this.identify(checked.text);
     const sample = {
       id: newId(),
       contributorId: contributor.id,
@@ -54,10 +62,10 @@ export class TextIntake {
       license: consentRecord.license,
       createdAt: nowIso(),
     };
-    this.db.transaction(() => {
+    await this.commits.run(() => {
       if (this.samples.textKeyTaken(sample.language, sample.textKey)) throw new DuplicateTextError();
       this.samples.insert(sample);
-    })();
+    });
     return { ...sample, status: 'pending', decidedAt: null, withdrawnAt: null };
   }
 }
