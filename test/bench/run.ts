@@ -3,7 +3,7 @@
  * machine, and writes the figures to test/bench/results.json. Ratios, not absolute numbers,
  * are what to compare across machines.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +19,14 @@ const root = join(fileURLToPath(import.meta.url), '../../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 16;
 
+/** Servers run as users run them: compiled JavaScript, no TypeScript loader. */
+function build() {
+  const result = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('npm run build failed');
+}
+
 function startServer(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -41,7 +47,7 @@ async function stop(child: ChildProcess) {
 }
 
 async function benchTextIntake() {
-  const echo = await startServer(['test/bench/echo-server.ts']);
+  const echo = await startServer(['test/bench/echo-server.js']);
   const warm = swahiliSentences(7);
   const body = () => JSON.stringify({ language: 'sw', text: warm() });
   await load({ url: `${echo.url}/echo`, body, seconds: 2, connections: CONNECTIONS });
@@ -54,7 +60,7 @@ async function benchTextIntake() {
     languages: ['sw', 'yo'],
     limits: { ratePerAddress: 100_000_000, ratePerToken: 100_000_000 },
   });
-  const node = await startServer(['server/cli/main.ts', 'node', 'start', '--dir', dir, '--port', '0']);
+  const node = await startServer(['bin/tributary.js', 'node', 'start', '--dir', dir, '--port', '0']);
   const volunteer = await joinWithConsent(apiClient(node.url + '/api/v1'));
   const sentences = swahiliSentences(42);
   const submit = {
@@ -84,6 +90,7 @@ function benchLanguageId() {
   return { sentencesPerSecond: count / ((performance.now() - started) / 1000) };
 }
 
+build();
 const lid = benchLanguageId();
 const text = await benchTextIntake();
 const results = {

@@ -54,7 +54,9 @@ const toRecord = (row: RecordRow): ConsentRecordRow => ({
   withdrawnAt: row.withdrawn_at,
 });
 
+/** Active records are read on every contribution; they are cached and dropped on any change. */
 export class ConsentStore {
+  private readonly active = new Map<string, ConsentRecordRow[]>();
   private readonly insertNoticeStmt;
   private readonly noticeByIdStmt;
   private readonly insertRecordStmt;
@@ -103,6 +105,7 @@ export class ConsentStore {
 
   insertRecord(record: Omit<ConsentRecordRow, 'withdrawnAt'>): void {
     this.insertRecordStmt.run({ ...record, purposes: JSON.stringify(record.purposes) });
+    this.active.delete(record.contributorId);
     this.insertEventStmt.run(record.id, 'given', record.givenAt, null);
   }
 
@@ -117,12 +120,19 @@ export class ConsentStore {
 
   /** Newest first. */
   activeRecordsOf(contributorId: string): ConsentRecordRow[] {
-    return this.activeOfStmt.all(contributorId).map(toRecord);
+    let records = this.active.get(contributorId);
+    if (!records) {
+      records = this.activeOfStmt.all(contributorId).map(toRecord);
+      if (this.active.size >= 10_000) this.active.clear();
+      this.active.set(contributorId, records);
+    }
+    return records;
   }
 
   /** Returns false when the record was already withdrawn. */
   withdraw(id: string, at: string, reason: string | null): boolean {
     if (this.withdrawStmt.run(at, id).changes === 0) return false;
+    this.active.clear();
     this.insertEventStmt.run(id, 'withdrawn', at, reason);
     return true;
   }

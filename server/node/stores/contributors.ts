@@ -41,7 +41,14 @@ const toContributor = (row: Row): Contributor => ({
   erasedAt: row.erased_at,
 });
 
+/**
+ * Every authenticated request resolves its token, so resolved tokens are cached in memory.
+ * Only this store changes contributors and tokens (other processes, such as `admin token`, only
+ * add tokens, which a cache miss picks up), and every change here empties the cache.
+ */
 export class ContributorStore {
+  private readonly byToken = new Map<string, Contributor>();
+  private static readonly CACHE_LIMIT = 10_000;
   private readonly insertStmt;
   private readonly insertTokenStmt;
   private readonly byTokenStmt;
@@ -97,8 +104,14 @@ export class ContributorStore {
   }
 
   byTokenHash(hash: string): Contributor | undefined {
+    const cached = this.byToken.get(hash);
+    if (cached) return cached;
     const row = this.byTokenStmt.get(hash);
-    return row && toContributor(row);
+    if (!row) return undefined;
+    if (this.byToken.size >= ContributorStore.CACHE_LIMIT) this.byToken.clear();
+    const contributor = toContributor(row);
+    this.byToken.set(hash, contributor);
+    return contributor;
   }
 
   byId(id: string): Contributor | undefined {
@@ -108,16 +121,19 @@ export class ContributorStore {
 
   updateProfile(id: string, profile: Demographics & { pseudonym: string }): void {
     this.updateProfileStmt.run({ id, ...profile });
+    this.byToken.clear();
   }
 
   setRole(id: string, role: Role): void {
     this.setRoleStmt.run(role, id);
+    this.byToken.clear();
   }
 
   /** Keeps the row (votes and consent events point at it) but nothing that identifies a person. */
   erase(id: string, at: string): void {
     this.eraseStmt.run(at, id);
     this.revokeTokensStmt.run(at, id);
+    this.byToken.clear();
   }
 
   tokensOf(id: string): Array<{ createdAt: string; revokedAt: string | null }> {

@@ -1,3 +1,4 @@
+// Plain JavaScript, run directly by node like the compiled node is.
 // The baseline: a bare Express app that parses a JSON body and echoes it back.
 import express from 'express';
 
