@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AUDIO_PROBLEMS } from '../pipelines/audio/screen.js';
+import { TEXT_PROBLEMS } from '../pipelines/text/check.js';
 import * as errors from '../server/core/errors.js';
+import { RangeNotSatisfiableError } from '../server/core/send-blob.js';
 import { localesDir } from '../server/core/paths.js';
 
 type Tree = { [key: string]: string | Tree };
@@ -43,10 +46,11 @@ describe('locales', () => {
 
   it('explains every error code the API can answer with', () => {
     const english = flatten(JSON.parse(readFileSync(join(localesDir, 'en', 'errors.json'), 'utf8')));
-    const codes = Object.values(errors)
+    const codes = [...Object.values(errors), RangeNotSatisfiableError]
       .map((value) => (value as { code?: unknown }).code)
       .filter((code): code is string => typeof code === 'string');
     expect(codes.length).toBeGreaterThan(20);
+    codes.push(...TEXT_PROBLEMS, ...AUDIO_PROBLEMS, 'Internal');
     for (const code of codes) expect(english.has(code), `errors:${code}`).toBe(true);
   });
 });

@@ -5,16 +5,19 @@ import { sentenceRulesFor } from './rules/index.js';
 import type { SentenceRules } from './rules/index.js';
 
 /** Stable codes; they double as i18n keys (`errors:TextTooLong`). */
-export type TextProblem =
-  | 'TextEmpty'
-  | 'TextTooLong'
-  | 'TextTooShort'
-  | 'TextControlCharacters'
-  | 'SentenceHasDigits'
-  | 'SentenceHasSymbols'
-  | 'SentenceTooManyWords'
-  | 'SentenceWrongScript'
-  | 'SentenceHasUrl';
+/** Stable codes: the API answers with them and the app translates them (`errors:<code>`). */
+export const TEXT_PROBLEMS = [
+  'TextEmpty',
+  'TextTooLong',
+  'TextTooShort',
+  'TextControlCharacters',
+  'SentenceHasDigits',
+  'SentenceHasSymbols',
+  'SentenceTooManyWords',
+  'SentenceWrongScript',
+  'SentenceHasUrl',
+] as const;
+export type TextProblem = (typeof TEXT_PROBLEMS)[number];
 
 export type TextCheck = { ok: true; text: string } | { ok: false; problem: TextProblem; detail: string };
 

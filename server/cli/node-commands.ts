@@ -84,8 +84,7 @@ export function registerNodeCommands(program: Command): void {
       });
       const stop = () => {
         server.close(() => {
-          node.close();
-          process.exit(0);
+          void node.close().then(() => process.exit(0));
         });
         server.closeAllConnections();
       };

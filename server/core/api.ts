@@ -1,5 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { parse } from './http.js';
 
@@ -23,7 +23,11 @@ export interface RouteSpec<
   summary: string;
   tag: string;
   access: A;
+  /** Runs before the body is parsed (multipart parsing, for instance). */
+  middleware?: RequestHandler[];
   body?: B;
+  /** Defaults to JSON. */
+  bodyType?: 'application/json' | 'multipart/form-data';
   query?: Q;
   params?: P;
   status?: number;
@@ -70,7 +74,9 @@ export function createApi<Principal>({ router, registry, authorize }: ApiOptions
       tags: [spec.tag],
       ...(spec.access === 'public' ? {} : { security: [{ bearer: [] }] }),
       request: {
-        ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } } : {}),
+        ...(spec.body
+          ? { body: { content: { [spec.bodyType ?? 'application/json']: { schema: spec.body } }, required: true } }
+          : {}),
         ...(spec.query ? { query: spec.query } : {}),
         ...(spec.params ? { params: spec.params } : {}),
       },
@@ -83,7 +89,7 @@ export function createApi<Principal>({ router, registry, authorize }: ApiOptions
       },
     });
 
-    router[spec.method](spec.path, async (req, res) => {
+    router[spec.method](spec.path, ...(spec.middleware ?? []), async (req, res) => {
       const principal = spec.access === 'public' ? undefined : authorize(req, spec.access);
       const result = await spec.handler({
         principal: principal as A extends 'public' ? undefined : Principal,

@@ -59,6 +59,9 @@ export const LastAdminError = define('LastAdmin', 409, 'The node must keep at le
 export const SampleWithdrawnError = define('SampleWithdrawn', 410, 'This sample has been withdrawn by its contributor.');
 
 // 413/415/422/429.
+export const PromptNotFoundError = define('PromptNotFound', 422, 'That sentence is not available for recording.');
+export const AudioTooLargeError = define('AudioTooLarge', 413, 'The recording file is too large.');
+export const AudioMissingError = define('AudioMissing', 400, 'Send the recording in the multipart field "audio".');
 export const PayloadTooLargeError = define('PayloadTooLarge', 413, 'The request body is too large.');
 export const UnsupportedMediaTypeError = define(
   'UnsupportedMediaType',
@@ -94,4 +97,11 @@ export type AppErrorClass = ReturnType<typeof define>;
 /** Thrown only at start-up: the process prints it and exits without a stack trace. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** A clip the audio screening refuses; the code is the screening problem (`AudioSilent`, …). */
+export class AudioProblemError extends AppError {
+  constructor(problem: string, reason: string, details?: Record<string, unknown>) {
+    super(problem, problem === 'AudioTooLarge' ? 413 : 422, reason, details);
+  }
 }

@@ -30,6 +30,11 @@ export function jsonBody(limitBytes: number): RequestHandler {
   const parseJson = express.json({ limit: limitBytes, type: ['application/json', 'application/*+json'] });
   return (req, res, next) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    // Multipart bodies are left to the routes that declare a multipart parser.
+    if (hasBody && req.is('multipart/form-data')) {
+      next();
+      return;
+    }
     if (hasBody && !req.is(['application/json', 'application/*+json'])) {
       next(new UnsupportedMediaTypeError());
       return;

@@ -62,6 +62,30 @@ export const nodeConfigSchema = z
         ratePerToken: z.number().int().min(1).default(600),
       })
       .default({ bodyBytes: 64 * 1024, textMaxChars: 2000, rateWindowSeconds: 60, ratePerAddress: 1200, ratePerToken: 600 }),
+    audio: z
+      .object({
+        maxBytes: z.number().int().min(10_000).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+        maxSeconds: z.number().min(2).max(30).default(15),
+        minSpeechSeconds: z.number().min(0.1).max(10).default(1),
+        silentPeakDbfs: z.number().min(-90).max(-10).default(-45),
+        maxClippingRatio: z.number().min(0).max(1).default(0.01),
+        lowSnrDb: z.number().min(0).max(60).default(15),
+        maxSilenceRatio: z.number().min(0).max(1).default(0.6),
+        /** Unfinished resumable uploads older than this are deleted. */
+        uploadExpiryHours: z.number().min(1).max(24 * 30).default(24),
+        /** Worker threads decoding and analysing clips; defaults to the machine's cores. */
+        analysisThreads: z.number().int().min(1).max(64).optional(),
+      })
+      .default({
+        maxBytes: 10 * 1024 * 1024,
+        maxSeconds: 15,
+        minSpeechSeconds: 1,
+        silentPeakDbfs: -45,
+        maxClippingRatio: 0.01,
+        lowSnrDb: 15,
+        maxSilenceRatio: 0.6,
+        uploadExpiryHours: 24,
+      }),
     lid: z
       .object({
         minLength: z.number().int().min(1).max(200).default(10),

@@ -1,4 +1,7 @@
+import type { BlobStore } from '../core/blob-store.js';
 import type { Db } from '../core/db.js';
+import type { AnalysisPool } from './audio/analysis-pool.js';
+import type { SpeechIntake } from './services/speech-intake.js';
 import type { NodeConfig } from './config.js';
 import type { NodeLanguages } from './languages.js';
 import type { ConsentService } from './services/consent.js';
@@ -14,11 +17,14 @@ export interface NodeContext {
   dir: string;
   config: NodeConfig;
   db: Db;
+  blobs: BlobStore;
+  analysis: AnalysisPool;
   languages: NodeLanguages;
   contributors: ContributorService;
   consent: ConsentService;
   prompts: PromptService;
   textIntake: TextIntake;
+  speechIntake: SpeechIntake;
   validation: ValidationService;
   myData: MyDataService;
   stats: StatsStore;

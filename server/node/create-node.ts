@@ -4,6 +4,11 @@ import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { createApi, openApiDocument } from '../core/api.js';
 import { openDatabase } from '../core/db.js';
 import { GroupCommit } from '../core/group-commit.js';
+import { DiskBlobStore } from '../core/disk-blob-store.js';
+import { AnalysisPool } from './audio/analysis-pool.js';
+import { speechRoutes } from './routes/speech.js';
+import { SpeechIntake } from './services/speech-intake.js';
+import { createUploads } from './uploads.js';
 import { errorHandler, jsonBody, notFound, rateLimits, securityHeaders } from '../core/http.js';
 import { localesDir as defaultLocalesDir } from '../core/paths.js';
 import { version } from '../core/version.js';
@@ -46,7 +51,7 @@ export interface NodeOptions {
 export interface Node {
   context: NodeContext;
   app: express.Express;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Builds the services of a node over its directory. Tests call this with a temp dir. */
@@ -64,16 +69,22 @@ export function createNodeContext(options: NodeOptions): NodeContext {
     prompts: new PromptStore(db),
   };
   const notices = loadNotices(config, options.localesDir ?? defaultLocalesDir);
-  const consent = new ConsentService(db, config, notices, stores.consents, stores.samples);
+  const blobs = new DiskBlobStore(join(dir, 'blobs'));
+  const commits = new GroupCommit(db);
+  const analysis = new AnalysisPool(config.audio.analysisThreads);
+  const consent = new ConsentService(db, config, notices, stores.consents, stores.samples, blobs);
   return {
     dir,
     config,
     db,
+    blobs,
+    analysis,
     languages,
     contributors: new ContributorService(db, stores.contributors),
     consent,
     prompts: new PromptService(db, config, languages, stores.prompts, stores.promptVotes),
-    textIntake: new TextIntake(new GroupCommit(db), config, languages, consent, stores.samples),
+    textIntake: new TextIntake(commits, config, languages, consent, stores.samples),
+    speechIntake: new SpeechIntake(commits, config, languages, consent, stores.prompts, stores.samples, blobs, analysis),
     validation: new ValidationService(
       db,
       config,
@@ -83,13 +94,14 @@ export function createNodeContext(options: NodeOptions): NodeContext {
       stores.reports,
       stores.prompts,
     ),
-    myData: new MyDataService(db, config, stores, consent),
+    myData: new MyDataService(db, config, stores, consent, blobs),
     stats: new StatsStore(db),
   };
 }
 
 export function createNode(options: NodeOptions): Node {
   const context = createNodeContext(options);
+  const { dir } = options;
   const log = options.log ?? ((message, error) => console.error(message, error));
   const { config } = context;
 
@@ -98,6 +110,17 @@ export function createNode(options: NodeOptions): Node {
   app.set('trust proxy', 'loopback');
   app.set('json escape', true);
   app.use(securityHeaders());
+
+  // tus reads the raw request body itself, so it is mounted before any body parser.
+  const uploads = createUploads({
+    dir,
+    path: `${API_BASE}/uploads`,
+    maxBytes: config.audio.maxBytes,
+    expiryHours: config.audio.uploadExpiryHours,
+    contributors: context.contributors,
+    speechIntake: context.speechIntake,
+  });
+  app.use(`${API_BASE}/uploads`, uploads.handler);
 
   const registry = new OpenAPIRegistry();
   const api = express.Router();
@@ -114,6 +137,7 @@ export function createNode(options: NodeOptions): Node {
   consentRoutes(route, context.consent);
   promptRoutes(route, context);
   sampleRoutes(route, context);
+  speechRoutes(route, context, config.audio.maxBytes);
   adminRoutes(route, context);
   metaRoutes(route, () => nodeStats(context.stats, context.languages));
   app.use(API_BASE, api);
@@ -141,5 +165,13 @@ export function createNode(options: NodeOptions): Node {
 
   app.use(notFound);
   app.use(errorHandler(log));
-  return { context, app, close: () => context.db.close() };
+  return {
+    context,
+    app,
+    async close() {
+      uploads.close();
+      await context.analysis.close();
+      context.db.close();
+    },
+  };
 }

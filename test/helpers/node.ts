@@ -92,7 +92,7 @@ export async function startTestNode(overrides: Partial<NodeConfigInput> = {}): P
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      node.close();
+      await node.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

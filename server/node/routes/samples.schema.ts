@@ -33,6 +33,17 @@ export const sampleView = z.object({
   text: z.string().nullable(),
   promptId: z.string().nullable(),
   lid: lidView.nullable(),
+  audio: z
+    .object({
+      url: z.string(),
+      type: z.string(),
+      durationSeconds: z.number(),
+      speechSeconds: z.number(),
+      snrDb: z.number(),
+      peakDbfs: z.number(),
+      facts: z.record(z.string(), z.union([z.number(), z.string()])),
+    })
+    .nullable(),
   flags: z.array(z.string()),
   status: z.enum(['pending', 'validated', 'rejected', 'withdrawn']),
   createdAt: z.string(),

@@ -24,7 +24,17 @@ export const sample = (s: Sample) => ({
   text: s.text,
   promptId: s.promptId,
   lid: s.lid,
-  flags: s.lid?.mismatch ? [`lid-${s.lid.mismatch}-mismatch`] : [],
+  audio: s.audio && {
+    url: `/api/v1/samples/${s.id}/audio`,
+    type: 'audio/wav',
+    durationSeconds: s.audio.facts.durationSeconds,
+    speechSeconds: s.audio.facts.speechSeconds,
+    snrDb: s.audio.facts.snrDb,
+    peakDbfs: s.audio.facts.peakDbfs,
+    facts: s.audio.facts,
+  },
+  // Why a validator might doubt this sample, from language ID and the audio pipeline.
+  flags: [...(s.lid?.mismatch ? [`lid-${s.lid.mismatch}-mismatch`] : []), ...(s.audio?.flags ?? [])],
   status: s.status,
   createdAt: s.createdAt,
 });

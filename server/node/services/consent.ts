@@ -1,3 +1,4 @@
+import type { BlobStore } from '../../core/blob-store.js';
 import type { Db } from '../../core/db.js';
 import {
   ConsentRequiredError,
@@ -15,6 +16,7 @@ import type { ConsentRecordRow, ConsentStore } from '../stores/consents.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { SampleStore } from '../stores/samples.js';
 import { pickNotice, type ConsentNotice } from './consent-notices.js';
+import { deleteBlobs } from './delete-blobs.js';
 
 export interface GiveConsent {
   noticeId: string;
@@ -29,6 +31,7 @@ export class ConsentService {
     private readonly notices: Map<string, ConsentNotice>,
     private readonly consents: ConsentStore,
     private readonly samples: SampleStore,
+    private readonly blobs: BlobStore,
   ) {
     for (const notice of notices.values()) {
       consents.saveNotice({
@@ -75,20 +78,22 @@ export class ConsentService {
   }
 
   /** Withdrawal is immediate: the record and every sample given under it are withdrawn together. */
-  withdraw(
+  async withdraw(
     contributor: Contributor,
     recordId: string,
     reason: string | null,
-  ): { record: ConsentRecordView; withdrawnSamples: number } {
+  ): Promise<{ record: ConsentRecordView; withdrawnSamples: number }> {
     const record = this.consents.recordById(recordId);
     if (!record || record.contributorId !== contributor.id) throw new NotFoundError('No such consent record.');
     if (record.withdrawnAt) throw new ConsentWithdrawnError();
     const at = nowIso();
-    const withdrawnSamples = this.db.transaction(() => {
+    const withdrawn = this.db.transaction(() => {
       this.consents.withdraw(record.id, at, reason);
       return this.samples.withdrawByConsent(record.id, at);
     })();
-    return { record: this.view(contributor, { ...record, withdrawnAt: at }), withdrawnSamples };
+    // The rows no longer point at the audio, so it is unreachable already; now the files go.
+    await deleteBlobs(this.blobs, withdrawn.blobKeys);
+    return { record: this.view(contributor, { ...record, withdrawnAt: at }), withdrawnSamples: withdrawn.count };
   }
 
   /** The newest active record that covers the node's required purposes, or a 403. */

@@ -1,3 +1,4 @@
+import type { BlobStore } from '../../core/blob-store.js';
 import type { Db } from '../../core/db.js';
 import { LastAdminError } from '../../core/errors.js';
 import { nowIso } from '../../core/ids.js';
@@ -10,6 +11,7 @@ import type { Report, ReportStore } from '../stores/reports.js';
 import type { Sample, SampleStore } from '../stores/samples.js';
 import type { Vote, VoteStore } from '../stores/votes.js';
 import type { ConsentService } from './consent.js';
+import { deleteBlobs } from './delete-blobs.js';
 
 export interface DataExport {
   format: 'tributary:export/1';
@@ -45,6 +47,7 @@ export class MyDataService {
       prompts: PromptStore;
     },
     private readonly consent: ConsentService,
+    private readonly blobs: BlobStore,
   ) {}
 
   export(contributor: Contributor): DataExport {
@@ -73,18 +76,24 @@ export class MyDataService {
    * samples' ids (so later releases can name them in withdrawal notices), and votes, which
    * decided other people's samples and carry nothing about this person once the profile is gone.
    */
-  erase(contributor: Contributor): ErasureOutcome {
+  async erase(contributor: Contributor): Promise<ErasureOutcome> {
     const { stores } = this;
     const erasedAt = nowIso();
-    return this.db.transaction(() => {
+    const outcome = this.db.transaction(() => {
       if (contributor.role === 'admin' && stores.contributors.countAdmins() <= 1) throw new LastAdminError();
       let withdrawnConsentRecords = 0;
       for (const record of stores.consents.activeRecordsOf(contributor.id)) {
         if (stores.consents.withdraw(record.id, erasedAt, 'erasure requested')) withdrawnConsentRecords++;
       }
-      const withdrawnSamples = stores.samples.withdrawByContributor(contributor.id, erasedAt);
+      const withdrawn = stores.samples.withdrawByContributor(contributor.id, erasedAt);
       stores.contributors.erase(contributor.id, erasedAt);
-      return { withdrawnConsentRecords, withdrawnSamples, erasedAt };
+      return { withdrawnConsentRecords, withdrawn, erasedAt };
     })();
+    await deleteBlobs(this.blobs, outcome.withdrawn.blobKeys);
+    return {
+      withdrawnConsentRecords: outcome.withdrawnConsentRecords,
+      withdrawnSamples: outcome.withdrawn.count,
+      erasedAt,
+    };
   }
 }

@@ -59,6 +59,8 @@ export class TextIntake {
       textKey: textKey(checked.text),
       promptId: null,
       lid: { code: lid.code, score: lid.score, script: lid.script, model: lid.model, mismatch: languageMismatch(tag, lid) },
+      audio: null,
+      uploadId: null,
       license: consentRecord.license,
       createdAt: nowIso(),
     };
@@ -66,6 +68,7 @@ export class TextIntake {
       if (this.samples.textKeyTaken(sample.language, sample.textKey)) throw new DuplicateTextError();
       this.samples.insert(sample);
     });
-    return { ...sample, status: 'pending', decidedAt: null, withdrawnAt: null };
+    const { textKey: _key, uploadId: _upload, ...stored } = sample;
+    return { ...stored, status: 'pending', decidedAt: null, withdrawnAt: null };
   }
 }

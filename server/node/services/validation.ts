@@ -93,6 +93,14 @@ export class ValidationService {
     })();
   }
 
+  /** The normalised clip of a speech sample, for validators; withdrawn audio is gone. */
+  clipOf(sampleId: string): { key: string; type: string } {
+    const sample = this.samples.byId(sampleId);
+    if (!sample || sample.modality !== 'speech') throw new NotFoundError('No such recording.');
+    if (sample.status === 'withdrawn' || !sample.audio) throw new SampleWithdrawnError();
+    return { key: sample.audio.normalizedKey, type: 'audio/wav' };
+  }
+
   openReports(limit: number): Report[] {
     return this.reports.list('open', limit);
   }

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import type { AudioFacts } from '../../../pipelines/audio/facts.js';
 import type { Db } from '../../core/db.js';
 
 export type Modality = 'text' | 'speech';
@@ -12,6 +13,15 @@ export interface LidRecord {
   mismatch: 'language' | 'script' | null;
 }
 
+export interface SampleAudio {
+  originalKey: string;
+  originalType: string;
+  sha256: string;
+  normalizedKey: string;
+  facts: AudioFacts;
+  flags: string[];
+}
+
 export interface Sample {
   id: string;
   contributorId: string;
@@ -22,6 +32,7 @@ export interface Sample {
   text: string | null;
   promptId: string | null;
   lid: LidRecord | null;
+  audio: SampleAudio | null;
   license: string;
   status: SampleStatus;
   createdAt: string;
@@ -29,7 +40,10 @@ export interface Sample {
   withdrawnAt: string | null;
 }
 
-export type NewSample = Omit<Sample, 'status' | 'decidedAt' | 'withdrawnAt'> & { textKey: string | null };
+export type NewSample = Omit<Sample, 'status' | 'decidedAt' | 'withdrawnAt'> & {
+  textKey: string | null;
+  uploadId: string | null;
+};
 
 interface Row {
   id: string;
@@ -45,6 +59,12 @@ interface Row {
   lid_script: string | null;
   lid_model: string | null;
   lid_mismatch: 'language' | 'script' | null;
+  audio_original: string | null;
+  audio_original_type: string | null;
+  audio_sha256: string | null;
+  audio_normalized: string | null;
+  audio_facts: string | null;
+  audio_flags: string | null;
   license: string;
   status: SampleStatus;
   created_at: string;
@@ -71,6 +91,17 @@ const toSample = (row: Row): Sample => ({
           model: row.lid_model ?? '',
           mismatch: row.lid_mismatch,
         },
+  audio:
+    row.audio_original === null
+      ? null
+      : {
+          originalKey: row.audio_original,
+          originalType: row.audio_original_type ?? 'application/octet-stream',
+          sha256: row.audio_sha256 ?? '',
+          normalizedKey: row.audio_normalized ?? '',
+          facts: JSON.parse(row.audio_facts ?? '{}') as AudioFacts,
+          flags: JSON.parse(row.audio_flags ?? '[]') as string[],
+        },
   license: row.license,
   status: row.status,
   createdAt: row.created_at,
@@ -86,7 +117,14 @@ export interface QueueQuery {
   limit: number;
 }
 
-const WITHDRAW_SET = `status = 'withdrawn', text = NULL, text_key = NULL, withdrawn_at = @at`;
+const WITHDRAW_SET = `status = 'withdrawn', text = NULL, text_key = NULL, withdrawn_at = @at,
+  audio_original = NULL, audio_original_type = NULL, audio_normalized = NULL`;
+
+export interface WithdrawnSamples {
+  count: number;
+  /** Audio blobs of the withdrawn samples, to delete once the transaction has committed. */
+  blobKeys: string[];
+}
 
 export class SampleStore {
   private readonly insertStmt;
@@ -95,18 +133,24 @@ export class SampleStore {
   private readonly rejectStmt;
   private readonly withdrawByConsentStmt;
   private readonly withdrawByContributorStmt;
+  private readonly audioByConsentStmt;
+  private readonly audioByContributorStmt;
   private readonly ofContributorStmt;
   private readonly textKeyTakenStmt;
+  private readonly byUploadStmt;
   private readonly queueStmts = new Map<number, Statement<unknown[], Row>>();
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO samples (id, contributor_id, consent_record_id, modality, language, iso639_3, text, text_key,
-         prompt_id, lid_code, lid_score, lid_script, lid_model, lid_mismatch, license, status, created_at)
+         prompt_id, lid_code, lid_score, lid_script, lid_model, lid_mismatch, audio_original, audio_original_type,
+         audio_sha256, audio_normalized, audio_facts, audio_flags, upload_id, license, status, created_at)
        VALUES (@id, @contributorId, @consentRecordId, @modality, @language, @iso639_3, @text, @textKey,
-         @promptId, @lidCode, @lidScore, @lidScript, @lidModel, @lidMismatch, @license, 'pending', @createdAt)`,
+         @promptId, @lidCode, @lidScore, @lidScript, @lidModel, @lidMismatch, @audioOriginal, @audioOriginalType,
+         @audioSha256, @audioNormalized, @audioFacts, @audioFlags, @uploadId, @license, 'pending', @createdAt)`,
     );
     this.byIdStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE id = ?');
+    this.byUploadStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE upload_id = ?');
     this.setDecisionStmt = db.prepare(
       "UPDATE samples SET status = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
     );
@@ -119,6 +163,14 @@ export class SampleStore {
     this.withdrawByContributorStmt = db.prepare(
       `UPDATE samples SET ${WITHDRAW_SET} WHERE contributor_id = @id AND status <> 'withdrawn'`,
     );
+    const audioKeys = `SELECT audio_original AS original, audio_normalized AS normalized FROM samples
+       WHERE status <> 'withdrawn' AND audio_original IS NOT NULL AND`;
+    this.audioByConsentStmt = db.prepare<[string], { original: string; normalized: string }>(
+      `${audioKeys} consent_record_id = ?`,
+    );
+    this.audioByContributorStmt = db.prepare<[string], { original: string; normalized: string }>(
+      `${audioKeys} contributor_id = ?`,
+    );
     this.ofContributorStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE contributor_id = ? ORDER BY id');
     this.textKeyTakenStmt = db
       .prepare<[string, string], number>(
@@ -128,8 +180,15 @@ export class SampleStore {
   }
 
   insert(sample: NewSample): void {
+    const { lid: _lid, audio, ...columns } = sample;
     this.insertStmt.run({
-      ...sample,
+      ...columns,
+      audioOriginal: audio?.originalKey ?? null,
+      audioOriginalType: audio?.originalType ?? null,
+      audioSha256: audio?.sha256 ?? null,
+      audioNormalized: audio?.normalizedKey ?? null,
+      audioFacts: audio ? JSON.stringify(audio.facts) : null,
+      audioFlags: audio ? JSON.stringify(audio.flags) : null,
       lidCode: sample.lid?.code ?? null,
       lidScore: sample.lid?.score ?? null,
       lidScript: sample.lid?.script ?? null,
@@ -140,6 +199,11 @@ export class SampleStore {
 
   byId(id: string): Sample | undefined {
     const row = this.byIdStmt.get(id);
+    return row && toSample(row);
+  }
+
+  byUploadId(uploadId: string): Sample | undefined {
+    const row = this.byUploadStmt.get(uploadId);
     return row && toSample(row);
   }
 
@@ -158,12 +222,14 @@ export class SampleStore {
   }
 
   /** Withdrawn samples keep their row (a release must name them later) but lose their content. */
-  withdrawByConsent(consentRecordId: string, at: string): number {
-    return this.withdrawByConsentStmt.run({ id: consentRecordId, at }).changes;
+  withdrawByConsent(consentRecordId: string, at: string): WithdrawnSamples {
+    const blobKeys = this.audioByConsentStmt.all(consentRecordId).flatMap((a) => [a.original, a.normalized]);
+    return { count: this.withdrawByConsentStmt.run({ id: consentRecordId, at }).changes, blobKeys };
   }
 
-  withdrawByContributor(contributorId: string, at: string): number {
-    return this.withdrawByContributorStmt.run({ id: contributorId, at }).changes;
+  withdrawByContributor(contributorId: string, at: string): WithdrawnSamples {
+    const blobKeys = this.audioByContributorStmt.all(contributorId).flatMap((a) => [a.original, a.normalized]);
+    return { count: this.withdrawByContributorStmt.run({ id: contributorId, at }).changes, blobKeys };
   }
 
   ofContributor(contributorId: string): Sample[] {

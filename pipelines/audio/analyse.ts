@@ -1,0 +1,40 @@
+import { decodeClip } from './decode.js';
+import { audioFacts, type AudioFacts } from './facts.js';
+import { clippingRatio, downmix, encodeWav } from './pcm.js';
+import { resample } from './resample.js';
+import { screen, type AudioProblem, type ScreeningRules } from './screen.js';
+
+export const TARGET_SAMPLE_RATE = 16_000;
+/** Recorded with every sample, so a release can say which analysis produced its facts. */
+export const AUDIO_PIPELINE_VERSION = 'tributary-audio@1';
+
+export type ClipAnalysis =
+  | { ok: true; facts: AudioFacts; flags: string[]; normalized: Uint8Array; pipeline: string }
+  | { ok: false; problem: AudioProblem; reason: string; facts?: AudioFacts };
+
+/**
+ * The speech-intake stage: decode, keep the clipping measure from the original signal, downmix
+ * to mono, resample to 16 kHz, measure, screen, and encode the normalised clip.
+ */
+export async function analyseClip(bytes: Uint8Array, rules: ScreeningRules): Promise<ClipAnalysis> {
+  // Decode a little past the limit so the refusal can state the real problem.
+  const decoded = await decodeClip(bytes, { maxSeconds: rules.maxSeconds + 1 });
+  if (!decoded.ok) return decoded;
+  const { clip } = decoded;
+  const mono = resample(downmix(clip.channels), clip.sampleRate, TARGET_SAMPLE_RATE);
+  const facts = audioFacts(mono, TARGET_SAMPLE_RATE, {
+    format: clip.format,
+    sampleRate: clip.sampleRate,
+    channels: clip.channels.length,
+    clippingRatio: clippingRatio(clip.channels),
+  });
+  const verdict = screen(facts, rules);
+  if (!verdict.ok) return { ...verdict, facts };
+  return {
+    ok: true,
+    facts,
+    flags: verdict.flags,
+    normalized: encodeWav(mono, TARGET_SAMPLE_RATE),
+    pipeline: AUDIO_PIPELINE_VERSION,
+  };
+}

@@ -1,0 +1,34 @@
+import type { Readable } from 'node:stream';
+
+export interface BlobInfo {
+  size: number;
+}
+
+/**
+ * Where a node keeps audio and shards. Keys are relative, slash-separated names chosen by the
+ * node (never by clients). Every implementation passes test/contracts/blob-store.contract.ts.
+ */
+export interface BlobStore {
+  /** Stores the bytes under `key` atomically: a reader sees the whole blob or none. */
+  put(key: string, data: Uint8Array): Promise<BlobInfo>;
+  /** Moves a local file into the store (the file is gone afterwards). */
+  putFile(key: string, path: string): Promise<BlobInfo>;
+  stat(key: string): Promise<BlobInfo | null>;
+  /** Bytes `start`..`end` inclusive, or the whole blob. Rejects with BlobNotFoundError. */
+  read(key: string, range?: { start: number; end: number }): Promise<Readable>;
+  /** Idempotent: deleting what is not there is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+export class BlobNotFoundError extends Error {
+  override name = 'BlobNotFoundError';
+}
+
+const KEY = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/i;
+
+/** Keys are node-made; this refuses anything that could climb out of the store. */
+export function assertBlobKey(key: string): void {
+  if (!KEY.test(key) || key.split('/').some((part) => part === '..' || part === '.')) {
+    throw new RangeError(`invalid blob key: ${JSON.stringify(key)}`);
+  }
+}

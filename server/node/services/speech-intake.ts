@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import type { ScreeningRules } from '../../../pipelines/audio/screen.js';
+import type { BlobStore } from '../../core/blob-store.js';
+import { AudioProblemError, AudioTooLargeError, PromptNotFoundError } from '../../core/errors.js';
+import type { GroupCommit } from '../../core/group-commit.js';
+import { newId, nowIso } from '../../core/ids.js';
+import type { AnalysisPool } from '../audio/analysis-pool.js';
+import type { NodeConfig } from '../config.js';
+import type { NodeLanguages } from '../languages.js';
+import type { Contributor } from '../stores/contributors.js';
+import type { PromptStore } from '../stores/prompts.js';
+import type { Sample, SampleStore } from '../stores/samples.js';
+import type { ConsentService } from './consent.js';
+import { deleteBlobs } from './delete-blobs.js';
+
+export interface SpeechSubmission {
+  promptId: string;
+  consentRecordId?: string;
+  /** The resumable upload the clip came from; a second submission of it returns the first sample. */
+  uploadId?: string;
+}
+
+export interface SpeechAudio {
+  bytes: Uint8Array;
+  /** A local file holding the same bytes, moved into the blob store instead of written again. */
+  path?: string;
+}
+
+/** What the node stores the original as, from what the decoder recognised (never from the client). */
+const ORIGINAL_TYPES: Record<string, { mime: string; extension: string }> = {
+  'webm/opus': { mime: 'audio/webm', extension: 'webm' },
+  webm: { mime: 'audio/webm', extension: 'webm' },
+  opus: { mime: 'audio/ogg', extension: 'ogg' },
+  oga: { mime: 'audio/ogg', extension: 'ogg' },
+  wav: { mime: 'audio/wav', extension: 'wav' },
+  mp3: { mime: 'audio/mpeg', extension: 'mp3' },
+  m4a: { mime: 'audio/mp4', extension: 'm4a' },
+  aac: { mime: 'audio/aac', extension: 'aac' },
+  flac: { mime: 'audio/flac', extension: 'flac' },
+};
+
+export function screeningRules(config: NodeConfig): ScreeningRules {
+  const { minSpeechSeconds, maxSeconds, silentPeakDbfs, maxClippingRatio, lowSnrDb, maxSilenceRatio } = config.audio;
+  return { minSpeechSeconds, maxSeconds, silentPeakDbfs, maxClippingRatio, lowSnrDb, maxSilenceRatio };
+}
+
+/**
+ * Takes a recording of a prompt: consent first, then the audio pipeline on a worker thread, then
+ * the blobs, then the row. A refused clip leaves nothing behind; a stored one is queued for
+ * validation with its facts and any borderline flags.
+ */
+export class SpeechIntake {
+  private readonly rules: ScreeningRules;
+
+  constructor(
+    private readonly commits: GroupCommit,
+    private readonly config: NodeConfig,
+    private readonly languages: NodeLanguages,
+    private readonly consent: ConsentService,
+    private readonly prompts: PromptStore,
+    private readonly samples: SampleStore,
+    private readonly blobs: BlobStore,
+    private readonly pool: AnalysisPool,
+  ) {
+    this.rules = screeningRules(config);
+  }
+
+  /** Checks that need no audio, so an upload can be refused before its bytes are sent. */
+  precheck(contributor: Contributor, input: SpeechSubmission) {
+    const prompt = this.prompts.byId(input.promptId);
+    if (!prompt || prompt.status !== 'accepted') throw new PromptNotFoundError();
+    const tag = this.languages.resolve(prompt.language);
+    const consentRecord = this.consent.activeRecordFor(contributor, input.consentRecordId);
+    return { prompt, tag, consentRecord };
+  }
+
+  async submit(contributor: Contributor, input: SpeechSubmission, audio: SpeechAudio): Promise<Sample> {
+    if (input.uploadId) {
+      const existing = this.samples.byUploadId(input.uploadId);
+      if (existing && existing.contributorId === contributor.id) return existing;
+    }
+    const { prompt, tag, consentRecord } = this.precheck(contributor, input);
+    if (audio.bytes.byteLength > this.config.audio.maxBytes) throw new AudioTooLargeError();
+
+    const analysis = await this.pool.analyse(audio.bytes, this.rules);
+    if (!analysis.ok) throw new AudioProblemError(analysis.problem, analysis.reason, analysis.facts && { facts: analysis.facts });
+
+    const id = newId();
+    const type = ORIGINAL_TYPES[analysis.facts.format] ?? { mime: 'application/octet-stream', extension: 'bin' };
+    const originalKey = `samples/${id}/original.${type.extension}`;
+    const normalizedKey = `samples/${id}/normalized.wav`;
+    const sha256 = createHash('sha256').update(audio.bytes).digest('hex');
+    await (audio.path ? this.blobs.putFile(originalKey, audio.path) : this.blobs.put(originalKey, audio.bytes));
+    await this.blobs.put(normalizedKey, analysis.normalized);
+
+    const sample = {
+      id,
+      contributorId: contributor.id,
+      consentRecordId: consentRecord.id,
+      modality: 'speech' as const,
+      language: tag.tag,
+      iso639_3: tag.iso639_3,
+      text: prompt.text,
+      textKey: null,
+      promptId: prompt.id,
+      lid: null,
+      audio: { originalKey, originalType: type.mime, sha256, normalizedKey, facts: analysis.facts, flags: analysis.flags },
+      license: consentRecord.license,
+      createdAt: nowIso(),
+      uploadId: input.uploadId ?? null,
+    };
+    try {
+      await this.commits.run(() => this.samples.insert(sample));
+    } catch (error) {
+      await deleteBlobs(this.blobs, [originalKey, normalizedKey]);
+      throw error;
+    }
+    const { textKey: _key, uploadId: _upload, ...stored } = sample;
+    return { ...stored, status: 'pending', decidedAt: null, withdrawnAt: null };
+  }
+}

@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FileStore } from '@tus/file-store';
+import { Server, type Upload } from '@tus/server';
+import type { RequestHandler } from 'express';
+import { AppError, NotFoundError, UnauthenticatedError } from '../core/errors.js';
+import { errorBody } from '../core/http.js';
+import type { ContributorService } from './services/contributors.js';
+import type { SpeechIntake } from './services/speech-intake.js';
+import type { Contributor } from './stores/contributors.js';
+import { uploadMetadata } from './routes/speech.schema.js';
+import { sample } from './routes/views.js';
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** tus wants thrown `{ status_code, body }`; our errors become that, with the usual JSON body. */
+function tusError(error: unknown): { status_code: number; body: string } {
+  const known =
+    error instanceof AppError
+      ? error
+      : new AppError('InvalidRequest', 400, (error as Error)?.message ?? 'The upload was refused.');
+  return { status_code: known.status, body: JSON.stringify(errorBody(known)) };
+}
+
+export interface Uploads {
+  handler: RequestHandler;
+  close(): void;
+}
+
+/**
+ * Resumable uploads (tus 1.0) for recordings made on slow, flaky links. An upload belongs to
+ * the contributor who created it; its prompt and consent are checked before any byte is
+ * stored, the size limit is enforced by the tus server, and the finished upload becomes a
+ * speech sample in the final PATCH's response (or is refused there with its code).
+ */
+export function createUploads(options: {
+  dir: string;
+  path: string;
+  maxBytes: number;
+  expiryHours: number;
+  contributors: ContributorService;
+  speechIntake: SpeechIntake;
+}): Uploads {
+  const datastore = new FileStore({
+    directory: join(options.dir, 'uploads'),
+    expirationPeriodInMilliseconds: options.expiryHours * 3600_000,
+  });
+
+  const contributorOf = (req: Request): Contributor => {
+    const match = BEARER.exec(req.headers.get('authorization') ?? '');
+    const contributor = match?.[1] ? options.contributors.authenticate(match[1]) : undefined;
+    if (!contributor) throw new UnauthenticatedError();
+    return contributor;
+  };
+
+  const metadataOf = (upload: Upload) => {
+    const parsed = uploadMetadata.safeParse(upload.metadata ?? {});
+    if (!parsed.success) throw new AppError('InvalidRequest', 400, 'Upload-Metadata needs promptId (and may have consentRecordId).');
+    return parsed.data;
+  };
+
+  const server = new Server({
+    path: options.path,
+    datastore,
+    maxSize: options.maxBytes,
+    relativeLocation: true,
+    async onIncomingRequest(req, uploadId) {
+      try {
+        const contributor = contributorOf(req);
+        if (req.method === 'POST') return;
+        const upload = await datastore.getUpload(uploadId).catch(() => undefined);
+        // Someone else's upload does not exist as far as this caller is concerned.
+        if (!upload || upload.metadata?.contributor !== contributor.id) throw new NotFoundError('No such upload.');
+      } catch (error) {
+        throw tusError(error);
+      }
+    },
+    async onUploadCreate(req, upload) {
+      try {
+        const contributor = contributorOf(req);
+        const metadata = metadataOf(upload);
+        options.speechIntake.precheck(contributor, metadata);
+        return { metadata: { ...upload.metadata, contributor: contributor.id } };
+      } catch (error) {
+        throw tusError(error);
+      }
+    },
+    async onUploadFinish(req, upload) {
+      try {
+        const contributor = contributorOf(req);
+        const metadata = metadataOf(upload);
+        const path = upload.storage?.path ?? join(options.dir, 'uploads', upload.id);
+        const stored = await options.speechIntake.submit(
+          contributor,
+          { ...metadata, uploadId: upload.id },
+          { bytes: await readFile(path) },
+        );
+        return { status_code: 201, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sample(stored)) };
+      } catch (error) {
+        throw tusError(error);
+      } finally {
+        // Accepted or refused, the upload's bytes now live in the blob store or nowhere.
+        await datastore.remove(upload.id).catch(() => {});
+      }
+    },
+  });
+
+  const sweep = setInterval(() => void server.cleanUpExpiredUploads().catch(() => {}), 15 * 60_000);
+  sweep.unref();
+  return {
+    handler: (req, res) => void server.handle(req, res),
+    close: () => clearInterval(sweep),
+  };
+}
