@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { audioFixtures, sentences } from '../fixtures/audio-fixtures.js';
+import { killHard, runCli, startNodeProcess, type NodeProcess } from '../helpers/cli.js';
+import { apiClient, joinWithConsent, type Volunteer } from '../helpers/node.js';
+
+const root = join(fileURLToPath(import.meta.url), '../../..');
+const fixtures = audioFixtures();
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+interface ClientEvent {
+  event: 'progress' | 'success' | 'error' | 'resuming';
+  sent?: number;
+  total?: number;
+  url?: string;
+  status?: number;
+  body?: string;
+  message?: string;
+}
+
+/** Runs the tus client process; `until` may stop it (SIGKILL) once an event matches. */
+function runClient(args: string[], until?: (e: ClientEvent) => boolean): Promise<{ events: ClientEvent[]; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/helpers/tus-upload.ts'), ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const events: ClientEvent[] = [];
+  let buffered = '';
+  return new Promise((resolve) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const event = JSON.parse(buffered.slice(0, newline)) as ClientEvent;
+        buffered = buffered.slice(newline + 1);
+        events.push(event);
+        if (until?.(event)) child.kill('SIGKILL');
+      }
+    });
+    child.on('exit', () => resolve({ events, child }));
+  });
+}
+
+describe('resumable uploads over a flaky link', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-tus-'));
+  let node: NodeProcess;
+  let speaker: Volunteer;
+  let promptId: string;
+  const file = fixtures.files['speech-5s.webm'];
+  const source = readFileSync(file);
+
+  beforeAll(async () => {
+    expect(runCli(['node', 'init', '--dir', dir, '--name', 'Upload test', '--languages', 'sw']).status).toBe(0);
+    const prompts = join(dir, 'prompts.txt');
+    writeFileSync(prompts, sentences['speech-5s.webm'] + '\n');
+    expect(runCli(['prompts', 'import', prompts, '--lang', 'sw', '--dir', dir]).status).toBe(0);
+    node = await startNodeProcess(dir);
+    const api = apiClient(node.url + '/api/v1');
+    speaker = await joinWithConsent(api);
+    promptId = (await api.get('/prompts?lang=sw', speaker.token)).body.prompts[0].id;
+  });
+  afterAll(async () => {
+    await killHard(node.child);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resumes after the client is killed and after the node restarts, and stores the exact bytes', async () => {
+    const chunk = String(Math.ceil(source.length / 12));
+    // 1. The phone starts uploading and dies a third of the way through.
+    const first = await runClient([`${node.url}/api/v1/uploads`, file, speaker.token, promptId, chunk, '50'], (e) =>
+      e.event === 'progress' && e.sent! >= source.length / 3,
+    );
+    const url = first.events.find((e) => e.url)?.url;
+    expect(url).toMatch(/\/api\/v1\/uploads\/\w+/);
+    expect(first.events.some((e) => e.event === 'success')).toBe(false);
+
+    // 2. A new client process resumes from the offset the node kept, and is killed again.
+    const second = await runClient([`${node.url}/api/v1/uploads`, file, speaker.token, promptId, chunk, '50', url!], (e) =>
+      e.event === 'progress' && e.sent! >= (source.length * 2) / 3,
+    );
+    const resumedFrom = second.events.find((e) => e.event === 'progress')!.sent!;
+    expect(resumedFrom).toBeGreaterThan(source.length / 3 - 1);
+
+    // 3. The node itself is killed and restarted (on a new port) mid-upload.
+    await killHard(node.child);
+    node = await startNodeProcess(dir);
+    const path = new URL(url!).pathname;
+    const third = await runClient([`${node.url}/api/v1/uploads`, file, speaker.token, promptId, chunk, '0', node.url + path]);
+    const done = third.events.find((e) => e.event === 'success');
+    expect(done, JSON.stringify(third.events.slice(-3))).toBeDefined();
+    expect(third.events.find((e) => e.event === 'progress')!.sent!).toBeGreaterThan(source.length / 2);
+    expect(done!.status).toBe(201);
+    const sample = JSON.parse(done!.body!);
+    expect(sample).toMatchObject({ modality: 'speech', text: sentences['speech-5s.webm'], status: 'pending' });
+
+    const api = apiClient(node.url + '/api/v1');
+    const exported = await api.get('/me/export', speaker.token);
+    const stored = exported.body.samples.find((s: { id: string }) => s.id === sample.id);
+    expect(stored.audio.sha256).toBe(sha256(source));
+    expect(sha256(readFileSync(join(dir, 'blobs', stored.audio.originalKey)))).toBe(sha256(source));
+  });
+
+  it('refuses an upload over the size limit before storing a byte, and others’ uploads are invisible', async () => {
+    const big = await fetch(`${node.url}/api/v1/uploads`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${speaker.token}`,
+        'tus-resumable': '1.0.0',
+        'upload-length': String(11 * 1024 * 1024),
+        'upload-metadata': `promptId ${Buffer.from(promptId).toString('base64')}`,
+      },
+    });
+    expect(big.status).toBe(413);
+
+    const noToken = await fetch(`${node.url}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { 'tus-resumable': '1.0.0', 'upload-length': '1000' },
+    });
+    expect(noToken.status).toBe(401);
+    expect(JSON.parse(await noToken.text()).error.code).toBe('Unauthenticated');
+
+    const created = await fetch(`${node.url}/api/v1/uploads`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${speaker.token}`,
+        'tus-resumable': '1.0.0',
+        'upload-length': '1000',
+        'upload-metadata': `promptId ${Buffer.from(promptId).toString('base64')}`,
+      },
+    });
+    expect(created.status).toBe(201);
+    const location = created.headers.get('location')!;
+    const api = apiClient(node.url + '/api/v1');
+    const stranger = await joinWithConsent(api);
+    const head = await fetch(new URL(location, node.url), { method: 'HEAD', headers: { authorization: `Bearer ${stranger.token}`, 'tus-resumable': '1.0.0' } });
+    expect(head.status).toBe(404);
+    const mine = await fetch(new URL(location, node.url), { method: 'HEAD', headers: { authorization: `Bearer ${speaker.token}`, 'tus-resumable': '1.0.0' } });
+    expect(mine.status).toBe(200);
+    expect(mine.headers.get('upload-offset')).toBe('0');
+
+    const noPrompt = await fetch(`${node.url}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${speaker.token}`, 'tus-resumable': '1.0.0', 'upload-length': '1000' },
+    });
+    expect(noPrompt.status).toBe(400);
+  });
+
+  it('turns twenty simultaneous uploads into twenty samples', async () => {
+    const api = apiClient(node.url + '/api/v1');
+    const speakers = await Promise.all(Array.from({ length: 20 }, () => joinWithConsent(api)));
+    const results = await Promise.all(
+      speakers.map((s) => runClient([`${node.url}/api/v1/uploads`, fixtures.files['sw.webm'], s.token, promptId, '8000', '0'])),
+    );
+    const bodies = results.map((r) => r.events.find((e) => e.event === 'success'));
+    expect(bodies.every((b) => b?.status === 201), JSON.stringify(results.map((r) => r.events.at(-1)))).toBe(true);
+    const ids = new Set(bodies.map((b) => JSON.parse(b!.body!).id));
+    expect(ids.size).toBe(20);
+  });
+});
+
