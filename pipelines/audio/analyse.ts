@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { decodeClip } from './decode.js';
 import { audioFacts, type AudioFacts } from './facts.js';
 import { clippingRatio, downmix, encodeWav } from './pcm.js';
@@ -9,7 +10,7 @@ export const TARGET_SAMPLE_RATE = 16_000;
 export const AUDIO_PIPELINE_VERSION = 'tributary-audio@1';
 
 export type ClipAnalysis =
-  | { ok: true; facts: AudioFacts; flags: string[]; normalized: Uint8Array; pipeline: string }
+  | { ok: true; facts: AudioFacts; flags: string[]; normalized: Uint8Array; sha256: string; pipeline: string }
   | { ok: false; problem: AudioProblem; reason: string; facts?: AudioFacts };
 
 /**
@@ -35,6 +36,7 @@ export async function analyseClip(bytes: Uint8Array, rules: ScreeningRules): Pro
     facts,
     flags: verdict.flags,
     normalized: encodeWav(mono, TARGET_SAMPLE_RATE),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
     pipeline: AUDIO_PIPELINE_VERSION,
   };
 }

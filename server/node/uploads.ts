@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { Server, type Upload } from '@tus/server';
@@ -90,17 +89,14 @@ export function createUploads(options: {
         const contributor = contributorOf(req);
         const metadata = metadataOf(upload);
         const path = upload.storage?.path ?? join(options.dir, 'uploads', upload.id);
-        const stored = await options.speechIntake.submit(
-          contributor,
-          { ...metadata, uploadId: upload.id },
-          { bytes: await readFile(path) },
-        );
+        // The worker reads the file and the blob store moves it: the bytes are never copied here.
+        const stored = await options.speechIntake.submit(contributor, { ...metadata, uploadId: upload.id }, { path });
+        await datastore.configstore.delete(upload.id);
         return { status_code: 201, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sample(stored)) };
       } catch (error) {
-        throw tusError(error);
-      } finally {
-        // Accepted or refused, the upload's bytes now live in the blob store or nowhere.
+        // A refused upload leaves nothing behind.
         await datastore.remove(upload.id).catch(() => {});
+        throw tusError(error);
       }
     },
   });

@@ -13,6 +13,7 @@ import { writeNodeConfig } from '../../server/node/config.js';
 import { printTable } from '../../server/cli/output.js';
 import { apiClient, joinWithConsent } from '../helpers/node.js';
 import { load } from './load.js';
+import { benchAnalysis, benchEventLoop, benchUploads } from './speech.js';
 import { swahiliSentences } from './text-corpus.js';
 
 const root = join(fileURLToPath(import.meta.url), '../../..');
@@ -93,6 +94,9 @@ function benchLanguageId() {
 build();
 const lid = benchLanguageId();
 const text = await benchTextIntake();
+const analysis = await benchAnalysis();
+const uploads = await benchUploads(root);
+const eventLoop = await benchEventLoop();
 const results = {
   measuredAt: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
@@ -104,6 +108,9 @@ const results = {
     goal: '>= 0.5 of the bare Express JSON echo',
   },
   languageId: { sentencesPerSecond: Math.round(lid.sentencesPerSecond), candidates: ['swa', 'yor'] },
+  audioAnalysis: { ...analysis, goal: '>= 300x real time per core for a 5 s webm/opus clip' },
+  uploads: { ...uploads, goal: 'tus >= 0.8 of a plain streamed PUT' },
+  eventLoop: { ...eventLoop, goal: 'p99 < 50 ms under 8 concurrent analyses' },
 };
 writeFileSync(join(root, 'test/bench/results.json'), JSON.stringify(results, null, 2) + '\n');
 printTable(
@@ -113,6 +120,10 @@ printTable(
     ['  p99 latency ms', text.intake.latencyP99Ms, text.baseline.latencyP99Ms, '', ''],
     ['  non-2xx / errors', `${text.intake.non2xx} / ${text.intake.errors}`, `${text.baseline.non2xx} / ${text.baseline.errors}`, '', ''],
     ['language ID sentences/s', Math.round(lid.sentencesPerSecond), '', '', ''],
+    ['clip analysis × real time (1 core)', analysis.realTimeFactor, '', '', '≥ 300'],
+    ['tus 20 MB upload MB/s (one PATCH)', uploads.tusSinglePatchMBps, uploads.plainPutMBps, uploads.ratioSinglePatch.toFixed(2), '≥ 0.80'],
+    ['tus 20 MB upload MB/s (1 MiB chunks)', uploads.tus1MiBChunksMBps, uploads.plainPutMBps, uploads.ratio1MiBChunks.toFixed(2), ''],
+    ['event loop p99 ms, 8 analyses', eventLoop.loadedP99Ms, eventLoop.idleP99Ms, '', '< 50'],
   ],
 );
 console.log('written to test/bench/results.json');

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ClipAnalysis } from '../../../pipelines/audio/analyse.js';
 import type { ScreeningRules } from '../../../pipelines/audio/screen.js';
+import type { AnalysisTask, ClipSource } from '../../../pipelines/audio/worker.js';
 
 /**
  * Runs clip analysis on worker threads so the HTTP event loop stays responsive. The threads
@@ -26,9 +27,10 @@ export class AnalysisPool {
     });
   }
 
-  analyse(bytes: Uint8Array, rules: ScreeningRules): Promise<ClipAnalysis> {
+  analyse(source: ClipSource, rules: ScreeningRules): Promise<ClipAnalysis> {
     this.pool ??= this.start();
-    return this.pool.run({ bytes, rules });
+    const task: AnalysisTask = { source, rules };
+    return this.pool.run(task);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import type { ScreeningRules } from '../../../pipelines/audio/screen.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import { AudioProblemError, AudioTooLargeError, PromptNotFoundError } from '../../core/errors.js';
@@ -20,11 +20,8 @@ export interface SpeechSubmission {
   uploadId?: string;
 }
 
-export interface SpeechAudio {
-  bytes: Uint8Array;
-  /** A local file holding the same bytes, moved into the blob store instead of written again. */
-  path?: string;
-}
+/** The clip in memory, or a local file (a finished upload) that is moved into the blob store. */
+export type SpeechAudio = { bytes: Uint8Array } | { path: string };
 
 /** What the node stores the original as, from what the decoder recognised (never from the client). */
 const ORIGINAL_TYPES: Record<string, { mime: string; extension: string }> = {
@@ -80,17 +77,18 @@ export class SpeechIntake {
       if (existing && existing.contributorId === contributor.id) return existing;
     }
     const { prompt, tag, consentRecord } = this.precheck(contributor, input);
-    if (audio.bytes.byteLength > this.config.audio.maxBytes) throw new AudioTooLargeError();
+    const size = 'bytes' in audio ? audio.bytes.byteLength : (await stat(audio.path)).size;
+    if (size > this.config.audio.maxBytes) throw new AudioTooLargeError();
 
-    const analysis = await this.pool.analyse(audio.bytes, this.rules);
+    const analysis = await this.pool.analyse(audio, this.rules);
     if (!analysis.ok) throw new AudioProblemError(analysis.problem, analysis.reason, analysis.facts && { facts: analysis.facts });
 
     const id = newId();
     const type = ORIGINAL_TYPES[analysis.facts.format] ?? { mime: 'application/octet-stream', extension: 'bin' };
     const originalKey = `samples/${id}/original.${type.extension}`;
     const normalizedKey = `samples/${id}/normalized.wav`;
-    const sha256 = createHash('sha256').update(audio.bytes).digest('hex');
-    await (audio.path ? this.blobs.putFile(originalKey, audio.path) : this.blobs.put(originalKey, audio.bytes));
+    const { sha256 } = analysis;
+    await ('bytes' in audio ? this.blobs.put(originalKey, audio.bytes) : this.blobs.putFile(originalKey, audio.path));
     await this.blobs.put(normalizedKey, analysis.normalized);
 
     const sample = {

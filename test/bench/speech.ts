@@ -1,0 +1,186 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { Upload } from 'tus-js-client';
+import { analyseClip } from '../../pipelines/audio/analyse.js';
+import { DEFAULT_SCREENING } from '../../pipelines/audio/screen.js';
+import { writeNodeConfig } from '../../server/node/config.js';
+import { createNodeContext } from '../../server/node/create-node.js';
+import { audioFixtures, sentences } from '../fixtures/audio-fixtures.js';
+import { apiClient, joinWithConsent } from '../helpers/node.js';
+
+const MB = 1024 * 1024;
+
+/** Decode + resample + facts + screening of a 5 s webm/opus clip on one thread, warm. */
+export async function benchAnalysis() {
+  const bytes = new Uint8Array(readFileSync(audioFixtures().files['speech-5s.webm']));
+  const first = await analyseClip(bytes, DEFAULT_SCREENING);
+  if (!first.ok) throw new Error(`the benchmark clip was refused: ${first.problem}`);
+  const seconds = first.facts.durationSeconds;
+  for (let i = 0; i < 5; i++) await analyseClip(bytes, DEFAULT_SCREENING);
+  let runs = 0;
+  const started = performance.now();
+  while (performance.now() - started < 3000) {
+    await analyseClip(bytes, DEFAULT_SCREENING);
+    runs++;
+  }
+  const msPerClip = (performance.now() - started) / runs;
+  return { clipSeconds: seconds, msPerClip: Number(msPerClip.toFixed(2)), realTimeFactor: Math.round((seconds * 1000) / msPerClip) };
+}
+
+function startProcess(args: string[], cwd: string): Promise<{ kill: () => void; url: string }> {
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+      if (match?.[1]) resolve({ kill: () => child.kill('SIGTERM'), url: match[1] });
+    });
+    child.on('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+  });
+}
+
+/** The baseline: a bare Node server that streams a PUT body to a file, nothing else. */
+function startPutServer(dir: string): Promise<{ close: () => void; url: string }> {
+  const server = createServer(async (req, res) => {
+    await pipeline(req, createWriteStream(join(dir, `put-${Date.now()}-${Math.random()}`)));
+    res.writeHead(201).end();
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as { port: number };
+      resolve({ close: () => server.close(), url: `http://127.0.0.1:${address.port}` });
+    }),
+  );
+}
+
+function tusUpload(endpoint: string, bytes: Buffer, token: string, promptId: string, chunkSize: number): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const upload = new Upload(bytes, {
+      endpoint,
+      chunkSize,
+      headers: { authorization: `Bearer ${token}` },
+      metadata: { promptId },
+      retryDelays: [],
+      onSuccess: () => resolve(performance.now() - started),
+      onError: (error) => {
+        // The node refuses random bytes as AudioUndecodable after storing them: the transfer is done.
+        const status = (error as { originalResponse?: { getStatus(): number } }).originalResponse?.getStatus();
+        if (status === 422) resolve(performance.now() - started);
+        else reject(error);
+      },
+    });
+    upload.start();
+  });
+}
+
+/** tus upload throughput of a 20 MB file into the node, against a plain streamed PUT. */
+export async function benchUploads(root: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-tus-'));
+  writeNodeConfig(dir, {
+    name: 'Bench node',
+    languages: ['sw'],
+    audio: { maxBytes: 64 * MB },
+    limits: { ratePerAddress: 1e8, ratePerToken: 1e8 },
+  });
+  const bytes = randomBytes(20 * MB);
+  const node = await startProcess([join(root, 'bin/tributary.js'), 'node', 'start', '--dir', dir, '--port', '0'], root);
+  const put = await startPutServer(dir);
+  try {
+    const api = apiClient(node.url + '/api/v1');
+    const admin = await joinWithConsent(api);
+    const ctx = createNodeContext({ dir, config: (await import('../../server/node/config.js')).loadNodeConfig(dir) });
+    ctx.prompts.import('sw', [{ text: sentences['sw.wav'] }]);
+    ctx.db.close();
+    const promptId = (await api.get('/prompts?lang=sw', admin.token)).body.prompts[0].id as string;
+
+    const rounds = 5;
+    const times = { put: [] as number[], tusSingle: [] as number[], tus1MiB: [] as number[] };
+    for (let i = 0; i < rounds; i++) {
+      let started = performance.now();
+      const res = await fetch(`${put.url}/upload`, { method: 'PUT', body: bytes });
+      if (res.status !== 201) throw new Error(`PUT answered ${res.status}`);
+      times.put.push(performance.now() - started);
+      times.tusSingle.push(await tusUpload(`${node.url}/api/v1/uploads`, bytes, admin.token, promptId, Infinity));
+      started = performance.now();
+      times.tus1MiB.push(await tusUpload(`${node.url}/api/v1/uploads`, bytes, admin.token, promptId, MB));
+    }
+    const mbps = (ms: number[]) => Number((20 / (median(ms) / 1000)).toFixed(1));
+    return {
+      fileMB: 20,
+      rounds,
+      plainPutMBps: mbps(times.put),
+      tusSinglePatchMBps: mbps(times.tusSingle),
+      tus1MiBChunksMBps: mbps(times.tus1MiB),
+      ratioSinglePatch: Number((median(times.put) / median(times.tusSingle)).toFixed(3)),
+      ratio1MiBChunks: Number((median(times.put) / median(times.tus1MiB)).toFixed(3)),
+    };
+  } finally {
+    node.kill();
+    put.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The node's main-thread event-loop delay while 8 clips are analysed at once, against idle. */
+export async function benchEventLoop() {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-loop-'));
+  const config = writeNodeConfig(dir, { name: 'Bench node', languages: ['sw'] });
+  const ctx = createNodeContext({ dir, config });
+  try {
+    const { contributor } = ctx.contributors.register({});
+    const notice = ctx.consent.notice('en');
+    ctx.consent.give(contributor, { noticeId: notice.id, noticeSha256: notice.sha256, purposes: config.consent.required });
+    ctx.prompts.import('sw', [{ text: sentences['speech-5s.webm'] }]);
+    const promptId = ctx.prompts.forReading(contributor, 'sw', 1)[0]!.id;
+    const bytes = new Uint8Array(readFileSync(audioFixtures().files['speech-5s.webm']));
+    // Warm the worker threads first.
+    await Promise.all(Array.from({ length: 8 }, () => ctx.speechIntake.submit(contributor, { promptId }, { bytes })));
+
+    const measure = async (work: () => Promise<unknown>) => {
+      const histogram = monitorEventLoopDelay({ resolution: 5 });
+      histogram.enable();
+      await work();
+      histogram.disable();
+      return { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 };
+    };
+    const idle = await measure(() => new Promise((resolve) => setTimeout(resolve, 2000)));
+    let clips = 0;
+    const loaded = await measure(async () => {
+      const until = performance.now() + 5000;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (performance.now() < until) {
+            await ctx.speechIntake.submit(contributor, { promptId }, { bytes });
+            clips++;
+          }
+        }),
+      );
+    });
+    const round = (v: number) => Number(v.toFixed(2));
+    return {
+      concurrentAnalyses: 8,
+      clipsAnalysed: clips,
+      idleP99Ms: round(idle.p99),
+      loadedP50Ms: round(loaded.p50),
+      loadedP99Ms: round(loaded.p99),
+      loadedMaxMs: round(loaded.max),
+    };
+  } finally {
+    await ctx.analysis.close();
+    ctx.db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
