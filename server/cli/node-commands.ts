@@ -70,6 +70,7 @@ export function registerNodeCommands(program: Command): void {
       }
       const config = loadNodeConfig(dir);
       const node = createNode({ dir, config });
+      void node.uploads.sweepExpired().catch(() => {});
       const server = node.app.listen(port, host, () => {
         const address = server.address();
         const actualPort = typeof address === 'object' && address ? address.port : port;

@@ -8,7 +8,7 @@ import { DiskBlobStore } from '../core/disk-blob-store.js';
 import { AnalysisPool } from './audio/analysis-pool.js';
 import { speechRoutes } from './routes/speech.js';
 import { SpeechIntake } from './services/speech-intake.js';
-import { createUploads } from './uploads.js';
+import { createUploads, type Uploads } from './uploads.js';
 import { errorHandler, jsonBody, notFound, rateLimits, securityHeaders } from '../core/http.js';
 import { localesDir as defaultLocalesDir } from '../core/paths.js';
 import { version } from '../core/version.js';
@@ -51,6 +51,7 @@ export interface NodeOptions {
 export interface Node {
   context: NodeContext;
   app: express.Express;
+  uploads: Uploads;
   close(): Promise<void>;
 }
 
@@ -168,6 +169,7 @@ export function createNode(options: NodeOptions): Node {
   return {
     context,
     app,
+    uploads,
     async close() {
       uploads.close();
       await context.analysis.close();

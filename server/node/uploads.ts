@@ -23,6 +23,8 @@ function tusError(error: unknown): { status_code: number; body: string } {
 
 export interface Uploads {
   handler: RequestHandler;
+  /** Deletes unfinished uploads older than the node's expiry; returns how many went. */
+  sweepExpired(): Promise<number>;
   close(): void;
 }
 
@@ -101,10 +103,12 @@ export function createUploads(options: {
     },
   });
 
-  const sweep = setInterval(() => void server.cleanUpExpiredUploads().catch(() => {}), 15 * 60_000);
+  const sweepExpired = () => server.cleanUpExpiredUploads();
+  const sweep = setInterval(() => void sweepExpired().catch(() => {}), 15 * 60_000);
   sweep.unref();
   return {
     handler: (req, res) => void server.handle(req, res),
+    sweepExpired,
     close: () => clearInterval(sweep),
   };
 }

@@ -169,3 +169,35 @@ describe('speech contributions', () => {
     expect(res.body.error.code).toBe('ConsentRequired');
   });
 });
+
+describe('abandoned uploads', () => {
+  it('are deleted once older than the node’s expiry, and fresh ones are kept', async () => {
+    const { readdirSync, readFileSync: read, writeFileSync } = await import('node:fs');
+    const t = await startTestNode({ audio: { uploadExpiryHours: 24 } });
+    try {
+      const speaker = await joinWithConsent(t.api);
+      const [promptId] = importPrompts(t, 'sw', ['Ndege wanaimba juu ya mti mrefu.']);
+      const create = () =>
+        fetch(`${t.url}/api/v1/uploads`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${speaker.token}`,
+            'tus-resumable': '1.0.0',
+            'upload-length': '5000',
+            'upload-metadata': `promptId ${Buffer.from(promptId!).toString('base64')}`,
+          },
+        }).then((r) => r.headers.get('location')!.split('/').pop()!);
+      const old = await create();
+      const fresh = await create();
+      const uploads = `${t.dir}/uploads`;
+      const config = JSON.parse(read(`${uploads}/${old}.json`, 'utf8'));
+      config.creation_date = new Date(Date.now() - 25 * 3600_000).toISOString();
+      writeFileSync(`${uploads}/${old}.json`, JSON.stringify(config));
+
+      expect(await t.node.uploads.sweepExpired()).toBe(1);
+      expect(readdirSync(uploads).sort()).toEqual([fresh, `${fresh}.json`].sort());
+    } finally {
+      await t.stop();
+    }
+  });
+});
