@@ -23,18 +23,15 @@ export interface DecodeWebmOpusOptions {
 export class AudioTooLongError extends Error {
   override name = 'AudioTooLongError';
   readonly code = 'AudioTooLong';
-  constructor(
-    readonly seconds: number,
-    readonly maxSeconds: number,
-  ) {
+  constructor(readonly maxSeconds: number) {
     super(`The audio is longer than ${maxSeconds} s.`);
   }
 }
 
-/** A WebM/Opus file with nothing decodable in it. Code `AudioCorrupt`. */
-export class AudioCorruptError extends Error {
-  override name = 'AudioCorruptError';
-  readonly code = 'AudioCorrupt';
+/** A WebM/Opus file with nothing decodable in it. Code `AudioUndecodable`. */
+export class AudioUndecodableError extends Error {
+  override name = 'AudioUndecodableError';
+  readonly code = 'AudioUndecodable';
 }
 
 export const WEBM_OPUS_SAMPLE_RATE = 16_000;
@@ -43,7 +40,7 @@ export const WEBM_OPUS_SAMPLE_RATE = 16_000;
  * Decodes WebM/Matroska with an Opus audio track to 16 kHz float channels, with pre-skip and
  * end padding trimmed. Returns null when the bytes are not WebM/Matroska or have no Opus track,
  * so the caller can fall back to a general decoder. A recording cut off mid-cluster decodes the
- * complete packets it has; a WebM/Opus file that has none throws `AudioCorruptError`.
+ * complete packets it has; a WebM/Opus file that has none throws `AudioUndecodableError`.
  */
 export async function decodeWebmOpus(
   bytes: Uint8Array,
@@ -51,10 +48,9 @@ export async function decodeWebmOpus(
 ): Promise<DecodedAudio | null> {
   const stream = demuxWebmOpus(bytes, options);
   if (stream === null) return null;
-  if (stream.packets.length === 0) {
-    if (stream.truncated) throw new AudioCorruptError('The WebM/Opus file ends before its first audio packet.');
-    return { channels: emptyChannels(stream.head.channels), sampleRate: WEBM_OPUS_SAMPLE_RATE };
-  }
+  // With the unknown sizes MediaRecorder writes, a file cut before its first block cannot be told
+  // from one that never had any: either way there is nothing to hear.
+  if (stream.packets.length === 0) throw new AudioUndecodableError('The WebM/Opus file has no audio packets.');
 
   const preSkip = preSkipSamples(stream.head);
   const length = Math.max(0, stream.samples - preSkip);
@@ -92,7 +88,7 @@ function decodePackets(
     const keep = packet.samples - packet.discard;
     // A packet libopus refuses (or that would overflow its input buffer) stays silent here,
     // so the rest of the recording keeps its timing.
-    if (packet.data.length <= tooLarge) {
+    if (keep > 0 && packet.data.length <= tooLarge) {
       const decoded = decoder.decodeFrame(packet.data);
       if (decoded.samplesDecoded > 0) {
         decodedAny = true;
@@ -102,7 +98,7 @@ function decodePackets(
     position += keep;
   }
 
-  if (!decodedAny) throw new AudioCorruptError('No Opus packet in the WebM file could be decoded.');
+  if (!decodedAny) throw new AudioUndecodableError('No Opus packet in the WebM file could be decoded.');
   if (head.outputGain !== 0) {
     const gain = 10 ** (head.outputGain / (20 * 256));
     for (const channel of channels) for (let i = 0; i < channel.length; i++) channel[i]! *= gain;
@@ -120,13 +116,11 @@ function copySpan(source: Float32Array[], count: number, target: Float32Array[],
   });
 }
 
-function emptyChannels(count: number): Float32Array[] {
-  return Array.from({ length: count }, () => new Float32Array(0));
-}
-
 // ---------------------------------------------------------------------------------------------
-// Decoder cache: WASM decoders are costly to instantiate and cheap to reset. This runs in worker
-// threads that decode one file at a time, so one decoder per channel layout is kept per thread.
+// Decoder cache. The first decoder in a thread compiles libopus (~20 ms); a reset instantiates it
+// again with fresh memory (~3 ms; without one, the end of the last file leaks into the start of
+// the next and the output is no longer deterministic). This runs in worker threads that decode
+// one file at a time, so one decoder per channel layout is kept per thread.
 
 interface CachedDecoder {
   decoder: OpusDecoder<16000>;
@@ -145,41 +139,35 @@ const decoderCache = new Map<string, CachedDecoder>();
 
 async function leaseDecoder(head: OpusHead): Promise<DecoderLease> {
   const key = `${head.channels}/${head.streamCount}/${head.coupledStreamCount}/${head.channelMapping.join(',')}`;
-  const cached = decoderCache.get(key);
-  if (cached !== undefined && !cached.busy) {
-    cached.busy = true;
-    try {
-      await cached.ready;
-    } catch (error) {
-      decoderCache.delete(key);
-      throw error;
-    }
-    return {
-      decoder: cached.decoder,
-      release() {
-        // Reset now, so the next file finds a clean decoder without waiting.
-        cached.ready = cached.decoder.reset();
-        cached.ready.catch(() => decoderCache.delete(key));
-        cached.busy = false;
-      },
-    };
-  }
-
-  const decoder = createDecoder(head);
-  await decoder.ready;
-  if (cached !== undefined) {
+  let entry = decoderCache.get(key);
+  if (entry?.busy) {
     // Two files at once on one thread: the second gets a decoder of its own for this call.
+    const decoder = createDecoder(head);
+    await decoder.ready;
     return { decoder, release: () => decoder.free() };
   }
-  evictIdleDecoder();
-  const entry: CachedDecoder = { decoder, ready: Promise.resolve(), busy: true };
-  decoderCache.set(key, entry);
+  if (entry === undefined) {
+    evictIdleDecoder();
+    const decoder = createDecoder(head);
+    entry = { decoder, ready: decoder.ready, busy: false };
+    decoderCache.set(key, entry);
+  }
+
+  const leased = entry;
+  leased.busy = true;
+  try {
+    await leased.ready;
+  } catch (error) {
+    decoderCache.delete(key);
+    throw error;
+  }
   return {
-    decoder,
+    decoder: leased.decoder,
     release() {
-      entry.ready = decoder.reset();
-      entry.ready.catch(() => decoderCache.delete(key));
-      entry.busy = false;
+      // Reset straight away, so that the next file need not wait for it.
+      leased.ready = leased.decoder.reset();
+      leased.ready.catch(() => decoderCache.delete(key));
+      leased.busy = false;
     },
   };
 }
@@ -222,7 +210,7 @@ export interface OpusHead {
   channelMapping: number[];
 }
 
-interface OpusPacket {
+export interface OpusPacket {
   data: Uint8Array;
   /** Samples this packet decodes to at 16 kHz, read from its TOC byte. */
   samples: number;
@@ -230,13 +218,11 @@ interface OpusPacket {
   discard: number;
 }
 
-interface WebmOpusStream {
+export interface WebmOpusStream {
   head: OpusHead;
   packets: OpusPacket[];
   /** What the packets decode to at 16 kHz, less end padding, before the pre-skip is cut. */
   samples: number;
-  /** The file ended inside an element: what was complete before that point is in `packets`. */
-  truncated: boolean;
 }
 
 const ID = {
@@ -314,8 +300,8 @@ export function demuxWebmOpus(bytes: Uint8Array, { maxSeconds }: DecodeWebmOpusO
     while (position < Math.min(segmentEnd, bytes.length)) {
       const element = reader.header(position);
       if (element.id === ID.Tracks) {
-        sawTracks = true;
         const track = findOpusTrack(reader, element);
+        sawTracks = true;
         if (track === null) return null;
         sink = new PacketSink(track.number, track.head, maxSeconds);
         position = reader.requireEnd(element);
@@ -325,15 +311,15 @@ export function demuxWebmOpus(bytes: Uint8Array, { maxSeconds }: DecodeWebmOpusO
         position = reader.requireEnd(element);
       }
     }
-    if (segmentEnd > bytes.length) throw new StopReading('truncated');
   } catch (error) {
     if (!(error instanceof StopReading)) throw error;
-    if (!sawTracks) throw new AudioCorruptError(`The WebM file is ${error.reason} before its track list.`);
-    return sink?.stream(true) ?? null;
+    if (!sawTracks) throw new AudioUndecodableError(`The WebM file is ${error.reason} before its track list.`);
+    // Cut off mid-element: what was complete before that point is kept.
+    return sink?.stream() ?? null;
   }
 
-  if (!sawTracks) throw new AudioCorruptError('The WebM file has no track list.');
-  return sink?.stream(false) ?? null;
+  if (!sawTracks) throw new AudioUndecodableError('The WebM file has no track list.');
+  return sink?.stream() ?? null;
 }
 
 /** Collects the chosen track's packets and stops the demuxer once they run past maxSeconds. */
@@ -350,11 +336,11 @@ class PacketSink {
     this.packets.push(packet);
     this.samples += packet.samples - packet.discard;
     const seconds = (this.samples - preSkipSamples(this.head)) / WEBM_OPUS_SAMPLE_RATE;
-    if (seconds > this.maxSeconds) throw new AudioTooLongError(seconds, this.maxSeconds);
+    if (seconds > this.maxSeconds) throw new AudioTooLongError(this.maxSeconds);
   }
 
-  stream(truncated: boolean): WebmOpusStream {
-    return { head: this.head, packets: this.packets, samples: this.samples, truncated };
+  stream(): WebmOpusStream {
+    return { head: this.head, packets: this.packets, samples: this.samples };
   }
 }
 
@@ -410,7 +396,7 @@ function findOpusTrack(reader: EbmlReader, tracks: ElementHeader): { number: num
 
 /** Without a CodecPrivate, Matroska's CodecDelay and Channels describe a family-0 stream. */
 function defaultOpusHead(channels: number, preSkip: number): OpusHead {
-  if (channels < 1 || channels > 2) throw new AudioCorruptError('An Opus track without an OpusHead must be mono or stereo.');
+  if (channels < 1 || channels > 2) throw new AudioUndecodableError('An Opus track without an OpusHead must be mono or stereo.');
   return familyZero(channels, preSkip, 0);
 }
 
@@ -426,8 +412,8 @@ function familyZero(channels: number, preSkip: number, outputGain: number): Opus
   };
 }
 
-export function parseOpusHead(bytes: Uint8Array): OpusHead {
-  const corrupt = (why: string) => new AudioCorruptError(`The Opus track's OpusHead is invalid: ${why}.`);
+function parseOpusHead(bytes: Uint8Array): OpusHead {
+  const corrupt = (why: string) => new AudioUndecodableError(`The Opus track's OpusHead is invalid: ${why}.`);
   if (bytes.length < 19 || new TextDecoder().decode(bytes.subarray(0, 8)) !== 'OpusHead') {
     throw corrupt('no OpusHead signature');
   }
@@ -464,7 +450,6 @@ function readCluster(reader: EbmlReader, cluster: ElementHeader, sink: PacketSin
     }
     position = reader.requireEnd(element);
   }
-  if (cluster.end !== null && cluster.end > reader.length) throw new StopReading('truncated');
   return position;
 }
 
