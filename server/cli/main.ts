@@ -4,6 +4,7 @@ import { version } from '../core/version.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerLangidCommand } from './langid-command.js';
 import { registerNodeCommands } from './node-commands.js';
+import { registerReleaseCommands } from './release-commands.js';
 
 const program = new Command('tributary')
   .description('Federated, consent-first text and speech collection for language communities')
@@ -11,6 +12,7 @@ const program = new Command('tributary')
 registerNodeCommands(program);
 registerAdminCommands(program);
 registerLangidCommand(program);
+registerReleaseCommands(program);
 
 try {
   await program.parseAsync();

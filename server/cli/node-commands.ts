@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readEnv } from '../core/env.js';
-import { CONFIG_FILE, loadNodeConfig, writeNodeConfig, type NodeConfigInput } from '../node/config.js';
+import { CONFIG_FILE, loadNodeConfig, type NodeConfigInput } from '../node/config.js';
+import { initNode } from '../node/init.js';
 import { createNode } from '../node/create-node.js';
 import { printJson, printTable } from './output.js';
 
@@ -30,7 +31,7 @@ export function registerNodeCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((options) => {
       const dir = resolve(options.dir);
-      const config = writeNodeConfig(dir, {
+      const config = initNode(dir, {
         name: options.name,
         languages: list(options.languages),
         url: options.url,
@@ -65,7 +66,7 @@ export function registerNodeCommands(program: Command): void {
       const port = options.port ?? env.port ?? 8080;
       const host = options.host ?? env.host ?? '127.0.0.1';
       if (options.initIfMissing && !existsSync(join(dir, CONFIG_FILE))) {
-        writeNodeConfig(dir, DEFAULT_NODE);
+        initNode(dir, DEFAULT_NODE);
         console.log(`Initialised a new node in ${dir} with default settings (edit ${CONFIG_FILE} to change them).`);
       }
       const config = loadNodeConfig(dir);

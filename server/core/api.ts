@@ -69,7 +69,7 @@ export function createApi<Principal>({ router, registry, authorize }: ApiOptions
     const status = spec.status ?? 200;
     registry.registerPath({
       method: spec.method,
-      path: spec.path.replace(/:(\w+)/g, '{$1}'),
+      path: spec.path.replace(/[:*](\w+)/g, '{$1}'),
       summary: spec.summary,
       tags: [spec.tag],
       ...(spec.access === 'public' ? {} : { security: [{ bearer: [] }] }),

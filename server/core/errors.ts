@@ -62,6 +62,28 @@ export const SampleWithdrawnError = define('SampleWithdrawn', 410, 'This sample 
 export const PromptNotFoundError = define('PromptNotFound', 422, 'That sentence is not available for recording.');
 export const AudioTooLargeError = define('AudioTooLarge', 413, 'The recording file is too large.');
 export const AudioMissingError = define('AudioMissing', 400, 'Send the recording in the multipart field "audio".');
+export const NothingToReleaseError = define(
+  'NothingToRelease',
+  409,
+  'No validated samples with matching consent are available for this release.',
+);
+export const ReleaseUnchangedError = define(
+  'ReleaseUnchanged',
+  409,
+  'Nothing has changed since the current release; no new version was made.',
+);
+export const ReleaseSupersededError = define(
+  'ReleaseSuperseded',
+  410,
+  'This release has been superseded; fetch the current manifest.',
+);
+export const AccessTokenRequiredError = define(
+  'AccessTokenRequired',
+  401,
+  'This dataset is gated: request access and send the token you are given.',
+);
+export const AccessPendingError = define('AccessPending', 403, 'Your access request waits for the community’s decision.');
+export const AccessRefusedError = define('AccessRefused', 403, 'Access to this dataset was refused or revoked.');
 export const PayloadTooLargeError = define('PayloadTooLarge', 413, 'The request body is too large.');
 export const UnsupportedMediaTypeError = define(
   'UnsupportedMediaType',

@@ -15,3 +15,5 @@ function findPackageRoot(): string {
 
 export const packageRoot = findPackageRoot();
 export const localesDir = join(packageRoot, 'locales');
+/** The built contributor app (`npm run build:app`). */
+export const appDir = join(packageRoot, 'contributor-app', 'dist');

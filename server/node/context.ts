@@ -2,6 +2,10 @@ import type { BlobStore } from '../core/blob-store.js';
 import type { Db } from '../core/db.js';
 import type { AnalysisPool } from './audio/analysis-pool.js';
 import type { SpeechIntake } from './services/speech-intake.js';
+import type { NodeIdentity } from './identity.js';
+import type { DatasetService } from './services/datasets.js';
+import type { ReleaseBuilder } from './services/release-builder.js';
+import type { WithdrawalNotices } from './services/withdrawal-notices.js';
 import type { NodeConfig } from './config.js';
 import type { NodeLanguages } from './languages.js';
 import type { ConsentService } from './services/consent.js';
@@ -28,4 +32,10 @@ export interface NodeContext {
   validation: ValidationService;
   myData: MyDataService;
   stats: StatsStore;
+  identity: NodeIdentity;
+  notices: WithdrawalNotices;
+  releaseBuilder: ReleaseBuilder;
+  datasets: DatasetService;
+  /** The node directory as a blob store, for serving release files. */
+  releaseFiles: BlobStore;
 }

@@ -9,8 +9,16 @@ import { AnalysisPool } from './audio/analysis-pool.js';
 import { speechRoutes } from './routes/speech.js';
 import { SpeechIntake } from './services/speech-intake.js';
 import { createUploads, type Uploads } from './uploads.js';
+import { ensureNodeKeys, loadIdentity } from './identity.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { DatasetService } from './services/datasets.js';
+import { ReleaseBuilder } from './services/release-builder.js';
+import { WithdrawalNotices } from './services/withdrawal-notices.js';
+import { AccessStore } from './stores/access.js';
+import { ReleaseStore } from './stores/releases.js';
+import { WithdrawalNoticeStore } from './stores/withdrawal-notices.js';
 import { errorHandler, jsonBody, notFound, rateLimits, securityHeaders } from '../core/http.js';
-import { localesDir as defaultLocalesDir } from '../core/paths.js';
+import { appDir, localesDir as defaultLocalesDir } from '../core/paths.js';
 import { version } from '../core/version.js';
 import { authorizer } from './auth.js';
 import type { NodeConfig } from './config.js';
@@ -68,12 +76,19 @@ export function createNodeContext(options: NodeOptions): NodeContext {
     promptVotes: new VoteStore(db, 'prompt_votes'),
     reports: new ReportStore(db),
     prompts: new PromptStore(db),
+    releases: new ReleaseStore(db),
+    access: new AccessStore(db),
+    notices: new WithdrawalNoticeStore(db),
   };
-  const notices = loadNotices(config, options.localesDir ?? defaultLocalesDir);
+  // Nodes made before releases existed get their identity on first start.
+  ensureNodeKeys(dir);
+  const identity = loadIdentity(dir, config);
+  const notices = new WithdrawalNotices(identity, stores.releases, stores.notices);
+  const consentNotices = loadNotices(config, options.localesDir ?? defaultLocalesDir);
   const blobs = new DiskBlobStore(join(dir, 'blobs'));
   const commits = new GroupCommit(db);
   const analysis = new AnalysisPool(config.audio.analysisThreads);
-  const consent = new ConsentService(db, config, notices, stores.consents, stores.samples, blobs);
+  const consent = new ConsentService(db, config, consentNotices, stores.consents, stores.samples, blobs, notices);
   return {
     dir,
     config,
@@ -95,7 +110,12 @@ export function createNodeContext(options: NodeOptions): NodeContext {
       stores.reports,
       stores.prompts,
     ),
-    myData: new MyDataService(db, config, stores, consent, blobs),
+    myData: new MyDataService(db, config, stores, consent, blobs, notices),
+    identity,
+    notices,
+    releaseBuilder: new ReleaseBuilder(db, dir, config, languages, identity, blobs, stores.releases),
+    datasets: new DatasetService(db, dir, stores.releases, stores.access),
+    releaseFiles: new DiskBlobStore(dir),
     stats: new StatsStore(db),
   };
 }
@@ -139,6 +159,7 @@ export function createNode(options: NodeOptions): Node {
   promptRoutes(route, context);
   sampleRoutes(route, context);
   speechRoutes(route, context, config.audio.maxBytes);
+  datasetRoutes(route, context);
   adminRoutes(route, context);
   metaRoutes(route, () => nodeStats(context.stats, context.languages));
   app.use(API_BASE, api);
@@ -156,12 +177,25 @@ export function createNode(options: NodeOptions): Node {
     const base = config.url ?? `${req.protocol}://${req.get('host')}`;
     res.json({
       type: 'tributary-node',
+      did: context.identity.did,
+      publicKeys: context.identity.publicKeys,
       name: config.name,
       languages: config.languages,
       api: base + API_BASE,
       openapi: base + '/openapi.json',
       software: { name: 'tributary', version },
+      withdrawals: base + API_BASE + '/withdrawals',
+      datasets: base + API_BASE + '/datasets',
+      indexes: [],
     });
+  });
+
+  // The contributor app and its translations, served by the node itself.
+  app.use('/locales', express.static(options.localesDir ?? defaultLocalesDir, { maxAge: '1h' }));
+  app.use(express.static(appDir, { index: 'index.html', maxAge: '1h' }));
+  app.get(/^\/(?!api\/|\.well-known\/|openapi\.json).*/, (req, res, next) => {
+    if (!req.accepts('html')) return next();
+    res.sendFile(join(appDir, 'index.html'), (error) => error && next());
   });
 
   app.use(notFound);

@@ -13,6 +13,7 @@ import { writeNodeConfig } from '../../server/node/config.js';
 import { printTable } from '../../server/cli/output.js';
 import { apiClient, joinWithConsent } from '../helpers/node.js';
 import { load } from './load.js';
+import { benchRelease } from './release.js';
 import { benchAnalysis, benchEventLoop, benchUploads } from './speech.js';
 import { swahiliSentences } from './text-corpus.js';
 
@@ -97,6 +98,7 @@ const text = await benchTextIntake();
 const analysis = await benchAnalysis();
 const uploads = await benchUploads(root);
 const eventLoop = await benchEventLoop();
+const release = benchRelease(root, Number(process.env.BENCH_RELEASE_GB ?? 1));
 const results = {
   measuredAt: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
@@ -111,6 +113,7 @@ const results = {
   audioAnalysis: { ...analysis, goal: '>= 300x real time per core for a 5 s webm/opus clip' },
   uploads: { ...uploads, goal: 'tus >= 0.8 of a plain streamed PUT' },
   eventLoop: { ...eventLoop, goal: 'p99 < 50 ms under 8 concurrent analyses' },
+  releaseBuild: { ...release, goal: '>= 0.7 of tar | sha256sum over the same audio; peak RSS <= 300 MB' },
 };
 writeFileSync(join(root, 'test/bench/results.json'), JSON.stringify(results, null, 2) + '\n');
 printTable(
@@ -124,6 +127,8 @@ printTable(
     ['tus 20 MB upload MB/s (one PATCH)', uploads.tusSinglePatchMBps, uploads.plainPutMBps, uploads.ratioSinglePatch.toFixed(2), '≥ 0.80'],
     ['tus 20 MB upload MB/s (1 MiB chunks)', uploads.tus1MiBChunksMBps, uploads.plainPutMBps, uploads.ratio1MiBChunks.toFixed(2), ''],
     ['event loop p99 ms, 8 analyses', eventLoop.loadedP99Ms, eventLoop.idleP99Ms, '', '< 50'],
+    [`release build MB/s (${release.audioMB} MB)`, release.buildMBps, release.tarSha256sumMBps, release.ratio.toFixed(2), '≥ 0.70'],
+    ['release build peak RSS MB', release.peakRssMB, '', '', '≤ 300'],
   ],
 );
 console.log('written to test/bench/results.json');

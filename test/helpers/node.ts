@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { writeNodeConfig, type NodeConfigInput } from '../../server/node/config.js';
+import type { NodeConfigInput } from '../../server/node/config.js';
+import { initNode } from '../../server/node/init.js';
 import { createNode, type Node } from '../../server/node/create-node.js';
 
 export interface TestNode {
@@ -68,7 +69,7 @@ export const TEST_CONFIG: NodeConfigInput = {
 export async function startTestNode(overrides: Partial<NodeConfigInput> = {}): Promise<TestNode> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-node-'));
   // Written to disk like `node init` does, so CLI commands can open the same node.
-  const config = writeNodeConfig(dir, { ...TEST_CONFIG, ...overrides });
+  const config = initNode(dir, { ...TEST_CONFIG, ...overrides });
   const node = createNode({ dir, config, log: () => {} });
   const server: Server = await new Promise((resolve) => {
     const s = node.app.listen(0, '127.0.0.1', () => resolve(s));
@@ -105,11 +106,14 @@ export interface Volunteer {
 }
 
 /** Registers a contributor and gives the node's required consent, as the app does. */
-export async function joinWithConsent(api: ApiClient, locale = 'en'): Promise<Volunteer> {
+export async function joinWithConsent(api: ApiClient, locale = 'en', extraPurposes: string[] = []): Promise<Volunteer> {
   const joined = await api.post('/contributors', {});
   const token = joined.body.token as string;
   const notice = (await api.get(`/consent/notice?lang=${locale}`)).body;
-  const required = notice.purposes.filter((p: { required: boolean }) => p.required).map((p: { id: string }) => p.id);
+  const required = [
+    ...notice.purposes.filter((p: { required: boolean }) => p.required).map((p: { id: string }) => p.id),
+    ...extraPurposes,
+  ];
   const consent = await api.post(
     '/consents',
     { noticeId: notice.id, noticeSha256: notice.sha256, purposes: required },

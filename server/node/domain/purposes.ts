@@ -17,3 +17,28 @@ export const PURPOSE_IDS = Object.keys(PURPOSES) as [Purpose, ...Purpose[]];
 export function coversPurposes(granted: readonly string[], required: readonly string[]): boolean {
   return required.every((purpose) => granted.includes(purpose));
 }
+
+/** What a release lets trainers do, in the manifest's ODRL terms. */
+export type UsageAction = 'train' | 'evaluate' | 'commercial-model' | 'redistribute';
+export type UsageDuty = 'attribute' | 'notify-use';
+
+/**
+ * Consent purposes and the license together decide the permitted actions: training needs a
+ * training purpose, commercial models need the commercial purpose and a license without NC,
+ * and redistribution needs a Creative Commons license (every one of them allows it).
+ */
+export function permittedActions(purposes: readonly string[], license: string): UsageAction[] {
+  const actions: UsageAction[] = [];
+  if (purposes.some((p) => p.startsWith('train-'))) actions.push('train');
+  if (purposes.includes('evaluate')) actions.push('evaluate');
+  if (purposes.includes('commercial-model') && !/-NC\b/.test(license)) actions.push('commercial-model');
+  if (/^(CC-|CC0-)/.test(license)) actions.push('redistribute');
+  return actions;
+}
+
+export function usageDuties(license: string, accessClass: 'open' | 'gated' | 'on-request'): UsageDuty[] {
+  const duties: UsageDuty[] = [];
+  if (license.startsWith('CC-BY')) duties.push('attribute');
+  if (accessClass !== 'open') duties.push('notify-use');
+  return duties;
+}

@@ -17,6 +17,7 @@ import type { Contributor } from '../stores/contributors.js';
 import type { SampleStore } from '../stores/samples.js';
 import { pickNotice, type ConsentNotice } from './consent-notices.js';
 import { deleteBlobs } from './delete-blobs.js';
+import type { WithdrawalNotices } from './withdrawal-notices.js';
 
 export interface GiveConsent {
   noticeId: string;
@@ -32,6 +33,7 @@ export class ConsentService {
     private readonly consents: ConsentStore,
     private readonly samples: SampleStore,
     private readonly blobs: BlobStore,
+    private readonly withdrawals: WithdrawalNotices,
   ) {
     for (const notice of notices.values()) {
       consents.saveNotice({
@@ -91,8 +93,10 @@ export class ConsentService {
       this.consents.withdraw(record.id, at, reason);
       return this.samples.withdrawByConsent(record.id, at);
     })();
-    // The rows no longer point at the audio, so it is unreachable already; now the files go.
+    // The rows no longer point at the audio, so it is unreachable already; now the files go,
+    // and trainers holding released copies are told.
     await deleteBlobs(this.blobs, withdrawn.blobKeys);
+    this.withdrawals.issue(withdrawn.ids, 'consent-withdrawn');
     return { record: this.view(contributor, { ...record, withdrawnAt: at }), withdrawnSamples: withdrawn.count };
   }
 

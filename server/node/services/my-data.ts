@@ -12,6 +12,7 @@ import type { Sample, SampleStore } from '../stores/samples.js';
 import type { Vote, VoteStore } from '../stores/votes.js';
 import type { ConsentService } from './consent.js';
 import { deleteBlobs } from './delete-blobs.js';
+import type { WithdrawalNotices } from './withdrawal-notices.js';
 
 export interface DataExport {
   format: 'tributary:export/1';
@@ -48,6 +49,7 @@ export class MyDataService {
     },
     private readonly consent: ConsentService,
     private readonly blobs: BlobStore,
+    private readonly withdrawals: WithdrawalNotices,
   ) {}
 
   export(contributor: Contributor): DataExport {
@@ -90,6 +92,7 @@ export class MyDataService {
       return { withdrawnConsentRecords, withdrawn, erasedAt };
     })();
     await deleteBlobs(this.blobs, outcome.withdrawn.blobKeys);
+    this.withdrawals.issue(outcome.withdrawn.ids, 'erasure-requested');
     return {
       withdrawnConsentRecords: outcome.withdrawnConsentRecords,
       withdrawnSamples: outcome.withdrawn.count,

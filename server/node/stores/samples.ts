@@ -122,6 +122,7 @@ const WITHDRAW_SET = `status = 'withdrawn', text = NULL, text_key = NULL, withdr
 
 export interface WithdrawnSamples {
   count: number;
+  ids: string[];
   /** Audio blobs of the withdrawn samples, to delete once the transaction has committed. */
   blobKeys: string[];
 }
@@ -133,8 +134,8 @@ export class SampleStore {
   private readonly rejectStmt;
   private readonly withdrawByConsentStmt;
   private readonly withdrawByContributorStmt;
-  private readonly audioByConsentStmt;
-  private readonly audioByContributorStmt;
+  private readonly activeByConsentStmt;
+  private readonly activeByContributorStmt;
   private readonly ofContributorStmt;
   private readonly textKeyTakenStmt;
   private readonly byUploadStmt;
@@ -163,14 +164,11 @@ export class SampleStore {
     this.withdrawByContributorStmt = db.prepare(
       `UPDATE samples SET ${WITHDRAW_SET} WHERE contributor_id = @id AND status <> 'withdrawn'`,
     );
-    const audioKeys = `SELECT audio_original AS original, audio_normalized AS normalized FROM samples
-       WHERE status <> 'withdrawn' AND audio_original IS NOT NULL AND`;
-    this.audioByConsentStmt = db.prepare<[string], { original: string; normalized: string }>(
-      `${audioKeys} consent_record_id = ?`,
-    );
-    this.audioByContributorStmt = db.prepare<[string], { original: string; normalized: string }>(
-      `${audioKeys} contributor_id = ?`,
-    );
+    type Active = { id: string; original: string | null; normalized: string | null };
+    const active = `SELECT id, audio_original AS original, audio_normalized AS normalized FROM samples
+       WHERE status <> 'withdrawn' AND`;
+    this.activeByConsentStmt = db.prepare<[string], Active>(`${active} consent_record_id = ?`);
+    this.activeByContributorStmt = db.prepare<[string], Active>(`${active} contributor_id = ?`);
     this.ofContributorStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE contributor_id = ? ORDER BY id');
     this.textKeyTakenStmt = db
       .prepare<[string, string], number>(
@@ -223,13 +221,15 @@ export class SampleStore {
 
   /** Withdrawn samples keep their row (a release must name them later) but lose their content. */
   withdrawByConsent(consentRecordId: string, at: string): WithdrawnSamples {
-    const blobKeys = this.audioByConsentStmt.all(consentRecordId).flatMap((a) => [a.original, a.normalized]);
-    return { count: this.withdrawByConsentStmt.run({ id: consentRecordId, at }).changes, blobKeys };
+    const active = this.activeByConsentStmt.all(consentRecordId);
+    this.withdrawByConsentStmt.run({ id: consentRecordId, at });
+    return withdrawn(active);
   }
 
   withdrawByContributor(contributorId: string, at: string): WithdrawnSamples {
-    const blobKeys = this.audioByContributorStmt.all(contributorId).flatMap((a) => [a.original, a.normalized]);
-    return { count: this.withdrawByContributorStmt.run({ id: contributorId, at }).changes, blobKeys };
+    const active = this.activeByContributorStmt.all(contributorId);
+    this.withdrawByContributorStmt.run({ id: contributorId, at });
+    return withdrawn(active);
   }
 
   ofContributor(contributorId: string): Sample[] {
@@ -265,4 +265,12 @@ export class SampleStore {
     }
     return statement;
   }
+}
+
+function withdrawn(active: Array<{ id: string; original: string | null; normalized: string | null }>): WithdrawnSamples {
+  return {
+    count: active.length,
+    ids: active.map((a) => a.id),
+    blobKeys: active.flatMap((a) => [a.original, a.normalized]).filter((k): k is string => k !== null),
+  };
 }

@@ -1,0 +1,245 @@
+import { citation } from './citation.js';
+import { K_ANONYMITY_THRESHOLD, publishableDemographics } from './demographics.js';
+import { hubLanguage, hubLicense, sizeCategory, taskCategories } from './hf-metadata.js';
+import { compareCodeUnits, orderedSplits } from './order.js';
+import { checkRelease } from './release-schema.js';
+import type { ReleaseDescription, Shard, UsageAction } from './types.js';
+import { USAGE_ACTIONS } from './types.js';
+import { toYaml, type YamlValue } from './yaml.js';
+
+
+const ACTION_TEXT: Readonly<Record<UsageAction, string>> = {
+  train: 'train models',
+  evaluate: 'evaluate models',
+  'commercial-model': 'build models that are used or sold commercially',
+  redistribute: 'redistribute the data (under the same license and terms)',
+};
+
+const ACCESS_TEXT = {
+  open: 'Open: the shards can be downloaded by anyone.',
+  gated: 'Gated: downloads need a token from the node; the community keeps a receipt of who downloaded what.',
+  'on-request': 'On request: ask the community running the node; it decides case by case.',
+} as const;
+
+/**
+ * The README.md that sits beside the shards: a Hugging Face dataset card (YAML front matter the
+ * Hub and `datasets` read, then prose for people). Everything in it comes from the release
+ * description, so it cannot disagree with the signed manifest built from the same description.
+ */
+export function datasetCard(input: ReleaseDescription): string {
+  const release = checkRelease(input);
+  const splits = orderedSplits(Object.keys(release.counts.bySplit));
+  const shards = [...release.shards].sort((a, b) => compareCodeUnits(a.name, b.name));
+  return `---\n${toYaml(frontMatter(release, splits, shards))}---\n\n${body(release, splits, shards)}`;
+}
+
+function frontMatter(release: ReleaseDescription, splits: string[], shards: Shard[]): { [key: string]: YamlValue } {
+  return {
+    ...hubLicense(release.license.spdx, release.license.url),
+    language: [hubLanguage(release.language.iso639_3)],
+    pretty_name: release.name,
+    task_categories: taskCategories(release.modality, release.usage.purposes),
+    size_categories: [sizeCategory(release.counts.records)],
+    tags: ['tributary', release.modality],
+    configs: [
+      {
+        config_name: 'default',
+        data_files: splits.map((split) => ({ split, path: dataFilesPath(split, shards) })),
+      },
+    ],
+  };
+}
+
+/**
+ * A glob for the split's shards (`data/train-*`, as the Hub writes them) when it matches exactly
+ * those shards; otherwise the list of their paths.
+ */
+function dataFilesPath(split: string, shards: Shard[]): string | string[] {
+  const own = shards.filter((shard) => shard.split === split).map((shard) => shard.name);
+  const directory = own[0]!.slice(0, own[0]!.lastIndexOf('/') + 1);
+  const glob = `${directory}${split}-*`;
+  const matched = shards.filter((shard) => shard.name.startsWith(`${directory}${split}-`) && !shard.name.slice(directory.length).includes('/'));
+  return matched.length === own.length && matched.every((shard) => shard.split === split) ? glob : own;
+}
+
+function body(release: ReleaseDescription, splits: string[], shards: Shard[]): string {
+  const speech = release.modality === 'speech';
+  const sections = [
+    `# ${release.name}`,
+    release.description,
+    [
+      `- **Version** ${release.version} (revision ${release.rev}), published ${release.published}, manifest valid until ${release.expires}`,
+      `- **Node** ${release.node.name}: \`${release.node.did}\``,
+      `- **Dataset id** \`${release.datasetId}\`; ${release.counts.records} records from ${release.counts.speakers} contributors` +
+        (release.counts.hours === null ? '' : `, ${formatHours(release.counts.hours)} hours`),
+      release.previousManifest
+        ? `- **Supersedes** the manifest with sha256 \`${release.previousManifest}\`; ${release.withdrawnSincePrevious} records withdrawn since`
+        : '- **First release** of this dataset',
+    ].join('\n'),
+    'This card describes a release signed by the node; the signed Croissant manifest published with it is the authoritative record of its files, hashes and terms.',
+
+    '## Languages',
+    [
+      `- ${release.language.name}: BCP-47 \`${release.language.tag}\`, ISO 639-3 \`${release.language.iso639_3}\``,
+      `- Modality: ${speech ? 'read speech (audio with the prompt sentence)' : 'text'}`,
+    ].join('\n'),
+
+    '## How to load',
+    loading(release, splits, shards),
+
+    '## License and usage terms',
+    usageTerms(release),
+
+    '## Consent and withdrawal',
+    [
+      `Every record was contributed under a consent record covering: ${[...release.usage.purposes].sort().join(', ')}. Contributors can withdraw at any time.`,
+      'When they do, the node publishes a signed **withdrawal notice** to the index naming the records and shards affected. **Trainers must honour withdrawal notices**: drop those records from local copies and from future training runs. Run',
+      '```sh\ntributary verify DIR --index URL\n```',
+      'on the folder written by `tributary pull` to re-check it against the index’s withdrawal feed and drop withdrawn records. The next release without them is a new MAJOR version; superseded shards are no longer served (410 Gone).',
+    ].join('\n\n'),
+
+    '## Demographics',
+    demographicsSection(release),
+
+    '## Splits',
+    [
+      'Splits are speaker-disjoint and assigned deterministically.',
+      table(
+        ['split', 'records', ...(speech ? ['hours'] : []), 'speakers', 'shards'],
+        splits.map((split) => {
+          const counts = release.counts.bySplit[split]!;
+          const shardCount = String(shards.filter((shard) => shard.split === split).length);
+          return [split, String(counts.records), ...(speech ? [formatHours(counts.hours ?? 0)] : []), String(counts.speakers), shardCount];
+        }),
+      ),
+    ].join('\n\n'),
+
+    '## Pipeline versions',
+    Object.keys(release.pipeline).length === 0
+      ? 'No stage versions were recorded.'
+      : table(
+          ['stage', 'version'],
+          Object.keys(release.pipeline)
+            .sort()
+            .map((stage) => [stage, release.pipeline[stage]!]),
+        ),
+
+    '## Collection',
+    [
+      `- **Method** ${oneLine(release.collection.method)}`,
+      `- **Consent** ${oneLine(release.collection.consent)}`,
+      `- **Validation** ${oneLine(release.collection.validation)}`,
+      ...(release.collection.startDate || release.collection.endDate
+        ? [`- **Period** ${release.collection.startDate ?? '…'} to ${release.collection.endDate ?? '…'}`]
+        : []),
+    ].join('\n'),
+  ];
+
+  if (release.localContexts && release.localContexts.length > 0) {
+    sections.push(
+      '## Local Contexts labels',
+      [...release.localContexts]
+        .sort((a, b) => compareCodeUnits(a.label, b.label))
+        .map((label) => `- [${escapeLinkText(label.label)}](${label.url})`)
+        .join('\n'),
+    );
+  }
+  sections.push('## Citation', '```bibtex\n' + citation(release) + '\n```');
+  return sections.join('\n\n') + '\n';
+}
+
+function loading(release: ReleaseDescription, splits: string[], shards: Shard[]): string {
+  const parquet = shards.some((shard) => shard.encodingFormat === 'application/x-parquet');
+  const tar = shards.some((shard) => shard.encodingFormat === 'application/x-tar');
+  const firstSplit = splits[0]!;
+  const columns = release.modality === 'speech' ? '"key", "sentence", "speaker_id", "duration"' : '"key", "text", "speaker_id"';
+  const parts = [
+    'Fetch and verify the release with the Tributary CLI, which checks the signature, every shard’s sha256 and the withdrawal feed:',
+    `\`\`\`sh\ntributary pull --index URL --out DIR --lang ${release.language.tag} --modality ${release.modality}\n\`\`\``,
+  ];
+  if (release.accessClass !== 'open') parts.push(ACCESS_TEXT[release.accessClass]);
+  if (parquet) {
+    parts.push(
+      'Then, in the folder (`data/` holds the Parquet shards):',
+      [
+        '```python',
+        'from datasets import load_dataset',
+        '',
+        'ds = load_dataset("DIR")  # splits come from the configs in this card',
+        `print(ds["${firstSplit}"][0])`,
+        '```',
+      ].join('\n'),
+      ['```sql', '-- DuckDB', `SELECT speaker_id, count(*) AS records FROM 'data/${firstSplit}-*.parquet' GROUP BY speaker_id;`, '```'].join('\n'),
+      [
+        '```python',
+        'import pyarrow.dataset as pads',
+        '',
+        'shards = pads.dataset("data", format="parquet")',
+        `table = shards.to_table(columns=[${columns}])`,
+        '```',
+      ].join('\n'),
+    );
+    if (release.modality === 'speech') {
+      parts.push('`audio` is a struct `{bytes, path}` (mono 16 kHz); `datasets` decodes it as an `Audio` feature.');
+    }
+  }
+  if (tar) {
+    parts.push(
+      'WebDataset shards (`.tar`):',
+      ['```python', 'from datasets import load_dataset', '', `ds = load_dataset("webdataset", data_files={"${firstSplit}": "data/${firstSplit}-*.tar"})`, '```'].join('\n'),
+    );
+  }
+  return parts.join('\n\n');
+}
+
+function usageTerms(release: ReleaseDescription): string {
+  const permitted = USAGE_ACTIONS.filter((action) => release.usage.permitted.includes(action));
+  const refused = USAGE_ACTIONS.filter((action) => !release.usage.permitted.includes(action));
+  const lines = [
+    `- **License** [${release.license.spdx}](${release.license.url})`,
+    `- **Access** ${ACCESS_TEXT[release.accessClass]}`,
+    `- **You may** ${permitted.length > 0 ? permitted.map((action) => ACTION_TEXT[action]).join('; ') : 'not use this data beyond what the license allows'}`,
+  ];
+  if (refused.length > 0) lines.push(`- **You may not** ${refused.map((action) => ACTION_TEXT[action]).join('; ')}`);
+  if (release.usage.duties.includes('attribute')) {
+    lines.push(`- **Attribute** the community: cite ${release.node.name} (see Citation below).`);
+  }
+  if (release.usage.duties.includes('notify-use')) {
+    lines.push(`- **Tell the community** when you use this data in a model (contact the node ${release.node.name}).`);
+  }
+  lines.push(`- Uses are limited to the consent purposes: ${[...release.usage.purposes].sort().join(', ')}.`);
+  return lines.join('\n') + '\n\nThe same terms are in the manifest as an ODRL policy.';
+}
+
+function demographicsSection(release: ReleaseDescription): string {
+  const cells = publishableDemographics(release.demographics, release.counts.speakers);
+  const note =
+    `Self-declared and optional. Only groups of at least ${K_ANONYMITY_THRESHOLD} speakers are shown; ` +
+    'smaller groups, and groups from which a smaller one could be worked out, are left out.';
+  if (cells.length === 0) return `${note}\n\nNo group is large enough to show.`;
+  return `${note}\n\n${table(
+    ['field', 'value', 'speakers'],
+    cells.map((cell) => [cell.field, cell.value, String(cell.speakers)]),
+  )}`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map(escapeCell).join(' | ')} |`;
+  return [line(header), `|${header.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function escapeCell(text: string): string {
+  return oneLine(text).replaceAll('|', '\\|');
+}
+
+function escapeLinkText(text: string): string {
+  return oneLine(text).replace(/[[\]]/g, '\\$&');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function formatHours(hours: number): string {
+  return (Math.round(hours * 100) / 100).toFixed(2);
+}

@@ -1,0 +1,42 @@
+/**
+ * Why a shard could not be written. The `code` is stable, so the release command can report it
+ * and tests can match on it; the message names the record or option at fault.
+ */
+export class ShardError extends Error {
+  constructor(
+    readonly code: 'InvalidShardOptions' | 'InvalidShardKey' | 'InvalidShardRecord' | 'ShardsExist',
+    message: string,
+  ) {
+    super(message);
+    this.name = `${code}Error`;
+  }
+}
+
+export class InvalidShardOptionsError extends ShardError {
+  constructor(message: string) {
+    super('InvalidShardOptions', message);
+  }
+}
+
+/** Keys name files inside shards (`<key>.wav`), and WebDataset splits names on the first dot. */
+export class InvalidShardKeyError extends ShardError {
+  constructor(readonly key: string) {
+    super('InvalidShardKey', `record key ${JSON.stringify(key)} is not a ULID (26 Crockford base-32 characters)`);
+  }
+}
+
+export class InvalidShardRecordError extends ShardError {
+  constructor(
+    readonly key: string,
+    problem: string,
+  ) {
+    super('InvalidShardRecord', `record ${key}: ${problem}`);
+  }
+}
+
+/** Shards are immutable: a second run for the same split must not overwrite the first. */
+export class ShardsExistError extends ShardError {
+  constructor(readonly names: string[]) {
+    super('ShardsExist', `shards already exist for this split: ${names.join(', ')}`);
+  }
+}

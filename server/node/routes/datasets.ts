@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import type { Route } from '../../core/api.js';
+import type { BlobStore } from '../../core/blob-store.js';
+import { sendBlob } from '../../core/send-blob.js';
+import type { Contributor } from '../stores/contributors.js';
+import type { DatasetService } from '../services/datasets.js';
+import type { ReleaseBuilder } from '../services/release-builder.js';
+import type { WithdrawalNotices } from '../services/withdrawal-notices.js';
+import { idParams, limitQuery } from './common.schema.js';
+import {
+  accessRequestBody,
+  buildBody,
+  datasetParams,
+  datasetView,
+  envelopeView,
+  grantView,
+  shardParams,
+  versionQuery,
+  withdrawalsQuery,
+} from './datasets.schema.js';
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+const SHARD_TYPES: Record<string, string> = { parquet: 'application/vnd.apache.parquet', tar: 'application/x-tar' };
+
+export function datasetRoutes(
+  route: Route<Contributor>,
+  services: { datasets: DatasetService; releaseBuilder: ReleaseBuilder; notices: WithdrawalNotices; releaseFiles: BlobStore },
+): void {
+  const { datasets } = services;
+
+  route({
+    method: 'get',
+    path: '/datasets',
+    tag: 'datasets',
+    summary: 'Current releases of this node’s datasets',
+    access: 'public',
+    response: z.object({ datasets: z.array(datasetView) }),
+    handler: () => ({ datasets: datasets.list() }),
+  });
+
+  route({
+    method: 'get',
+    path: '/datasets/:id/manifest',
+    tag: 'datasets',
+    summary: 'The signed Croissant manifest (a DSSE envelope) of the current or a given version',
+    access: 'public',
+    params: datasetParams,
+    query: versionQuery,
+    response: envelopeView,
+    handler: ({ params, query, res }) => {
+      // Sent as stored: the same bytes every time, so copies stay verifiable.
+      res.type('application/json').send(datasets.envelope(params.id, query.version));
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/datasets/:id/card',
+    tag: 'datasets',
+    summary: 'The dataset card (Hugging Face README.md) of the current release',
+    access: 'public',
+    params: datasetParams,
+    response: z.string(),
+    handler: async ({ params, res }) => {
+      res.type('text/markdown; charset=utf-8').send(await datasets.card(params.id));
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/datasets/:id/shards/*name',
+    tag: 'datasets',
+    summary: 'Download a shard (Range supported); gated datasets need the access token; superseded releases answer 410',
+    access: 'public',
+    params: shardParams,
+    query: versionQuery,
+    response: z.string().describe('shard bytes'),
+    errors: ['NotFound', 'AccessTokenRequired', 'AccessPending', 'AccessRefused', 'ReleaseSuperseded', 'RangeNotSatisfiable'],
+    handler: async ({ params, query, req, res }) => {
+      const token = BEARER.exec(req.headers.authorization ?? '')?.[1];
+      const download = datasets.shard(params.id, params.name, query.version, token);
+      const extension = download.shard.name.split('.').pop() ?? '';
+      res.setHeader('ETag', `"sha256-${download.shard.sha256}"`);
+      datasets.recordDownload(download, req.headers.range ?? null);
+      await sendBlob(req, res, services.releaseFiles, {
+        key: download.key,
+        type: SHARD_TYPES[extension] ?? 'application/octet-stream',
+        // Shards are immutable: a version's shard never changes.
+        cacheControl: download.grant ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable',
+      });
+    },
+  });
+
+  route({
+    method: 'post',
+    path: '/datasets/:id/access',
+    tag: 'datasets',
+    summary: 'Ask for access to a gated or on-request dataset, accepting its terms; returns a token once',
+    access: 'public',
+    params: datasetParams,
+    body: accessRequestBody,
+    status: 201,
+    response: z.object({ grant: grantView, token: z.string() }),
+    handler: ({ params, body }) => datasets.requestAccess(params.id, body),
+  });
+
+  route({
+    method: 'get',
+    path: '/withdrawals',
+    tag: 'datasets',
+    summary: 'Signed withdrawal notices after a cursor (append-only); trainers must drop the records named',
+    access: 'public',
+    query: withdrawalsQuery,
+    response: z.object({ notices: z.array(z.object({ seq: z.number(), envelope: envelopeView })), next: z.number() }),
+    handler: ({ query }) => {
+      const notices = services.notices.since(query.since, query.limit);
+      return {
+        notices: notices.map((n) => ({ seq: n.seq, envelope: JSON.parse(n.envelope) })),
+        next: notices.at(-1)?.seq ?? query.since,
+      };
+    },
+  });
+
+  route({
+    method: 'post',
+    path: '/admin/releases',
+    tag: 'admin',
+    summary: 'Build, sign and publish a release of a language and modality',
+    access: 'admin',
+    body: buildBody,
+    status: 201,
+    response: z.record(z.string(), z.unknown()),
+    errors: ['NothingToRelease', 'ReleaseUnchanged', 'LanguageNotSupported'],
+    handler: async ({ body }) => {
+      const outcome = await services.releaseBuilder.build(body);
+      const { speakerSalt: _secret, envelope: _envelope, ...release } = outcome.release;
+      return { release, shards: outcome.shards, change: outcome.change, added: outcome.added, removed: outcome.removed };
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/admin/access-requests',
+    tag: 'admin',
+    summary: 'Access requests and grants, optionally by status',
+    access: 'admin',
+    query: z.object({ status: z.enum(['pending', 'approved', 'refused', 'revoked']).optional(), limit: limitQuery }),
+    response: z.object({ grants: z.array(grantView) }),
+    handler: ({ query }) => ({ grants: datasets.grants(query.status ?? '').slice(0, query.limit) }),
+  });
+
+  route({
+    method: 'post',
+    path: '/admin/access-requests/:id/decision',
+    tag: 'admin',
+    summary: 'Approve, refuse or revoke access',
+    access: 'admin',
+    params: idParams,
+    body: z.object({ decision: z.enum(['approved', 'refused', 'revoked']) }).strict(),
+    response: grantView,
+    handler: ({ principal, params, body }) => datasets.decide(principal.id, params.id, body.decision),
+  });
+
+  route({
+    method: 'get',
+    path: '/admin/receipts',
+    tag: 'admin',
+    summary: 'Download receipts of gated and on-request datasets: who downloaded which shard, when',
+    access: 'admin',
+    query: z.object({ dataset: z.string().max(80).optional() }),
+    response: z.object({ receipts: z.array(z.record(z.string(), z.unknown())) }),
+    handler: ({ query }) => ({ receipts: datasets.receipts(query.dataset) }),
+  });
+}

@@ -1,0 +1,137 @@
+import type { Db } from '../../core/db.js';
+import { newId } from '../../core/ids.js';
+
+export interface SelectionCriteria {
+  language: string;
+  modality: 'text' | 'speech';
+  license: string;
+  purposes: string[];
+  /** At most this many recordings of one sentence (speech). */
+  maxPerSentence: number;
+}
+
+export interface SelectedRecord {
+  id: string;
+  contributorId: string;
+  text: string;
+  language: string;
+  audioKey: string | null;
+  durationSeconds: number | null;
+  ageBand: string | null;
+  gender: string | null;
+  variant: string | null;
+  accent: string | null;
+}
+
+/**
+ * The records a release may contain, held in a temporary table so that the build streams
+ * through them page by page and compares them with the previous release in SQL: memory stays
+ * flat however large the dataset. A sample qualifies when it is validated, not held by a
+ * report, and its consent record is active and covers every release purpose and the license.
+ */
+export class ReleaseSelection {
+  private readonly table = `selection_${newId().toLowerCase()}`;
+
+  constructor(
+    private readonly db: Db,
+    criteria: SelectionCriteria,
+  ) {
+    db.exec(`CREATE TEMP TABLE ${this.table} (sample_id TEXT PRIMARY KEY, contributor_id TEXT NOT NULL, split TEXT)`);
+    db.prepare(
+      `INSERT INTO ${this.table} (sample_id, contributor_id)
+       SELECT id, contributor_id FROM (
+         SELECT s.id, s.contributor_id,
+                row_number() OVER (PARTITION BY coalesce(s.prompt_id, s.id) ORDER BY s.id) AS nth
+         FROM samples s JOIN consent_records cr ON cr.id = s.consent_record_id
+         WHERE s.status = 'validated' AND s.modality = @modality
+           AND (s.language = @language OR s.language LIKE @languagePrefix)
+           AND cr.withdrawn_at IS NULL AND cr.license = @license
+           AND NOT EXISTS (SELECT 1 FROM json_each(@purposes) wanted
+                           WHERE wanted.value NOT IN (SELECT value FROM json_each(cr.purposes)))
+           AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.sample_id = s.id AND r.status = 'open')
+       ) WHERE nth <= @maxPerSentence`,
+    ).run({
+      modality: criteria.modality,
+      language: criteria.language,
+      languagePrefix: `${criteria.language}-%`,
+      license: criteria.license,
+      purposes: JSON.stringify(criteria.purposes),
+      maxPerSentence: criteria.maxPerSentence,
+    });
+  }
+
+  count(): number {
+    return this.db.prepare(`SELECT count(*) FROM ${this.table}`).pluck().get() as number;
+  }
+
+  speakers(): Array<{ speaker: string; records: number }> {
+    return this.db
+      .prepare<[], { speaker: string; records: number }>(
+        `SELECT contributor_id AS speaker, count(*) AS records FROM ${this.table} GROUP BY contributor_id`,
+      )
+      .all();
+  }
+
+  assign(splits: Map<string, string>): void {
+    const update = this.db.prepare(`UPDATE ${this.table} SET split = ? WHERE contributor_id = ?`);
+    this.db.transaction(() => {
+      for (const [speaker, split] of splits) update.run(split, speaker);
+    })();
+  }
+
+  /** Against a previous release: records it had that this selection drops, and new ones. */
+  compare(previousReleaseId: string): { removed: number; added: number } {
+    const removed = this.db
+      .prepare(
+        `SELECT count(*) FROM release_records rr WHERE rr.release_id = ?
+         AND NOT EXISTS (SELECT 1 FROM ${this.table} t WHERE t.sample_id = rr.sample_id)`,
+      )
+      .pluck()
+      .get(previousReleaseId) as number;
+    const added = this.db
+      .prepare(
+        `SELECT count(*) FROM ${this.table} t WHERE NOT EXISTS
+         (SELECT 1 FROM release_records rr WHERE rr.release_id = ? AND rr.sample_id = t.sample_id)`,
+      )
+      .pluck()
+      .get(previousReleaseId) as number;
+    return { removed, added };
+  }
+
+  /** One split's records in id order, a page at a time. */
+  async *records(split: string, pageSize = 256): AsyncGenerator<SelectedRecord> {
+    const page = this.db.prepare<[string, string, number], SelectedRecord>(
+      `SELECT s.id, s.contributor_id AS contributorId, s.text, s.language, s.audio_normalized AS audioKey,
+              json_extract(s.audio_facts, '$.durationSeconds') AS durationSeconds,
+              c.age_band AS ageBand, c.gender, c.variant, c.accent
+       FROM ${this.table} t JOIN samples s ON s.id = t.sample_id JOIN contributors c ON c.id = s.contributor_id
+       WHERE t.split = ? AND t.sample_id > ? ORDER BY t.sample_id LIMIT ?`,
+    );
+    let after = '';
+    for (;;) {
+      const rows = page.all(split, after, pageSize);
+      if (rows.length === 0) return;
+      for (const row of rows) yield row;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  /** Demographic cells (field, value) with their number of distinct speakers, all of them. */
+  demographics(): Array<{ field: 'age_band' | 'gender' | 'variant' | 'accent'; value: string; speakers: number }> {
+    const fields = ['age_band', 'gender', 'variant', 'accent'] as const;
+    return fields.flatMap((field) =>
+      this.db
+        .prepare<[], { value: string; speakers: number }>(
+          `SELECT c.${field} AS value, count(DISTINCT c.id) AS speakers
+           FROM ${this.table} t JOIN contributors c ON c.id = t.contributor_id
+           WHERE c.${field} IS NOT NULL GROUP BY c.${field}`,
+        )
+        .all()
+        .map((row) => ({ field, ...row })),
+    );
+  }
+
+  dispose(): void {
+    this.db.exec(`DROP TABLE IF EXISTS ${this.table}`);
+  }
+}

@@ -1,0 +1,219 @@
+import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publicKeyFromDidKey } from '../../pipelines/signing/did.js';
+import { pae, verifyEnvelope, type DsseEnvelope } from '../../pipelines/signing/dsse.js';
+import { runCli } from '../helpers/cli.js';
+import { startTestNode, type TestNode } from '../helpers/node.js';
+import { seedReleaseData, type ReleaseData } from '../helpers/release-data.js';
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+interface FileObject {
+  name: string;
+  sha256: string;
+  contentSize: string;
+  contentUrl: string;
+}
+
+function manifestOf(envelope: DsseEnvelope): Record<string, any> {
+  return JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8'));
+}
+
+function fileObjects(manifest: Record<string, any>): FileObject[] {
+  return (manifest.distribution as Array<Record<string, any>>).filter((f) => typeof f.sha256 === 'string') as FileObject[];
+}
+
+async function readShard(path: string) {
+  const file = await asyncBufferFromFile(path);
+  // utf8: false keeps un-annotated BYTE_ARRAY columns (the audio bytes) binary.
+  return { rows: (await parquetReadObjects({ file, utf8: false })) as Array<Record<string, any>>, metadata: await parquetMetadataAsync(file) };
+}
+
+/** The node's published signing keys, by key id, as a verifier fetches them. */
+async function publishedKeys(t: TestNode): Promise<Map<string, KeyObject>> {
+  const wellKnown = await fetch(`${t.url}/.well-known/tributary.json`).then((r) => r.json() as Promise<any>);
+  return new Map(
+    wellKnown.publicKeys
+      .filter((k: { use: string }) => k.use === 'signing')
+      .map((k: { id: string; publicKeyMultibase: string }) => [k.id, publicKeyFromDidKey(`did:key:${k.publicKeyMultibase}`)]),
+  );
+}
+
+describe('releases', () => {
+  let t: TestNode;
+  let data: ReleaseData;
+  let admin: string;
+
+  beforeAll(async () => {
+    t = await startTestNode({ languages: ['sw'] });
+    admin = runCli(['admin', 'token', '--dir', t.dir]).stdout.trim();
+    // Only the first speaker also consents to commercial models.
+    data = await seedReleaseData(t, { purposes: [['commercial-model'], [], [], []] });
+  }, 120_000);
+  afterAll(() => t.stop());
+
+  it('builds a speech release whose Parquet shards hold exactly the validated records, verifiably signed', async () => {
+    const built = await t.api.post('/admin/releases', { language: 'sw', modality: 'speech', seed: 7 }, admin);
+    expect(built.status, JSON.stringify(built.body)).toBe(201);
+    expect(built.body.release).toMatchObject({ datasetId: 'sw-speech', version: '1.0.0', records: 12 });
+    expect(built.body.release.speakerSalt).toBeUndefined();
+
+    const listed = await t.api.get('/datasets');
+    expect(listed.body.datasets).toEqual([expect.objectContaining({ id: 'sw-speech', version: '1.0.0', accessClass: 'open', records: 12 })]);
+    const manifestResponse = await fetch(`${t.url}/api/v1/datasets/sw-speech/manifest`);
+    const raw = await manifestResponse.text();
+    expect(raw).toBe(await fetch(`${t.url}/api/v1/datasets/sw-speech/manifest`).then((r) => r.text()));
+    const envelope = JSON.parse(raw) as DsseEnvelope;
+
+    // The signature verifies with the key from /.well-known, and fails for one flipped byte.
+    const keys = await publishedKeys(t);
+    expect(verifyEnvelope(envelope, keys).ok).toBe(true);
+    const payload = Buffer.from(envelope.payload, 'base64');
+    payload.writeUInt8(payload[10]! ^ 1, 10);
+    expect(verifyEnvelope({ ...envelope, payload: payload.toString('base64') }, keys).ok).toBe(false);
+    // …and independently of our verifier: plain Ed25519 over the DSSE pre-authentication encoding.
+    const [signature] = envelope.signatures;
+    const key = keys.get(signature!.keyid)!;
+    expect(verify(null, pae(envelope.payloadType, Buffer.from(envelope.payload, 'base64')), key, Buffer.from(signature!.sig, 'base64'))).toBe(true);
+
+    const manifest = manifestOf(envelope);
+    const files = fileObjects(manifest);
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    const releaseDir = join(t.dir, 'releases', 'sw-speech', '1.0.0');
+    const bySample = new Map<string, Record<string, any>>();
+    for (const file of files) {
+      expect(file.name).toMatch(/^data\/(train|dev|test)-\d{5}-of-\d{5}\.parquet$/);
+      const bytes = readFileSync(join(releaseDir, file.name));
+      expect(sha256(bytes)).toBe(file.sha256);
+      expect(file.contentSize).toBe(`${bytes.length} B`);
+      const response = await fetch(new URL(file.contentUrl, t.url));
+      const downloaded = new Uint8Array((await response.arrayBuffer()) as ArrayBuffer);
+      expect(sha256(downloaded)).toBe(file.sha256);
+      const { rows, metadata } = await readShard(join(releaseDir, file.name));
+      for (const group of metadata.row_groups) expect(Number(group.num_rows)).toBeLessThanOrEqual(100);
+      for (const row of rows) bySample.set(row.key, { ...row, split: file.name.split('/')[1]!.split('-')[0] });
+    }
+    expect([...bySample.keys()].sort()).toEqual(data.speech.map((s) => s.id).sort());
+    for (const { id } of data.speech) {
+      const row = bySample.get(id)!;
+      const stored = t.inspect((db) => db.prepare('SELECT text, audio_normalized FROM samples WHERE id = ?').get(id)) as any;
+      expect(row.sentence).toBe(stored.text);
+      expect(row.audio.path).toBe(`${id}.wav`);
+      expect(sha256(row.audio.bytes)).toBe(sha256(readFileSync(join(t.dir, 'blobs', stored.audio_normalized))));
+      expect(row.speaker_id).toMatch(/^spk_/);
+      // Each age band and gender here has fewer than five speakers: blanked, as in the manifest.
+      expect([row.age_band, row.gender]).toEqual([null, null]);
+      expect(JSON.stringify(row)).not.toContain(data.speakers[0]!.id);
+    }
+    // Speaker-disjoint splits.
+    const splitsOf = new Map<string, Set<string>>();
+    for (const row of bySample.values()) (splitsOf.get(row.speaker_id) ?? splitsOf.set(row.speaker_id, new Set()).get(row.speaker_id)!).add(row.split);
+    for (const splits of splitsOf.values()) expect(splits.size).toBe(1);
+    expect(new Set([...bySample.values()].map((r) => r.split))).toEqual(new Set(['train', 'dev', 'test']));
+
+    // No personal data in the manifest: no contributor ids.
+    for (const speaker of data.speakers) expect(JSON.stringify(manifest)).not.toContain(speaker.id);
+    // The dataset card sits beside the shards.
+    const card = await fetch(`${t.url}/api/v1/datasets/sw-speech/card`).then((r) => r.text());
+    expect(card).toMatch(/^---\n[\s\S]*license: cc-by-4.0[\s\S]*data_files[\s\S]*---\n/);
+  });
+
+  it('`tributary release verify` checks the signature and every shard, and catches a changed byte', () => {
+    const folder = join(t.dir, 'releases', 'sw-speech', '1.0.0');
+    const ok = runCli(['release', 'verify', folder, '--json']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).ok).toBe(true);
+  });
+
+  it('leaves out records whose consent does not cover the release’s purposes', async () => {
+    const commercial = await t.api.post('/admin/releases', { language: 'sw', modality: 'text', purposes: ['train-lm', 'commercial-model'] }, admin);
+    expect(commercial.status, JSON.stringify(commercial.body)).toBe(201);
+    expect(commercial.body.release.records).toBe(3);
+    const manifest = manifestOf(await fetch(`${t.url}/api/v1/datasets/sw-text/manifest`).then((r) => r.json() as Promise<DsseEnvelope>));
+    const keys = new Set<string>();
+    for (const file of fileObjects(manifest)) {
+      for (const row of (await readShard(join(t.dir, 'releases', 'sw-text', '1.0.0', file.name))).rows) keys.add(row.key);
+    }
+    expect([...keys].sort()).toEqual(data.text.filter((s) => s.speaker === data.speakers[0]!.id).map((s) => s.id).sort());
+    // The same dataset for non-commercial purposes takes everyone, and changes the rights: MAJOR.
+    const plain = await t.api.post('/admin/releases', { language: 'sw', modality: 'text' }, admin);
+    expect(plain.status).toBe(201);
+    expect(plain.body).toMatchObject({ change: 'major', release: { version: '2.0.0', records: 12 } });
+    const unchanged = await t.api.post('/admin/releases', { language: 'sw', modality: 'text' }, admin);
+    expect(unchanged.status).toBe(409);
+    expect(unchanged.body.error.code).toBe('ReleaseUnchanged');
+  });
+
+  it('after a withdrawal: a signed notice names the records and shards, the next release is MAJOR without them, old shards answer 410', async () => {
+    const leaving = data.speakers[1]!;
+    const before = manifestOf(await fetch(`${t.url}/api/v1/datasets/sw-speech/manifest`).then((r) => r.json() as Promise<DsseEnvelope>));
+    const oldUrl = new URL(fileObjects(before)[0]!.contentUrl, t.url);
+
+    const withdrawal = await t.api.delete(`/consents/${leaving.consentRecordId}`, leaving.token);
+    expect(withdrawal.status).toBe(200);
+    const feed = await t.api.get('/withdrawals?since=0');
+    expect(feed.status).toBe(200);
+    const keys = await publishedKeys(t);
+    const notices = feed.body.notices.map((n: { envelope: DsseEnvelope }) => {
+      const verdict = verifyEnvelope(n.envelope, keys);
+      expect(verdict.ok).toBe(true);
+      return JSON.parse(Buffer.from(n.envelope.payload, 'base64').toString('utf8'));
+    });
+    const speech = notices.find((n: { dataset: string }) => n.dataset === 'sw-speech');
+    const withdrawnIds = data.speech.filter((s) => s.speaker === leaving.id).map((s) => s.id).sort();
+    expect(speech.records).toEqual(withdrawnIds);
+    const shardHashes = new Set(fileObjects(before).map((f) => f.sha256));
+    for (const shard of speech.shards) expect(shardHashes.has(shard.sha256)).toBe(true);
+    expect(notices.find((n: { dataset: string }) => n.dataset === 'sw-text').records).toHaveLength(3);
+
+    const rebuilt = await t.api.post('/admin/releases', { language: 'sw', modality: 'speech', seed: 7 }, admin);
+    expect(rebuilt.status).toBe(201);
+    expect(rebuilt.body).toMatchObject({ change: 'major', removed: 3, release: { version: '2.0.0', records: 9 } });
+    const after = manifestOf(await fetch(`${t.url}/api/v1/datasets/sw-speech/manifest`).then((r) => r.json() as Promise<DsseEnvelope>));
+    expect(after['tributary:previousManifest'] ?? after.previousManifest).toBeTruthy();
+    for (const file of fileObjects(after)) {
+      const { rows } = await readShard(join(t.dir, 'releases', 'sw-speech', '2.0.0', file.name));
+      for (const row of rows) expect(withdrawnIds).not.toContain(row.key);
+    }
+    const gone = await fetch(oldUrl);
+    expect(gone.status).toBe(410);
+    expect(((await gone.json()) as any).error.code).toBe('ReleaseSuperseded');
+  });
+
+  it('gated data: 401 without a token, 200 with one and a download receipt; on-request waits for an admin', async () => {
+    const gated = await t.api.post('/admin/releases', { language: 'sw', modality: 'speech', accessClass: 'gated', format: 'webdataset', seed: 7 }, admin);
+    expect(gated.status, JSON.stringify(gated.body)).toBe(201);
+    const shard = gated.body.shards[0].name as string;
+    const url = `${t.url}/api/v1/datasets/sw-speech/shards/${shard}`;
+    const anonymous = await fetch(url);
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as any).error.code).toBe('AccessTokenRequired');
+
+    const access = await t.api.post('/datasets/sw-speech/access', { name: 'Lab A', contact: 'lab@example.org', purpose: 'ASR research', acceptTerms: true });
+    expect(access.status).toBe(201);
+    const download = await fetch(url, { headers: { authorization: `Bearer ${access.body.token}`, range: 'bytes=0-511' } });
+    expect(download.status).toBe(206);
+    expect((await download.arrayBuffer()).byteLength).toBe(512);
+    const receipts = await t.api.get('/admin/receipts?dataset=sw-speech', admin);
+    expect(receipts.body.receipts).toEqual([expect.objectContaining({ grantName: 'Lab A', shard, range: 'bytes=0-511' })]);
+
+    // Requests for paths outside the release never reach the file system.
+    for (const sneaky of ['..%2F..%2Fnode.json', 'data/..%2F..%2F..%2Fnode.sqlite', '%2e%2e/%2e%2e/keys/signing.key']) {
+      const res = await fetch(`${t.url}/api/v1/datasets/sw-speech/shards/${sneaky}`, { headers: { authorization: `Bearer ${access.body.token}` } });
+      expect([400, 404]).toContain(res.status);
+    }
+
+    const onRequest = await t.api.post('/admin/releases', { language: 'sw', modality: 'text', accessClass: 'on-request', format: 'webdataset' }, admin);
+    expect(onRequest.status).toBe(201);
+    const textShard = `${t.url}/api/v1/datasets/sw-text/shards/${onRequest.body.shards[0].name}`;
+    const asked = await t.api.post('/datasets/sw-text/access', { name: 'Startup B', contact: 'b@example.org', purpose: 'a keyboard', acceptTerms: true });
+    const pending = await fetch(textShard, { headers: { authorization: `Bearer ${asked.body.token}` } });
+    expect(pending.status).toBe(403);
+    expect(((await pending.json()) as any).error.code).toBe('AccessPending');
+    await t.api.post(`/admin/access-requests/${asked.body.grant.id}/decision`, { decision: 'approved' }, admin);
+    expect((await fetch(textShard, { headers: { authorization: `Bearer ${asked.body.token}` } })).status).toBe(200);
+  });
+});
