@@ -17,6 +17,10 @@ describe('tributary CLI', () => {
     expect(config).toMatchObject({ name: 'Jumuiya ya Kiswahili', languages: ['sw', 'pa-Arab'], jurisdiction: 'KE', license: 'CC-BY-4.0' });
     expect(config.votes).toEqual({ validateAt: 2, rejectAt: 2 });
     expect(statSync(join(nodeDir, 'node.json')).mode & 0o777).toBe(0o600);
+    for (const key of ['signing.key', 'rotation.key']) {
+      expect(statSync(join(nodeDir, 'keys', key)).mode & 0o777).toBe(0o600);
+      expect(readFileSync(join(nodeDir, 'keys', key), 'utf8')).toContain('PRIVATE KEY');
+    }
 
     const again = runCli(['node', 'init', '--dir', nodeDir, '--name', 'Other', '--languages', 'sw']);
     expect(again.status).toBe(1);

@@ -80,6 +80,10 @@ export function registerNodeCommands(program: Command): void {
             `(languages ${config.languages.join(', ')}; data in ${dir})`,
         );
       });
+      // Longer than the idle timeouts of common clients and proxies, so they close idle
+      // connections first and never reuse one the node is closing.
+      server.keepAliveTimeout = 65_000;
+      server.headersTimeout = 66_000;
       server.on('error', (error) => {
         console.error(`Cannot listen on ${host}:${port}: ${error.message}`);
         process.exit(1);

@@ -173,6 +173,18 @@ export function createNode(options: NodeOptions): Node {
     });
     res.json(openApi);
   });
+  // A DID document, so that did:web resolvers find the node's keys where the spec looks.
+  app.get('/.well-known/did.json', (_req, res) => {
+    const { did, publicKeys } = context.identity;
+    const methods = publicKeys.map((k) => ({ id: `${did}#${k.id}`, type: k.type, controller: did, publicKeyMultibase: k.publicKeyMultibase }));
+    res.type('application/did+json').json({
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/ed25519-2020/v1'],
+      id: did,
+      verificationMethod: methods,
+      assertionMethod: methods.filter((_, i) => publicKeys[i]!.use === 'signing').map((m) => m.id),
+      capabilityInvocation: methods.filter((_, i) => publicKeys[i]!.use === 'rotation').map((m) => m.id),
+    });
+  });
   app.get('/.well-known/tributary.json', (req, res) => {
     const base = config.url ?? `${req.protocol}://${req.get('host')}`;
     res.json({

@@ -73,6 +73,7 @@ export async function startTestNode(overrides: Partial<NodeConfigInput> = {}): P
   const node = createNode({ dir, config, log: () => {} });
   const server: Server = await new Promise((resolve) => {
     const s = node.app.listen(0, '127.0.0.1', () => resolve(s));
+    s.keepAliveTimeout = 65_000;
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -1,7 +1,11 @@
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpSync, writeFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import jsonld from 'jsonld';
+import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicKeyFromDidKey } from '../../pipelines/signing/did.js';
 import { pae, verifyEnvelope, type DsseEnvelope } from '../../pipelines/signing/dsse.js';
@@ -13,6 +17,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 interface FileObject {
   name: string;
+  split?: string;
   sha256: string;
   contentSize: string;
   contentUrl: string;
@@ -46,6 +51,8 @@ describe('releases', () => {
   let t: TestNode;
   let data: ReleaseData;
   let admin: string;
+  /** Record key → split in release 2.0.0, to compare with a later build using the same seed. */
+  const v2Splits = new Map<string, string>();
 
   beforeAll(async () => {
     t = await startTestNode({ languages: ['sw'] });
@@ -126,6 +133,42 @@ describe('releases', () => {
     const ok = runCli(['release', 'verify', folder, '--json']);
     expect(ok.status, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).ok).toBe(true);
+
+    const copy = join(t.dir, 'tampered');
+    cpSync(folder, copy, { recursive: true });
+    const shard = join(copy, 'data', 'train-00000-of-00001.parquet');
+    const bytes = readFileSync(shard);
+    bytes.writeUInt8(bytes[5000]! ^ 0x01, 5000);
+    writeFileSync(shard, bytes);
+    const tampered = runCli(['release', 'verify', copy]);
+    expect(tampered.status).toBe(1);
+    expect(tampered.stdout).toMatch(/train-00000-of-00001\.parquet.*NO/);
+
+    const envelope = JSON.parse(readFileSync(join(copy, 'croissant.dsse.json'), 'utf8'));
+    const payload = Buffer.from(envelope.payload, 'base64');
+    payload.writeUInt8(payload[100]! ^ 0x01, 100);
+    writeFileSync(join(copy, 'croissant.dsse.json'), JSON.stringify({ ...envelope, payload: payload.toString('base64') }));
+    const forged = runCli(['release', 'verify', copy, '--json']);
+    expect(forged.status).toBe(1);
+    expect(JSON.parse(forged.stdout).checks[0]).toMatchObject({ item: 'signature', ok: false });
+  });
+
+  it('publishes a manifest that expands as JSON-LD without fetching anything', async () => {
+    const envelope = await fetch(`${t.url}/api/v1/datasets/sw-speech/manifest?version=1.0.0`).then((r) => r.json() as Promise<DsseEnvelope>);
+    const refuse = async (url: string) => {
+      throw new Error(`tried to fetch ${url}`);
+    };
+    const [dataset] = (await jsonld.expand(manifestOf(envelope) as any, { documentLoader: refuse as any, safe: true, base: `${t.url}/api/v1/datasets/sw-speech/manifest` } as any)) as unknown as any[];
+    const has = (iri: string) => expect(dataset[iri], iri).toBeDefined();
+    has('@type');
+    has('https://schema.org/name');
+    has('https://schema.org/license');
+    has('https://schema.org/distribution');
+    has('http://mlcommons.org/croissant/recordSet');
+    has('http://purl.org/dc/terms/conformsTo');
+    has('http://mlcommons.org/croissant/RAI/dataCollection');
+    has('http://www.w3.org/ns/odrl/2/hasPolicy');
+    has('https://w3id.org/tributary/ns#nodeDid');
   });
 
   it('leaves out records whose consent does not cover the release’s purposes', async () => {
@@ -176,7 +219,10 @@ describe('releases', () => {
     expect(after['tributary:previousManifest'] ?? after.previousManifest).toBeTruthy();
     for (const file of fileObjects(after)) {
       const { rows } = await readShard(join(t.dir, 'releases', 'sw-speech', '2.0.0', file.name));
-      for (const row of rows) expect(withdrawnIds).not.toContain(row.key);
+      for (const row of rows) {
+        expect(withdrawnIds).not.toContain(row.key);
+        v2Splits.set(row.key, file.split ?? file.name.split('/')[1]!.split('-')[0]!);
+      }
     }
     const gone = await fetch(oldUrl);
     expect(gone.status).toBe(410);
@@ -205,6 +251,26 @@ describe('releases', () => {
       const res = await fetch(`${t.url}/api/v1/datasets/sw-speech/shards/${sneaky}`, { headers: { authorization: `Bearer ${access.body.token}` } });
       expect([400, 404]).toContain(res.status);
     }
+
+    // Same seed, new format: every record stays in the split it was in (read back from the tars).
+    const splitOf = new Map<string, string>();
+    for (const s of gated.body.shards as Array<{ name: string }>) {
+      const split = s.name.split('/')[1]!.split('-')[0]!;
+      const extract = tar.extract();
+      const done = new Promise<void>((resolve, reject) => {
+        extract.on('entry', (header, stream, next) => {
+          splitOf.set(header.name.split('.')[0]!, split);
+          stream.resume();
+          stream.on('end', next);
+        });
+        extract.on('finish', resolve);
+        extract.on('error', reject);
+      });
+      createReadStream(join(t.dir, 'releases', 'sw-speech', gated.body.release.version, s.name)).pipe(extract);
+      await done;
+    }
+    expect(gated.body.release.version).toBe('2.1.0');
+    expect([...splitOf].sort()).toEqual([...v2Splits].sort());
 
     const onRequest = await t.api.post('/admin/releases', { language: 'sw', modality: 'text', accessClass: 'on-request', format: 'webdataset' }, admin);
     expect(onRequest.status).toBe(201);
