@@ -14,7 +14,9 @@ export interface BlobStore {
   /** Moves a local file into the store (the file is gone afterwards). */
   putFile(key: string, path: string): Promise<BlobInfo>;
   stat(key: string): Promise<BlobInfo | null>;
-  /** Bytes `start`..`end` inclusive, or the whole blob. Rejects with BlobNotFoundError. */
+  /** The whole blob in memory, for small blobs such as clips. Rejects with BlobNotFoundError. */
+  get(key: string): Promise<Uint8Array>;
+  /** Bytes `start`..`end` inclusive, or the whole blob, as a stream. Rejects with BlobNotFoundError. */
   read(key: string, range?: { start: number; end: number }): Promise<Readable>;
   /** Idempotent: deleting what is not there is not an error. */
   delete(key: string): Promise<void>;

@@ -51,6 +51,8 @@ export function securityHeaders(): RequestHandler {
         mediaSrc: ["'self'", 'blob:'],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
+        // A node on a community LAN may run without TLS; upgrading would break every load there.
+        upgradeInsecureRequests: null,
       },
     },
     crossOriginEmbedderPolicy: false,

@@ -15,3 +15,10 @@ export function hashToken(token: string): string {
 export function looksLikeToken(value: string): boolean {
   return value.startsWith(PREFIX) && value.length === PREFIX.length + 43;
 }
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** The token of an `Authorization: Bearer …` header, if that is what it holds. */
+export function bearerToken(header: string | null | undefined): string | undefined {
+  return BEARER.exec(header ?? '')?.[1];
+}

@@ -204,7 +204,8 @@ export function createNode(options: NodeOptions): Node {
 
   // The contributor app and its translations, served by the node itself.
   app.use('/locales', express.static(options.localesDir ?? defaultLocalesDir, { maxAge: '1h' }));
-  app.use(express.static(appDir, { index: 'index.html', maxAge: '1h' }));
+  // No max-age: the app's files keep their names across upgrades, so browsers revalidate (ETag).
+  app.use(express.static(appDir, { index: 'index.html', maxAge: 0 }));
   app.get(/^\/(?!api\/|\.well-known\/|openapi\.json).*/, (req, res, next) => {
     if (!req.accepts('html')) return next();
     res.sendFile(join(appDir, 'index.html'), (error) => error && next());

@@ -2,15 +2,14 @@ import { join } from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { Server, type Upload } from '@tus/server';
 import type { RequestHandler } from 'express';
-import { AppError, NotFoundError, UnauthenticatedError } from '../core/errors.js';
+import { AppError, NotFoundError } from '../core/errors.js';
+import { contributorFrom } from './auth.js';
 import { errorBody } from '../core/http.js';
 import type { ContributorService } from './services/contributors.js';
 import type { SpeechIntake } from './services/speech-intake.js';
 import type { Contributor } from './stores/contributors.js';
 import { uploadMetadata } from './routes/speech.schema.js';
 import { sample } from './routes/views.js';
-
-const BEARER = /^Bearer\s+(\S+)$/i;
 
 /** tus wants thrown `{ status_code, body }`; our errors become that, with the usual JSON body. */
 function tusError(error: unknown): { status_code: number; body: string } {
@@ -47,12 +46,7 @@ export function createUploads(options: {
     expirationPeriodInMilliseconds: options.expiryHours * 3600_000,
   });
 
-  const contributorOf = (req: Request): Contributor => {
-    const match = BEARER.exec(req.headers.get('authorization') ?? '');
-    const contributor = match?.[1] ? options.contributors.authenticate(match[1]) : undefined;
-    if (!contributor) throw new UnauthenticatedError();
-    return contributor;
-  };
+  const contributorOf = (req: Request): Contributor => contributorFrom(options.contributors, req.headers.get('authorization'));
 
   const metadataOf = (upload: Upload) => {
     const parsed = uploadMetadata.safeParse(upload.metadata ?? {});

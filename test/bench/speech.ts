@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { Upload } from 'tus-js-client';
@@ -46,19 +44,6 @@ function startProcess(args: string[], cwd: string): Promise<{ kill: () => void; 
   });
 }
 
-/** The baseline: a bare Node server that streams a PUT body to a file, nothing else. */
-function startPutServer(dir: string): Promise<{ close: () => void; url: string }> {
-  const server = createServer(async (req, res) => {
-    await pipeline(req, createWriteStream(join(dir, `put-${Date.now()}-${Math.random()}`)));
-    res.writeHead(201).end();
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as { port: number };
-      resolve({ close: () => server.close(), url: `http://127.0.0.1:${address.port}` });
-    }),
-  );
-}
 
 function tusUpload(endpoint: string, bytes: Buffer, token: string, promptId: string, chunkSize: number): Promise<number> {
   const started = performance.now();
@@ -92,7 +77,8 @@ export async function benchUploads(root: string) {
   });
   const bytes = randomBytes(20 * MB);
   const node = await startProcess([join(root, 'bin/tributary.js'), 'node', 'start', '--dir', dir, '--port', '0'], root);
-  const put = await startPutServer(dir);
+  // Both servers run in processes of their own; the clients run here.
+  const put = await startProcess([join(root, 'test/bench/put-server.js'), dir], root);
   try {
     const api = apiClient(node.url + '/api/v1');
     const admin = await joinWithConsent(api);
@@ -124,7 +110,7 @@ export async function benchUploads(root: string) {
     };
   } finally {
     node.kill();
-    put.close();
+    put.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }

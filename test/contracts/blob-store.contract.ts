@@ -18,6 +18,7 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
       expect(await store.put('samples/a/original.webm', bytes)).toEqual({ size: bytes.length });
       expect(await store.stat('samples/a/original.webm')).toEqual({ size: bytes.length });
       expect(new Uint8Array(await buffer(await store.read('samples/a/original.webm')))).toEqual(bytes);
+      expect(await store.get('samples/a/original.webm')).toEqual(bytes);
     });
 
     it('reads an inclusive byte range', async () => {
@@ -46,6 +47,7 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
       const store = await makeStore();
       expect(await store.stat('nothing/here')).toBeNull();
       await expect(store.read('nothing/here')).rejects.toBeInstanceOf(BlobNotFoundError);
+      await expect(store.get('nothing/here')).rejects.toBeInstanceOf(BlobNotFoundError);
       await store.put('gone', bytes);
       await store.delete('gone');
       await store.delete('gone');

@@ -30,6 +30,9 @@ export function toFakeMicWav(source: string, out: string): string {
 
 /** Real Chromium whose microphone "hears" the given WAV once, then silence. */
 export function launchChromium(micWav: string): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`The contributor app tests need Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+  }
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Route } from '../../core/api.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import { sendBlob } from '../../core/send-blob.js';
+import { bearerToken } from '../../core/tokens.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { DatasetService } from '../services/datasets.js';
 import type { ReleaseBuilder } from '../services/release-builder.js';
@@ -19,7 +20,6 @@ import {
   withdrawalsQuery,
 } from './datasets.schema.js';
 
-const BEARER = /^Bearer\s+(\S+)$/i;
 const SHARD_TYPES: Record<string, string> = { parquet: 'application/vnd.apache.parquet', tar: 'application/x-tar' };
 
 export function datasetRoutes(
@@ -77,8 +77,7 @@ export function datasetRoutes(
     response: z.string().describe('shard bytes'),
     errors: ['NotFound', 'AccessTokenRequired', 'AccessPending', 'AccessRefused', 'ReleaseSuperseded', 'RangeNotSatisfiable'],
     handler: async ({ params, query, req, res }) => {
-      const token = BEARER.exec(req.headers.authorization ?? '')?.[1];
-      const download = datasets.shard(params.id, params.name, query.version, token);
+      const download = datasets.shard(params.id, params.name, query.version, bearerToken(req.headers.authorization));
       const extension = download.shard.name.split('.').pop() ?? '';
       res.setHeader('ETag', `"sha256-${download.shard.sha256}"`);
       datasets.recordDownload(download, req.headers.range ?? null);

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buffer } from 'node:stream/consumers';
 import { LANGID_MODEL } from '../../../pipelines/language/identify.js';
 import { AUDIO_PIPELINE_VERSION } from '../../../pipelines/audio/analyse.js';
 import { buildManifest, MANIFEST_PAYLOAD_TYPE, manifestBytes } from '../../../pipelines/release/manifest/croissant.js';
@@ -256,7 +255,8 @@ export class ReleaseBuilder {
     count: (r: SelectedRecord) => void,
   ): AsyncGenerator<SpeechRecord | TextRecord> {
     const cell = (field: string, value: string | null) => (value !== null && shown.has(`${field}\u0000${value}`) ? value : null);
-    for await (const r of source) {
+    // Clips are read a few ahead, so the disk works while the shard writer encodes.
+    for await (const [r, audio] of readAhead(source, (r) => (r.audioKey ? this.blobs.get(r.audioKey) : null), 8)) {
       count(r);
       const common = {
         key: r.id,
@@ -270,7 +270,7 @@ export class ReleaseBuilder {
       yield r.audioKey
         ? {
             ...common,
-            audio: new Uint8Array(await buffer(await this.blobs.read(r.audioKey))),
+            audio: audio!,
             sentence: r.text,
             durationSeconds: r.durationSeconds ?? 0,
           }
@@ -289,3 +289,23 @@ function* recordShards(shards: ShardFile[]): Generator<[string, string]> {
 }
 
 const round = (value: number) => Number(value.toFixed(3));
+
+/** Yields the items of `source` with `load(item)` resolved, keeping up to `depth` loads in flight. */
+async function* readAhead<T, L>(
+  source: AsyncIterable<T>,
+  load: (item: T) => Promise<L> | null,
+  depth: number,
+): AsyncGenerator<[T, L | null]> {
+  const window: Array<[T, Promise<L> | null]> = [];
+  for await (const item of source) {
+    const pending = load(item);
+    // Awaited in order below; until then a failure must not count as unhandled.
+    pending?.catch(() => {});
+    window.push([item, pending]);
+    if (window.length >= depth) {
+      const [head, pending] = window.shift()!;
+      yield [head, await pending];
+    }
+  }
+  for (const [item, pending] of window) yield [item, await pending];
+}

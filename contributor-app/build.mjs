@@ -1,0 +1,79 @@
+// Bundles the contributor app into dist/: index.html, app.js, app.css.
+// Usage: node contributor-app/build.mjs [--watch]
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const appRoot = dirname(fileURLToPath(import.meta.url));
+const src = join(appRoot, 'src');
+const dist = join(appRoot, 'dist');
+const localesDir = join(appRoot, '..', 'locales');
+
+/** UI locales are the folders of locales/ that carry the app's own strings. */
+const uiLocales = readdirSync(localesDir)
+  .filter((name) => statSync(join(localesDir, name)).isDirectory())
+  .filter((name) => readdirSync(join(localesDir, name)).includes('common.json'))
+  .sort((a, b) => (a === 'en' ? -1 : b === 'en' ? 1 : a.localeCompare(b)));
+
+const common = {
+  bundle: true,
+  minify: true,
+  sourcemap: 'linked',
+  legalComments: 'eof',
+  logLevel: 'warning',
+  write: false,
+  outdir: dist,
+};
+
+const script = {
+  ...common,
+  entryPoints: { app: join(src, 'main.ts') },
+  format: 'esm',
+  platform: 'browser',
+  // Phones a few years old: ES2020 runs on Chrome 80+, Safari 14+, Firefox 75+.
+  target: 'es2020',
+  define: { __UI_LOCALES__: JSON.stringify(uiLocales) },
+};
+
+const stylesheet = { ...common, entryPoints: { app: join(src, 'app.css') }, target: ['chrome80', 'firefox75', 'safari14'] };
+
+/**
+ * Several test workers may build at once: each writes into its own folder and renames every
+ * file into dist/, so a reader never sees half a file.
+ */
+function publish(files) {
+  mkdirSync(dist, { recursive: true });
+  const staging = join(appRoot, `.dist-${process.pid}-${Date.now()}`);
+  mkdirSync(staging, { recursive: true });
+  try {
+    for (const [name, contents] of files) writeFileSync(join(staging, name), contents);
+    for (const [name] of files) renameSync(join(staging, name), join(dist, name));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+async function build() {
+  const results = await Promise.all([esbuild.build(script), esbuild.build(stylesheet)]);
+  const files = results.flatMap((result) => result.outputFiles.map((file) => [file.path.slice(dist.length + 1), file.contents]));
+  files.push(['index.html', readFileSync(join(src, 'index.html'))]);
+  for (const name of readdirSync(join(src, 'static'))) files.push([name, readFileSync(join(src, 'static', name))]);
+  publish(files);
+  return files.map(([name]) => name);
+}
+
+if (process.argv.includes('--watch')) {
+  const { watch } = await import('node:fs');
+  let pending;
+  const rebuild = () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => build().then(() => console.log('rebuilt', new Date().toLocaleTimeString()), console.error), 50);
+  };
+  await build();
+  watch(src, { recursive: true }, rebuild);
+  console.log(`watching ${src}`);
+} else {
+  const names = await build();
+  console.log(`contributor-app built into ${dist}: ${names.sort().join(', ')} (UI locales ${uiLocales.join(', ')})`);
+}

@@ -1,0 +1,89 @@
+import { createApiClient, fetchNodeInfo } from './api.js';
+import type { AppContext, Flash } from './context.js';
+import { Localizer, negotiateLocale } from './i18n.js';
+import { startRouter, type Route } from './router.js';
+import { consentScreen } from './screens/consent.js';
+import { joinScreen } from './screens/join.js';
+import { listenScreen } from './screens/listen.js';
+import { myDataScreen } from './screens/my-data.js';
+import { speakScreen } from './screens/speak.js';
+import { writeScreen } from './screens/write.js';
+import { Session } from './session.js';
+import { createShell } from './shell.js';
+import { storage } from './storage.js';
+
+/** Filled in by build.mjs from the folders of locales/ that hold the app's strings. */
+declare const __UI_LOCALES__: string[];
+
+const ROUTES: Route[] = [
+  { path: '/join', screen: joinScreen, gate: 'open', title: 'common:screen.join' },
+  { path: '/consent', screen: consentScreen, gate: 'joined', title: 'common:screen.consent' },
+  { path: '/speak', screen: speakScreen, gate: 'consented', title: 'common:screen.speak', tab: true },
+  { path: '/write', screen: writeScreen, gate: 'consented', title: 'common:screen.write', tab: true },
+  { path: '/listen', screen: listenScreen, gate: 'joined', title: 'common:screen.listen', tab: true },
+  { path: '/me', screen: myDataScreen, gate: 'joined', title: 'common:screen.myData', tab: true },
+];
+
+/** Shown when the node cannot be reached at start; in English if even the strings did not load. */
+function fatal(root: HTMLElement, error: unknown, i18n?: Localizer): void {
+  console.error(error);
+  const message = document.createElement('p');
+  message.className = 'fatal';
+  message.setAttribute('role', 'alert');
+  if (i18n) i18n.bind(message, 'common:problem.network');
+  else message.textContent = 'This node cannot be reached right now. Please check your connection and reload the page.';
+  root.replaceChildren(message);
+  root.setAttribute('aria-busy', 'false');
+}
+
+async function start(root: HTMLElement): Promise<void> {
+  const locale = negotiateLocale(__UI_LOCALES__, storage.uiLocale(), navigator.languages ?? [navigator.language]);
+  const [i18n, node] = await Promise.all([
+    Localizer.create(__UI_LOCALES__, locale),
+    fetchNodeInfo().catch((error: unknown) => error as Error),
+  ]);
+  if (node instanceof Error) return fatal(root, node, i18n);
+  const session = new Session(node);
+
+  let navigate: (path: string, replace?: boolean) => void = () => {};
+  let pendingFlash: Flash | null = null;
+  const api = createApiClient({
+    token: () => session.token,
+    onUnauthenticated: () => {
+      session.signOut();
+      pendingFlash = { key: 'errors:Unauthenticated', kind: 'error' };
+      navigate('/join', true);
+    },
+  });
+  const ctx: AppContext = {
+    i18n,
+    api,
+    node,
+    session,
+    navigate(path, options = {}) {
+      pendingFlash = options.flash ?? null;
+      navigate(path, options.replace);
+    },
+  };
+  try {
+    await session.refresh(api);
+  } catch (error) {
+    return fatal(root, error, i18n);
+  }
+
+  const shell = createShell(root, ctx, ROUTES);
+  navigate = startRouter({
+    routes: ROUTES,
+    ctx: () => ctx,
+    render(route, _path, options) {
+      const flash = pendingFlash;
+      pendingFlash = null;
+      shell.show(route, ctx, { initial: options.initial, flash });
+    },
+  });
+  root.setAttribute('aria-busy', 'false');
+  root.dataset.ready = 'true';
+}
+
+const root = document.getElementById('app');
+if (root) start(root).catch((error) => fatal(root, error));
