@@ -113,7 +113,7 @@ const results = {
   audioAnalysis: { ...analysis, goal: '>= 300x real time per core for a 5 s webm/opus clip' },
   uploads: { ...uploads, goal: 'tus >= 0.8 of a plain streamed PUT' },
   eventLoop: { ...eventLoop, goal: 'p99 < 50 ms under 8 concurrent analyses' },
-  releaseBuild: { ...release, goal: '>= 0.7 of tar | sha256sum over the same audio; peak RSS <= 300 MB' },
+  releaseBuild: { ...release, goal: '>= 0.7 of tar then sha256sum over the same audio; peak RSS <= 300 MB' },
 };
 writeFileSync(join(root, 'test/bench/results.json'), JSON.stringify(results, null, 2) + '\n');
 printTable(
@@ -127,7 +127,7 @@ printTable(
     ['tus 20 MB upload MB/s (one PATCH)', uploads.tusSinglePatchMBps, uploads.plainPutMBps, uploads.ratioSinglePatch.toFixed(2), '≥ 0.80'],
     ['tus 20 MB upload MB/s (1 MiB chunks)', uploads.tus1MiBChunksMBps, uploads.plainPutMBps, uploads.ratio1MiBChunks.toFixed(2), ''],
     ['event loop p99 ms, 8 analyses', eventLoop.loadedP99Ms, eventLoop.idleP99Ms, '', '< 50'],
-    [`release build MB/s (${release.audioMB} MB)`, release.buildMBps, release.tarSha256sumMBps, release.ratio.toFixed(2), '≥ 0.70'],
+    [`release build MB/s (${release.audioMB} MB)`, release.buildMBps, release.tarThenSha256sumMBps, release.ratio.toFixed(2), '≥ 0.70'],
     ['release build peak RSS MB', release.peakRssMB, '', '', '≤ 300'],
   ],
 );

@@ -121,6 +121,7 @@ export class ReleaseBuilder {
       const shards: ShardFile[] = [];
       const bySplit: ReleaseDescription['counts']['bySplit'] = {};
       let written = 0;
+      let writtenBytes = 0;
       for (const split of SPLITS) {
         const speakers = new Set<string>();
         let seconds = 0;
@@ -133,9 +134,10 @@ export class ReleaseBuilder {
         const splitShards = await writeShards(
           source,
           { dir: buildDir, split, modality: request.modality, format, targetBytes: request.targetShardBytes ?? 256 * 1024 * 1024 },
-          (p) => onProgress({ phase: 'writing', split, records: written + p.records, totalRecords, bytes: p.bytes }),
+          (p) => onProgress({ phase: 'writing', split, records: written + p.records, totalRecords, bytes: writtenBytes + p.bytes }),
         );
         written += records;
+        writtenBytes += splitShards.reduce((n, s) => n + s.bytes, 0);
         shards.push(...splitShards);
         if (records > 0) {
           bySplit[split] = { records, speakers: speakers.size, hours: request.modality === 'speech' ? round(seconds / 3600) : null };
