@@ -21,6 +21,15 @@ async function* chunksOf(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 const isRiffWave = (b: Uint8Array) =>
   b.length >= 12 && String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...b.subarray(8, 12)) === 'WAVE';
 
+/** The container family from the first bytes, or undefined for something that is not audio. */
+export function detectAudioType(bytes: Uint8Array): string | undefined {
+  // audio-type wants some sample data after a WAV header; an empty WAV is still a WAV.
+  return audioType(bytes) ?? (isRiffWave(bytes) ? 'wav' : undefined);
+}
+
+export const UNRECOGNISED_REASON =
+  'This is not an audio file we can read; record again or send WAV, FLAC, Ogg, WebM, MP3 or M4A.';
+
 const undecodable = (reason: string): DecodeOutcome => ({ ok: false, problem: 'AudioUndecodable', reason });
 const tooLong = (maxSeconds: number): DecodeOutcome => ({
   ok: false,
@@ -35,9 +44,8 @@ const tooLong = (maxSeconds: number): DecodeOutcome => ({
  */
 export async function decodeClip(bytes: Uint8Array, options: { maxSeconds: number }): Promise<DecodeOutcome> {
   if (bytes.length === 0) return undecodable('The file is empty; record again.');
-  // audio-type wants some sample data after a WAV header; an empty WAV is still a WAV.
-  const type = audioType(bytes) ?? (isRiffWave(bytes) ? 'wav' : undefined);
-  if (!type) return undecodable('This is not an audio file we can read; record again or send WAV, FLAC, Ogg, WebM, MP3 or M4A.');
+  const type = detectAudioType(bytes);
+  if (!type) return undecodable(UNRECOGNISED_REASON);
   try {
     if (type === 'webm') {
       const fast = await decodeWebmOpus(bytes, options);

@@ -1,6 +1,7 @@
 // Piscina worker: one clip at a time per thread, so the HTTP event loop never decodes audio.
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { analyseClip, type ClipAnalysis } from './analyse.js';
+import { detectAudioType, UNRECOGNISED_REASON } from './decode.js';
 import type { ScreeningRules } from './screen.js';
 
 /** A clip in memory, or a file the worker reads itself so the main thread never copies it. */
@@ -11,7 +12,25 @@ export interface AnalysisTask {
   rules: ScreeningRules;
 }
 
+const HEAD_BYTES = 64 * 1024;
+
+/** The first bytes of a file: enough to tell audio from anything else. */
+async function head(path: string): Promise<Uint8Array> {
+  const file = await open(path);
+  try {
+    const buffer = new Uint8Array(HEAD_BYTES);
+    const { bytesRead } = await file.read(buffer, 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
 export default async function analyse({ source, rules }: AnalysisTask): Promise<ClipAnalysis> {
+  if ('path' in source && !detectAudioType(await head(source.path))) {
+    // Refuse what is not audio without reading all of it.
+    return { ok: false, problem: 'AudioUndecodable', reason: UNRECOGNISED_REASON };
+  }
   const bytes = 'bytes' in source ? source.bytes : new Uint8Array(await readFile(source.path));
   return analyseClip(bytes, rules);
 }

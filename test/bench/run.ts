@@ -95,7 +95,7 @@ function benchLanguageId() {
 build();
 const lid = benchLanguageId();
 const text = await benchTextIntake();
-const analysis = await benchAnalysis();
+const analysis = benchAnalysis(root);
 const uploads = await benchUploads(root);
 const eventLoop = await benchEventLoop();
 const release = benchRelease(root, Number(process.env.BENCH_RELEASE_GB ?? 1));
