@@ -31,6 +31,6 @@ export default async function analyse({ source, rules }: AnalysisTask): Promise<
     // Refuse what is not audio without reading all of it.
     return { ok: false, problem: 'AudioUndecodable', reason: UNRECOGNISED_REASON };
   }
-  const bytes = 'bytes' in source ? source.bytes : new Uint8Array(await readFile(source.path));
+  const bytes = 'bytes' in source ? source.bytes : await readFile(source.path);
   return analyseClip(bytes, rules);
 }

@@ -57,7 +57,8 @@ export class DiskBlobStore implements BlobStore {
 
   async get(key: string): Promise<Uint8Array> {
     try {
-      return new Uint8Array(await readFile(this.path(key)));
+      // A Buffer is a Uint8Array: returned as it is, without a copy.
+      return await readFile(this.path(key));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(key);
       throw error;

@@ -18,7 +18,7 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
       expect(await store.put('samples/a/original.webm', bytes)).toEqual({ size: bytes.length });
       expect(await store.stat('samples/a/original.webm')).toEqual({ size: bytes.length });
       expect(new Uint8Array(await buffer(await store.read('samples/a/original.webm')))).toEqual(bytes);
-      expect(await store.get('samples/a/original.webm')).toEqual(bytes);
+      expect(new Uint8Array(await store.get('samples/a/original.webm'))).toEqual(bytes);
     });
 
     it('reads an inclusive byte range', async () => {

@@ -39,8 +39,8 @@ const CREATED_BY = 'tributary release shards (hyparquet-writer 0.17)';
 
 /**
  * hyparquet-writer encodes into a Writer and calls `flush` after each row group; this one hands
- * the row group to the shard file and waits for the disk before the next row group is encoded,
- * so at most one encoded row group is ever held.
+ * the row group to the shard file and lets the next be encoded while it is written, so at most
+ * two encoded row groups are ever held (see flush).
  */
 class SinkWriter extends ByteWriter {
   /** Encoded bytes waiting for `flush`, in order: copies of the small-write buffer, and pages. */
@@ -67,15 +67,27 @@ class SinkWriter extends ByteWriter {
     this.offset += value.byteLength;
   }
 
+  /** The previous row group's writes, still on their way to disk. */
+  private inFlight: Promise<void> = Promise.resolve();
+
+  /**
+   * Hands the row group to the file (which keeps call order) and returns once the previous one
+   * is on disk: one row group is written while the next is read and encoded, so the disk and
+   * the CPU work at the same time, and at most two row groups are held.
+   */
   async flush(): Promise<void> {
     this.spill();
     const chunks = this.pending;
     this.pending = [];
-    for (const chunk of chunks) await this.sink.write(chunk);
+    const previous = this.inFlight;
+    this.inFlight = Promise.all(chunks.map((chunk) => this.sink.write(chunk))).then(() => undefined);
+    this.inFlight.catch(() => undefined); // reported by the await below or in finish()
+    await previous;
   }
 
-  override finish(): Promise<void> {
-    return this.flush();
+  override async finish(): Promise<void> {
+    await this.flush();
+    await this.inFlight;
   }
 
   private spill(): void {
