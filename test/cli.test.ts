@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { killHard, runCli, startNodeProcess } from './helpers/cli.js';
+import { apiClient, joinWithConsent } from './helpers/node.js';
 
 describe('tributary CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-cli-'));
@@ -33,6 +34,19 @@ describe('tributary CLI', () => {
     expect(res.stderr).toContain('languages.1');
     expect(res.stderr).toContain('jurisdiction');
     expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('node start --init-if-missing (what npm start runs) makes a working node with sentences to read', async () => {
+    const node = await startNodeProcess(join(dir, 'fresh'), ['--init-if-missing']);
+    try {
+      const api = apiClient(node.url + '/api/v1');
+      const volunteer = await joinWithConsent(api);
+      const prompts = await api.get('/prompts?lang=sw&limit=100', volunteer.token);
+      expect(prompts.body.prompts).toHaveLength(12);
+      expect(prompts.body.prompts[0]).toMatchObject({ license: 'CC0-1.0', status: 'accepted' });
+    } finally {
+      await killHard(node.child);
+    }
   });
 
   it('node start fails with a clear message when the directory holds no node', () => {

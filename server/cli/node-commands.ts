@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { readEnv } from '../core/env.js';
 import { CONFIG_FILE, loadNodeConfig, type NodeConfigInput } from '../node/config.js';
 import { initNode } from '../node/init.js';
+import { STARTER_PROMPTS } from '../node/starter-prompts.js';
 import { createNode } from '../node/create-node.js';
 import { printJson, printTable } from './output.js';
 
@@ -65,12 +66,18 @@ export function registerNodeCommands(program: Command): void {
       const dir = resolve(options.dir ?? env.dir ?? './data/node');
       const port = options.port ?? env.port ?? 8080;
       const host = options.host ?? env.host ?? '127.0.0.1';
-      if (options.initIfMissing && !existsSync(join(dir, CONFIG_FILE))) {
+      const fresh = options.initIfMissing && !existsSync(join(dir, CONFIG_FILE));
+      if (fresh) {
         initNode(dir, DEFAULT_NODE);
         console.log(`Initialised a new node in ${dir} with default settings (edit ${CONFIG_FILE} to change them).`);
       }
       const config = loadNodeConfig(dir);
       const node = createNode({ dir, config });
+      if (fresh) {
+        for (const [language, sentences] of Object.entries(STARTER_PROMPTS)) {
+          node.context.prompts.import(language, sentences.map((text) => ({ text, source: 'tributary starter set', license: 'CC0-1.0' })));
+        }
+      }
       void node.uploads.sweepExpired().catch(() => {});
       const server = node.app.listen(port, host, () => {
         const address = server.address();

@@ -22,8 +22,8 @@ export interface NodeProcess {
 }
 
 /** Starts `tributary node start` on a free port and resolves once it is listening. */
-export function startNodeProcess(dir: string): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'node', 'start', '--dir', dir, '--port', '0'], {
+export function startNodeProcess(dir: string, extraArgs: string[] = []): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'node', 'start', '--dir', dir, '--port', '0', ...extraArgs], {
     cwd: root,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
