@@ -103,7 +103,7 @@ export function registerReleaseCommands(program: Command): void {
         if (options.json) return printJson({ release: summary, shards: outcome.shards, change: outcome.change, added: outcome.added, removed: outcome.removed });
         printTable(
           ['dataset', 'version', 'change', 'records', 'added', 'removed', 'folder'],
-          [[summary.datasetId, summary.version, outcome.change, summary.records, outcome.added, outcome.removed, join(dir, summary.dir)]],
+          [[summary.datasetId, summary.version, outcome.change, summary.records, outcome.added, outcome.removed, join(dir, 'releases', summary.dir)]],
         );
         printTable(['shard', 'records', 'MB', 'sha256'], outcome.shards.map((s) => [s.name, s.records, (s.bytes / 1e6).toFixed(1), s.sha256.slice(0, 16) + '…']));
       } finally {

@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { newId } from './ids.js';
@@ -66,9 +65,11 @@ export class DiskBlobStore implements BlobStore {
   }
 
   async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
-    const path = this.path(key);
-    if (!(await this.stat(key))) throw new BlobNotFoundError(key);
-    return createReadStream(path, range ? { start: range.start, end: range.end } : {});
+    // Opening first turns a missing file into BlobNotFoundError here, with one system call.
+    const handle = await open(this.path(key)).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new BlobNotFoundError(key) : error;
+    });
+    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
   async delete(key: string): Promise<void> {

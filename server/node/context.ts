@@ -36,6 +36,6 @@ export interface NodeContext {
   notices: WithdrawalNotices;
   releaseBuilder: ReleaseBuilder;
   datasets: DatasetService;
-  /** The node directory as a blob store, for serving release files. */
+  /** The releases folder as a blob store, for serving release files. */
   releaseFiles: BlobStore;
 }

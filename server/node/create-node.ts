@@ -86,6 +86,8 @@ export function createNodeContext(options: NodeOptions): NodeContext {
   const notices = new WithdrawalNotices(identity, stores.releases, stores.notices);
   const consentNotices = loadNotices(config, options.localesDir ?? defaultLocalesDir);
   const blobs = new DiskBlobStore(join(dir, 'blobs'));
+  const releasesDir = join(dir, 'releases');
+  const releaseFiles = new DiskBlobStore(releasesDir);
   const commits = new GroupCommit(db);
   const analysis = new AnalysisPool(config.audio.analysisThreads);
   const consent = new ConsentService(db, config, consentNotices, stores.consents, stores.samples, blobs, notices);
@@ -113,9 +115,9 @@ export function createNodeContext(options: NodeOptions): NodeContext {
     myData: new MyDataService(db, config, stores, consent, blobs, notices),
     identity,
     notices,
-    releaseBuilder: new ReleaseBuilder(db, dir, config, languages, identity, blobs, stores.releases),
-    datasets: new DatasetService(db, dir, stores.releases, stores.access),
-    releaseFiles: new DiskBlobStore(dir),
+    releaseBuilder: new ReleaseBuilder(db, releasesDir, config, languages, identity, blobs, stores.releases),
+    datasets: new DatasetService(db, releaseFiles, stores.releases, stores.access),
+    releaseFiles,
     stats: new StatsStore(db),
   };
 }

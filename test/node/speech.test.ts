@@ -110,6 +110,13 @@ describe('speech contributions', () => {
     expect(none.body.error.code).toBe('AudioMissing');
     const badPrompt = await postRecording(t.url, speaker.token, { promptId: 'nope' }, { bytes: bytesOf('sw.webm'), name: 'x.webm' });
     expect(badPrompt.body.error.code).toBe('PromptNotFound');
+    // A declared language must be the prompt's (or a more specific tag under it).
+    const otherLanguage = await postRecording(t.url, speaker.token, { promptId: prompt, language: 'yo' }, { bytes: bytesOf('sw.webm'), name: 'x.webm' });
+    expect(otherLanguage.status).toBe(422);
+    expect(otherLanguage.body.error.code).toBe('LanguageNotSupported');
+    const regional = await postRecording(t.url, speaker.token, { promptId: prompt, language: 'sw-KE' }, { bytes: bytesOf('sw.webm'), name: 'x.webm' });
+    expect(regional.status).toBe(201);
+    expect(regional.body.language).toBe('sw-KE');
   });
 
   it('a truncated recording is decoded as far as it goes or refused with a code, never a 5xx', async () => {

@@ -18,7 +18,7 @@ CREATE TABLE releases (
   version          TEXT NOT NULL,
   rev              INTEGER NOT NULL,
   status           TEXT NOT NULL CHECK (status IN ('current', 'superseded')),
-  dir              TEXT NOT NULL,           -- relative to the node directory
+  dir              TEXT NOT NULL,           -- '<dataset>/<version>', relative to <node>/releases
   license          TEXT NOT NULL,
   purposes         TEXT NOT NULL,           -- JSON array
   format           TEXT NOT NULL,

@@ -16,7 +16,7 @@ import type { ConsentRecordRow, ConsentStore } from '../stores/consents.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { SampleStore } from '../stores/samples.js';
 import { pickNotice, type ConsentNotice } from './consent-notices.js';
-import { deleteBlobs } from './delete-blobs.js';
+import { settleWithdrawal } from './withdrawal-cleanup.js';
 import type { WithdrawalNotices } from './withdrawal-notices.js';
 
 export interface GiveConsent {
@@ -93,10 +93,7 @@ export class ConsentService {
       this.consents.withdraw(record.id, at, reason);
       return this.samples.withdrawByConsent(record.id, at);
     })();
-    // The rows no longer point at the audio, so it is unreachable already; now the files go,
-    // and trainers holding released copies are told.
-    await deleteBlobs(this.blobs, withdrawn.blobKeys);
-    this.withdrawals.issue(withdrawn.ids, 'consent-withdrawn');
+    await settleWithdrawal(withdrawn, 'consent-withdrawn', { blobs: this.blobs, notices: this.withdrawals });
     return { record: this.view(contributor, { ...record, withdrawnAt: at }), withdrawnSamples: withdrawn.count };
   }
 

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { BlobStore } from '../../core/blob-store.js';
 import type { Db } from '../../core/db.js';
 import {
   AccessPendingError,
@@ -29,7 +28,7 @@ export interface DatasetSummary {
 export interface ShardDownload {
   release: Release;
   shard: ShardRow;
-  /** Blob key of the shard file under the node directory. */
+  /** Blob key of the shard file in the releases store. */
   key: string;
   grant: AccessGrant | null;
 }
@@ -38,7 +37,8 @@ export interface ShardDownload {
 export class DatasetService {
   constructor(
     private readonly db: Db,
-    private readonly dir: string,
+    /** The releases folder as a blob store: nothing outside it can be served. */
+    private readonly files: BlobStore,
     private readonly releases: ReleaseStore,
     private readonly access: AccessStore,
   ) {}
@@ -75,9 +75,9 @@ export class DatasetService {
     return this.release(datasetId, version).envelope;
   }
 
-  card(datasetId: string): Promise<string> {
+  async card(datasetId: string): Promise<string> {
     const release = this.release(datasetId);
-    return readFile(join(this.dir, release.dir, 'README.md'), 'utf8');
+    return Buffer.from(await this.files.get(`${release.dir}/README.md`)).toString('utf8');
   }
 
   /**

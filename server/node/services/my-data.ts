@@ -11,7 +11,7 @@ import type { Report, ReportStore } from '../stores/reports.js';
 import type { Sample, SampleStore } from '../stores/samples.js';
 import type { Vote, VoteStore } from '../stores/votes.js';
 import type { ConsentService } from './consent.js';
-import { deleteBlobs } from './delete-blobs.js';
+import { settleWithdrawal } from './withdrawal-cleanup.js';
 import type { WithdrawalNotices } from './withdrawal-notices.js';
 
 export interface DataExport {
@@ -91,8 +91,7 @@ export class MyDataService {
       stores.contributors.erase(contributor.id, erasedAt);
       return { withdrawnConsentRecords, withdrawn, erasedAt };
     })();
-    await deleteBlobs(this.blobs, outcome.withdrawn.blobKeys);
-    this.withdrawals.issue(outcome.withdrawn.ids, 'erasure-requested');
+    await settleWithdrawal(outcome.withdrawn, 'erasure-requested', { blobs: this.blobs, notices: this.withdrawals });
     return {
       withdrawnConsentRecords: outcome.withdrawnConsentRecords,
       withdrawnSamples: outcome.withdrawn.count,

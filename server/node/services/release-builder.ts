@@ -63,7 +63,8 @@ export interface BuildOutcome {
 export class ReleaseBuilder {
   constructor(
     private readonly db: Db,
-    private readonly dir: string,
+    /** The node's releases folder; a release lives in `<dataset>/<version>` below it. */
+    private readonly root: string,
     private readonly config: NodeConfig,
     private readonly languages: NodeLanguages,
     private readonly identity: NodeIdentity,
@@ -91,7 +92,7 @@ export class ReleaseBuilder {
       purposes,
       maxPerSentence: request.maxPerSentence ?? 10,
     });
-    const releaseRoot = join(this.dir, 'releases', datasetId);
+    const releaseRoot = join(this.root, datasetId);
     const buildDir = join(releaseRoot, `.build-${newId()}`);
     try {
       const totalRecords = selection.count();
@@ -122,6 +123,7 @@ export class ReleaseBuilder {
       const bySplit: ReleaseDescription['counts']['bySplit'] = {};
       let written = 0;
       let writtenBytes = 0;
+      let totalSeconds = 0;
       for (const split of SPLITS) {
         const speakers = new Set<string>();
         let seconds = 0;
@@ -137,6 +139,7 @@ export class ReleaseBuilder {
           (p) => onProgress({ phase: 'writing', split, records: written + p.records, totalRecords, bytes: writtenBytes + p.bytes }),
         );
         written += records;
+        totalSeconds += seconds;
         writtenBytes += splitShards.reduce((n, s) => n + s.bytes, 0);
         shards.push(...splitShards);
         if (records > 0) {
@@ -165,7 +168,7 @@ export class ReleaseBuilder {
         usage: { permitted: permittedActions(purposes, license), duties: usageDuties(license, accessClass), purposes },
         counts: {
           records: written,
-          hours: request.modality === 'speech' ? round(Object.values(bySplit).reduce((h, s) => h + (s.hours ?? 0), 0)) : null,
+          hours: request.modality === 'speech' ? round(totalSeconds / 3600) : null,
           speakers: speakerLoads.length,
           bySplit,
         },
@@ -212,7 +215,7 @@ export class ReleaseBuilder {
         datasetId,
         version,
         rev: description.rev,
-        dir: join('releases', datasetId, version),
+        dir: `${datasetId}/${version}`,
         license,
         purposes,
         format,
@@ -235,7 +238,7 @@ export class ReleaseBuilder {
       this.releases.publish(release, shardRows, recordShards(shards));
       // Superseded shards are no longer served (410); their files go, with any withdrawn records in them.
       for (const old of this.releases.supersededDirs(datasetId)) {
-        if (old !== release.dir) await rm(join(this.dir, old), { recursive: true, force: true });
+        if (old !== release.dir) await rm(join(this.root, old), { recursive: true, force: true });
       }
       return {
         release: { ...release, status: 'current', supersededAt: null },

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { ScreeningRules } from '../../../pipelines/audio/screen.js';
 import type { BlobStore } from '../../core/blob-store.js';
-import { AudioProblemError, AudioTooLargeError, PromptNotFoundError } from '../../core/errors.js';
+import { tagMatchesRange } from '../../../pipelines/language/tags.js';
+import { AudioProblemError, AudioTooLargeError, LanguageNotSupportedError, PromptNotFoundError } from '../../core/errors.js';
 import type { GroupCommit } from '../../core/group-commit.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { AnalysisPool } from '../audio/analysis-pool.js';
@@ -11,12 +12,14 @@ import type { Contributor } from '../stores/contributors.js';
 import type { PromptStore } from '../stores/prompts.js';
 import type { Sample, SampleStore } from '../stores/samples.js';
 import type { ConsentService } from './consent.js';
-import { deleteBlobs } from './delete-blobs.js';
+import { deleteBlobs } from './withdrawal-cleanup.js';
 
 export interface SpeechSubmission {
   promptId: string;
   consentRecordId?: string;
-  /** The resumable upload the clip came from; a second submission of it returns the first sample. */
+  /** The language the client says it recorded; when given it must be the prompt's. */
+  language?: string;
+  /** The resumable upload the clip came from (unique: one upload makes at most one sample). */
   uploadId?: string;
 }
 
@@ -66,16 +69,17 @@ export class SpeechIntake {
   precheck(contributor: Contributor, input: SpeechSubmission) {
     const prompt = this.prompts.byId(input.promptId);
     if (!prompt || prompt.status !== 'accepted') throw new PromptNotFoundError();
-    const tag = this.languages.resolve(prompt.language);
+    const promptTag = this.languages.resolve(prompt.language);
+    // A more specific declared tag (sw-KE for a sw sentence) is kept: it says more about the speech.
+    const tag = input.language === undefined ? promptTag : this.languages.resolve(input.language);
+    if (!tagMatchesRange(tag.tag, promptTag.tag)) {
+      throw new LanguageNotSupportedError(`This sentence is in ${promptTag.tag}, not ${tag.tag}.`);
+    }
     const consentRecord = this.consent.activeRecordFor(contributor, input.consentRecordId);
     return { prompt, tag, consentRecord };
   }
 
   async submit(contributor: Contributor, input: SpeechSubmission, audio: SpeechAudio): Promise<Sample> {
-    if (input.uploadId) {
-      const existing = this.samples.byUploadId(input.uploadId);
-      if (existing && existing.contributorId === contributor.id) return existing;
-    }
     const { prompt, tag, consentRecord } = this.precheck(contributor, input);
     const size = 'bytes' in audio ? audio.bytes.byteLength : (await stat(audio.path)).size;
     if (size > this.config.audio.maxBytes) throw new AudioTooLargeError();

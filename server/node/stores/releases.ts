@@ -16,6 +16,7 @@ export interface Release {
   version: string;
   rev: number;
   status: 'current' | 'superseded';
+  /** `<dataset>/<version>`, relative to the node's releases folder. */
   dir: string;
   license: string;
   purposes: string[];

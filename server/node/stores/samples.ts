@@ -138,7 +138,6 @@ export class SampleStore {
   private readonly activeByContributorStmt;
   private readonly ofContributorStmt;
   private readonly textKeyTakenStmt;
-  private readonly byUploadStmt;
   private readonly queueStmts = new Map<number, Statement<unknown[], Row>>();
 
   constructor(private readonly db: Db) {
@@ -151,7 +150,6 @@ export class SampleStore {
          @audioSha256, @audioNormalized, @audioFacts, @audioFlags, @uploadId, @license, 'pending', @createdAt)`,
     );
     this.byIdStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE id = ?');
-    this.byUploadStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE upload_id = ?');
     this.setDecisionStmt = db.prepare(
       "UPDATE samples SET status = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
     );
@@ -197,11 +195,6 @@ export class SampleStore {
 
   byId(id: string): Sample | undefined {
     const row = this.byIdStmt.get(id);
-    return row && toSample(row);
-  }
-
-  byUploadId(uploadId: string): Sample | undefined {
-    const row = this.byUploadStmt.get(uploadId);
     return row && toSample(row);
   }
 
