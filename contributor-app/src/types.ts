@@ -93,10 +93,7 @@ export interface Sample {
   audio: {
     url: string;
     type: string;
-    durationSeconds: number;
-    speechSeconds: number;
-    snrDb: number;
-    peakDbfs: number;
+    facts: { durationSeconds: number; speechSeconds: number; snrDb: number; peakDbfs: number };
   } | null;
   flags: string[];
   status: 'pending' | 'validated' | 'rejected' | 'withdrawn';

@@ -36,10 +36,10 @@ describe('speech contributions', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       expect(res.body).toMatchObject({ modality: 'speech', language: 'sw', status: 'pending', text: sentences['sw.wav'] });
       // Lossy codecs pad a little; the duration is still the speech's own.
-      expect(res.body.audio.durationSeconds).toBeGreaterThan(SW_SECONDS - 0.08);
-      expect(res.body.audio.durationSeconds).toBeLessThan(SW_SECONDS + 0.12);
-      expect(res.body.audio.speechSeconds).toBeGreaterThan(1.5);
-      expect(res.body.audio.snrDb).toBeGreaterThan(30);
+      expect(res.body.audio.facts.durationSeconds).toBeGreaterThan(SW_SECONDS - 0.08);
+      expect(res.body.audio.facts.durationSeconds).toBeLessThan(SW_SECONDS + 0.12);
+      expect(res.body.audio.facts.speechSeconds).toBeGreaterThan(1.5);
+      expect(res.body.audio.facts.snrDb).toBeGreaterThan(30);
 
       const row = t.inspect((db) => db.prepare('SELECT audio_original, audio_sha256, audio_normalized FROM samples WHERE id = ?').get(res.body.id)) as any;
       expect(row.audio_sha256).toBe(sha256(bytes));
@@ -121,12 +121,12 @@ describe('speech contributions', () => {
 
   it('a truncated recording is decoded as far as it goes or refused with a code, never a 5xx', async () => {
     const res = await postRecording(t.url, speaker.token, { promptId: prompt }, { bytes: bytesOf('truncated.webm'), name: 't.webm' });
-    if (res.status === 201) expect(res.body.audio.durationSeconds).toBeLessThan(SW_SECONDS * 0.6);
+    if (res.status === 201) expect(res.body.audio.facts.durationSeconds).toBeLessThan(SW_SECONDS * 0.6);
     else expect(res.body.error.code).toMatch(/^Audio/);
     const huge = await postRecording(t.url, speaker.token, { promptId: prompt }, { bytes: bytesOf('huge-header.wav'), name: 'h.wav' });
     expect(huge.status).toBeLessThan(500);
     if (huge.status !== 201) expect(huge.body.error.code).toMatch(/^Audio/);
-    else expect(huge.body.audio.durationSeconds).toBeLessThan(1.5);
+    else expect(huge.body.audio.facts.durationSeconds).toBeLessThan(1.5);
   });
 
   it('serves clips to validators with the prompt text and a streamable URL, never the uploader’s own', async () => {

@@ -266,7 +266,7 @@ export const speakScreen: Screen = (ctx, root) => {
     replaceChildren(
       result,
       i18n.bind(h('h2', { tabindex: '-1' }), 'contribute:speak.thanks'),
-      i18n.text('contribute:speak.sentNote', { seconds: Math.round((sample.audio?.durationSeconds ?? 0) * 10) / 10 }, 'p'),
+      i18n.text('contribute:speak.sentNote', { seconds: Math.round((sample.audio?.facts.durationSeconds ?? 0) * 10) / 10 }, 'p'),
       flagList(i18n, sample.flags, 'contribute:speak.flagsHeading'),
       h('div', { class: 'actions' }, nextButton),
     );

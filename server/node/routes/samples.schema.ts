@@ -37,10 +37,6 @@ export const sampleView = z.object({
     .object({
       url: z.string(),
       type: z.string(),
-      durationSeconds: z.number(),
-      speechSeconds: z.number(),
-      snrDb: z.number(),
-      peakDbfs: z.number(),
       facts: z.record(z.string(), z.union([z.number(), z.string()])),
     })
     .nullable(),

@@ -27,10 +27,6 @@ export const sample = (s: Sample) => ({
   audio: s.audio && {
     url: `/api/v1/samples/${s.id}/audio`,
     type: 'audio/wav',
-    durationSeconds: s.audio.facts.durationSeconds,
-    speechSeconds: s.audio.facts.speechSeconds,
-    snrDb: s.audio.facts.snrDb,
-    peakDbfs: s.audio.facts.peakDbfs,
     facts: s.audio.facts,
   },
   // Why a validator might doubt this sample, from language ID and the audio pipeline.
