@@ -10,7 +10,7 @@ import { keyId } from '../../pipelines/signing/keys.js';
 import { ConfigError } from '../core/errors.js';
 import { loadNodeConfig } from '../node/config.js';
 import { createNodeContext } from '../node/create-node.js';
-import type { BuildProgress } from '../node/services/release-builder.js';
+import { buildSummary, type BuildProgress } from '../node/services/release-builder.js';
 import { printJson, printTable } from './output.js';
 
 const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -99,8 +99,9 @@ export function registerReleaseCommands(program: Command): void {
           progress.report,
         );
         progress.stop();
-        const { speakerSalt: _secret, envelope: _envelope, ...summary } = outcome.release;
-        if (options.json) return printJson({ release: summary, shards: outcome.shards, change: outcome.change, added: outcome.added, removed: outcome.removed });
+        const shown = buildSummary(outcome);
+        if (options.json) return printJson(shown);
+        const summary = shown.release;
         printTable(
           ['dataset', 'version', 'change', 'records', 'added', 'removed', 'folder'],
           [[summary.datasetId, summary.version, outcome.change, summary.records, outcome.added, outcome.removed, join(dir, 'releases', summary.dir)]],

@@ -185,7 +185,7 @@ describe('withdrawal and my data', () => {
     })) as any;
     expect(state.contributor.pseudonym).toBe('erased');
     expect(state.contributor.gender).toBeNull();
-    expect(state.contributor.erased_at).toBeTruthy();
+    expect(state.contributor.erased_at).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(state.sample).toEqual({ status: 'withdrawn', text: null });
     expect(state.events).toEqual(['given', 'withdrawn']);
   });

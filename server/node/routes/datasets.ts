@@ -5,7 +5,7 @@ import { sendBlob } from '../../core/send-blob.js';
 import { bearerToken } from '../../core/tokens.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { DatasetService } from '../services/datasets.js';
-import type { ReleaseBuilder } from '../services/release-builder.js';
+import { buildSummary, type ReleaseBuilder } from '../services/release-builder.js';
 import type { WithdrawalNotices } from '../services/withdrawal-notices.js';
 import { idParams, limitQuery } from './common.schema.js';
 import {
@@ -131,9 +131,7 @@ export function datasetRoutes(
     response: z.record(z.string(), z.unknown()),
     errors: ['NothingToRelease', 'ReleaseUnchanged', 'LanguageNotSupported'],
     handler: async ({ body }) => {
-      const outcome = await services.releaseBuilder.build(body);
-      const { speakerSalt: _secret, envelope: _envelope, ...release } = outcome.release;
-      return { release, shards: outcome.shards, change: outcome.change, added: outcome.added, removed: outcome.removed };
+      return buildSummary(await services.releaseBuilder.build(body));
     },
   });
 

@@ -314,3 +314,12 @@ async function* readAhead<T, L>(
   }
   for (const [item, pending] of window) yield [item, await pending];
 }
+
+/**
+ * A build's outcome as it is shown (API, CLI): without the speaker salt, which would link the
+ * pseudonyms back to people, nor the envelope, which is served at /manifest.
+ */
+export function buildSummary(outcome: BuildOutcome) {
+  const { speakerSalt: _secret, envelope: _envelope, ...release } = outcome.release;
+  return { release, shards: outcome.shards, change: outcome.change, added: outcome.added, removed: outcome.removed };
+}
