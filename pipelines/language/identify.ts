@@ -1,7 +1,7 @@
-import { francAll } from 'franc-all';
 import { defaultContactLanguages } from './contact-languages.js';
 import { francCodeFor } from './macrolanguages.js';
 import { countScripts } from './scripts.js';
+import { createFrancRanker, type RankedLanguages } from './franc-ranker.js';
 
 export { languageMismatch } from './mismatch.js';
 
@@ -38,7 +38,8 @@ const WINDOW = 2048;
 const MAX_ALTERNATIVES = 3;
 
 interface IdentifyPlan {
-  francOptions: { only: string[]; minLength: number };
+  /** franc-all restricted to the candidates and contact languages. */
+  rank: (text: string) => RankedLanguages;
   minLetters: number;
   /** franc code → the candidate code the node declared. */
   candidateFor: ReadonlyMap<string, string>;
@@ -53,7 +54,7 @@ function makePlan(options: IdentifyOptions): IdentifyPlan {
   const only = new Set(candidateFor.keys());
   for (const code of options.contactLanguages ?? defaultContactLanguages) only.add(francCodeFor(code));
   const minLetters = options.minLength ?? DEFAULT_MIN_LETTERS;
-  return { francOptions: { only: [...only], minLength: minLetters }, minLetters, candidateFor };
+  return { rank: createFrancRanker([...only], minLetters), minLetters, candidateFor };
 }
 
 /**
@@ -83,10 +84,9 @@ function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
   const undetermined: LanguageIdResult = {
     code: 'und', score: 0, script, scriptRatio: ratio, model: LANGID_MODEL, alternatives: [],
   };
-  // An empty list would mean "every language" to franc, not "none".
-  if (letters < plan.minLetters || plan.francOptions.only.length === 0) return undetermined;
+  if (letters < plan.minLetters) return undetermined;
 
-  const ranked = francAll(sample, plan.francOptions);
+  const ranked = plan.rank(sample);
   const top = ranked[0];
   // franc answers `und` when none of the allowed languages writes the text's script.
   if (!top || top[0] === 'und') return undetermined;

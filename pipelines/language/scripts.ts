@@ -1,3 +1,4 @@
+import { codePointTable } from './code-point-table.js';
 import type { LanguageTag } from './tags.js';
 import { defaultScripts, detectableScripts, languageScripts, scriptAliases } from './writing-systems.js';
 
@@ -17,37 +18,45 @@ export const NO_SCRIPT = 'Zyyy';
 /** Letters mostly in a script outside `detectableScripts`. */
 export const UNKNOWN_SCRIPT = 'Zzzz';
 
-const letterPattern = /\p{L}/gu;
+const letterPattern = /^\p{L}$/u;
 // Only letters count: combining marks, digits and punctuation are shared across scripts
 // (Script=Inherited/Common) or, like Indic vowel signs, would double-count a syllable.
-const scriptLetterPatterns: ReadonlyArray<readonly [string, RegExp]> = detectableScripts.map(
-  (code) => [code, new RegExp(`(?=\\p{L})\\p{sc=${code}}`, 'gu')] as const,
-);
-
-function countMatches(text: string, pattern: RegExp): number {
-  return text.match(pattern)?.length ?? 0;
-}
+const scriptPatterns: readonly RegExp[] = detectableScripts.map((code) => new RegExp(`^\\p{sc=${code}}$`, 'u'));
+const NOT_A_LETTER = detectableScripts.length;
+const UNPLACED_LETTER = detectableScripts.length + 1;
+// Each character's class, worked out with the patterns above on first sight: the index of its
+// script in `detectableScripts`, or one of the two markers.
+const classOf = codePointTable((char) => {
+  if (!letterPattern.test(char)) return NOT_A_LETTER;
+  const script = scriptPatterns.findIndex((pattern) => pattern.test(char));
+  return script === -1 ? UNPLACED_LETTER : script;
+});
+const counts = new Int32Array(detectableScripts.length + 2);
 
 export function countScripts(text: string): ScriptCounts {
-  const letters = countMatches(text, letterPattern);
-  if (letters === 0) return { script: NO_SCRIPT, ratio: 0, letters };
-
-  let best = UNKNOWN_SCRIPT;
-  let bestCount = 0;
-  let counted = 0;
-  for (const [code, pattern] of scriptLetterPatterns) {
-    const count = countMatches(text, pattern);
-    if (count > bestCount) {
-      best = code;
-      bestCount = count;
+  counts.fill(0);
+  for (let i = 0; i < text.length; i++) {
+    let codePoint = text.charCodeAt(i);
+    if (codePoint >= 0xd800 && codePoint <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        codePoint = (codePoint - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+        i++;
+      }
     }
-    counted += count;
-    // Most text is in one script: stop once every letter has been placed.
-    if (counted === letters) break;
+    counts[classOf(codePoint)]!++;
   }
-  const unplaced = letters - counted;
+  const unplaced = counts[UNPLACED_LETTER]!;
+  let letters = unplaced;
+  let best = -1;
+  for (let script = 0; script < NOT_A_LETTER; script++) {
+    letters += counts[script]!;
+    if (counts[script]! > (best === -1 ? 0 : counts[best]!)) best = script;
+  }
+  if (letters === 0) return { script: NO_SCRIPT, ratio: 0, letters };
+  const bestCount = best === -1 ? 0 : counts[best]!;
   if (unplaced > bestCount) return { script: UNKNOWN_SCRIPT, ratio: unplaced / letters, letters };
-  return { script: best, ratio: bestCount / letters, letters };
+  return { script: detectableScripts[best]!, ratio: bestCount / letters, letters };
 }
 
 export function detectScript(text: string): ScriptDetection {

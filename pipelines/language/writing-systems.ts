@@ -77,8 +77,8 @@ export const scriptAliases: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Scripts `detectScript` recognises, roughly by how often they show up, because detection stops
- * as soon as every letter is accounted for. Every script named above must be here.
+ * Scripts `detectScript` recognises, roughly by how often they show up; on a tie the earlier
+ * one wins. Every script named above must be here.
  */
 export const detectableScripts: readonly string[] = [
   'Latn', 'Cyrl', 'Arab', 'Hani', 'Hira', 'Kana', 'Hang', 'Deva', 'Beng', 'Ethi', 'Thai',

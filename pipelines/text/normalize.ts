@@ -38,7 +38,9 @@ export function textKey(text: string): string {
   return (
     normalizeText(text)
       .normalize('NFKC')
-      .toLocaleLowerCase('und')
+      // The root locale's lower case, which is what toLowerCase does (and 20 times faster than
+      // toLocaleLowerCase('und')); never a user's locale, or Turkish İ would key differently.
+      .toLowerCase()
       .replace(punctuation, '')
       .replace(joiners, '')
       // Removing a joiner or a full stop can bring combining marks together; compose them again.

@@ -6,11 +6,17 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 /**
  * Group commit: writes that arrive while the event loop is busy are run together in one SQLite
- * transaction, each inside its own savepoint, so a refused write (a duplicate, say) rolls back
- * alone. Callers are answered only after the shared COMMIT, so what a client was told is stored
- * is stored. Under load this divides the cost of a commit between every request in the batch.
+ * transaction. Callers are answered only after the shared COMMIT, so what a client was told is
+ * stored is stored. Under load this divides the cost of a commit between every request in the
+ * batch.
+ *
+ * A batch first runs as one plain transaction. If any write throws, that transaction is rolled
+ * back and the batch runs again with each write in its own savepoint, so a refused write rolls
+ * back alone. Work must therefore only touch the database: it may run twice.
  */
 export class GroupCommit {
   private queue: Pending[] = [];
@@ -27,26 +33,34 @@ export class GroupCommit {
   private flush(): void {
     const batch = this.queue;
     this.queue = [];
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let outcomes: Outcome[];
     try {
-      this.db.transaction(() => {
-        for (const item of batch) {
-          try {
-            // A nested better-sqlite3 transaction is a savepoint.
-            outcomes.push({ ok: true, value: this.db.transaction(item.work)() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      })();
+      outcomes = this.db.transaction(() => batch.map((item): Outcome => ({ ok: true, value: item.work() })))();
     } catch (error) {
-      for (const item of batch) item.reject(error);
-      return;
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      try {
+        outcomes = this.db.transaction(() => batch.map((item) => this.inSavepoint(item)))();
+      } catch (commitError) {
+        for (const item of batch) item.reject(commitError);
+        return;
+      }
     }
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
+  }
+
+  private inSavepoint(item: Pending): Outcome {
+    try {
+      // A nested better-sqlite3 transaction is a savepoint.
+      return { ok: true, value: this.db.transaction(item.work)() };
+    } catch (error) {
+      return { ok: false, error };
+    }
   }
 }

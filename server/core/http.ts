@@ -1,6 +1,5 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { rateLimit } from 'express-rate-limit';
 import type { z } from 'zod';
 import {
   AppError,
@@ -8,10 +7,8 @@ import {
   MalformedJsonError,
   NotFoundError,
   PayloadTooLargeError,
-  RateLimitedError,
   UnsupportedMediaTypeError,
 } from './errors.js';
-import { hashToken } from './tokens.js';
 
 /** Parses untrusted input; a mismatch is a 400 that names each offending field. */
 export function parse<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
@@ -57,32 +54,6 @@ export function securityHeaders(): RequestHandler {
     },
     crossOriginEmbedderPolicy: false,
   });
-}
-
-export interface RateLimits {
-  windowSeconds: number;
-  perAddress: number;
-  perToken: number;
-}
-
-/** Two budgets: one per client address, and one per bearer token so a token cannot hop addresses. */
-export function rateLimits(limits: RateLimits): RequestHandler[] {
-  const handler: RequestHandler = (_req, _res, next) => next(new RateLimitedError());
-  const common = {
-    windowMs: limits.windowSeconds * 1000,
-    standardHeaders: 'draft-8' as const,
-    legacyHeaders: false,
-    handler,
-  };
-  return [
-    rateLimit({ ...common, limit: limits.perAddress }),
-    rateLimit({
-      ...common,
-      limit: limits.perToken,
-      skip: (req) => !req.headers.authorization,
-      keyGenerator: (req) => 'token:' + hashToken(req.headers.authorization ?? ''),
-    }),
-  ];
 }
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());

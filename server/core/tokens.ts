@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 const PREFIX = 'trb_';
 
@@ -9,7 +9,7 @@ export function newToken(): string {
 
 /** SHA-256 is enough for tokens with 256 bits of entropy; a slow hash would only cost latency. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 export function looksLikeToken(value: string): boolean {

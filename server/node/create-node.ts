@@ -17,7 +17,8 @@ import { WithdrawalNotices } from './services/withdrawal-notices.js';
 import { AccessStore } from './stores/access.js';
 import { ReleaseStore } from './stores/releases.js';
 import { WithdrawalNoticeStore } from './stores/withdrawal-notices.js';
-import { errorHandler, jsonBody, notFound, rateLimits, securityHeaders } from '../core/http.js';
+import { errorHandler, jsonBody, notFound, securityHeaders } from '../core/http.js';
+import { rateLimit } from '../core/rate-limit.js';
 import { appDir, localesDir as defaultLocalesDir } from '../core/paths.js';
 import { version } from '../core/version.js';
 import { authorizer } from './auth.js';
@@ -148,7 +149,7 @@ export function createNode(options: NodeOptions): Node {
   const registry = new OpenAPIRegistry();
   const api = express.Router();
   api.use(
-    ...rateLimits({
+    rateLimit({
       windowSeconds: config.limits.rateWindowSeconds,
       perAddress: config.limits.ratePerAddress,
       perToken: config.limits.ratePerToken,

@@ -19,8 +19,14 @@ export class NodeLanguages {
     this.candidates = [...new Set(this.tags.map((t) => t.iso639_3))];
   }
 
+  // Accepted declarations seen so far: clients send the same few tags on every request.
+  private readonly accepted = new Map<string, LanguageTag>();
+  private static readonly ACCEPTED_LIMIT = 256;
+
   /** Parses a declared language and checks that this node collects it. */
   resolve(input: string): LanguageTag {
+    const known = this.accepted.get(input);
+    if (known) return known;
     const tag = parseLanguageTag(input);
     if (!tag) throw new InvalidLanguageTagError(`"${input}" is not a valid BCP-47 language tag.`);
     if (!this.tags.some((nodeTag) => tagMatchesRange(tag.tag, nodeTag.tag))) {
@@ -28,6 +34,8 @@ export class NodeLanguages {
         languages: this.tags.map((t) => t.tag),
       });
     }
+    if (this.accepted.size >= NodeLanguages.ACCEPTED_LIMIT) this.accepted.clear();
+    this.accepted.set(input, tag);
     return tag;
   }
 

@@ -1,4 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { median, startServer } from './servers.js';
 import { request } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,20 +27,6 @@ export function benchAnalysis(root: string): { clipSeconds: number; msPerClip: n
   if (run.status !== 0) throw new Error(`clip analysis failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
 }
-
-function startProcess(args: string[], cwd: string): Promise<{ kill: () => void; url: string }> {
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
-      if (match?.[1]) resolve({ kill: () => child.kill('SIGTERM'), url: match[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
-  });
-}
-
 
 function tusUpload(endpoint: string, bytes: Buffer, token: string, promptId: string, chunkSize: number): Promise<number> {
   const started = performance.now();
@@ -72,9 +59,9 @@ export async function benchUploads(root: string) {
     limits: { ratePerAddress: 1e8, ratePerToken: 1e8 },
   });
   const bytes = randomBytes(20 * MB);
-  const node = await startProcess([join(root, 'bin/tributary.js'), 'node', 'start', '--dir', dir, '--port', '0'], root);
+  const node = await startServer([join(root, 'bin/tributary.js'), 'node', 'start', '--dir', dir, '--port', '0'], root);
   // Both servers run in processes of their own; the clients run here.
-  const put = await startProcess([join(root, 'test/bench/put-server.js'), dir], root);
+  const put = await startServer([join(root, 'test/bench/put-server.js'), dir], root);
   try {
     const api = apiClient(node.url + '/api/v1');
     const admin = await joinWithConsent(api);
@@ -103,8 +90,7 @@ export async function benchUploads(root: string) {
       ratio1MiBChunks: Number((median(times.put) / median(times.tus1MiB)).toFixed(3)),
     };
   } finally {
-    node.kill();
-    put.kill();
+    await Promise.all([node.stop(), put.stop()]);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -158,11 +144,6 @@ export async function benchEventLoop() {
     ctx.db.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** A plain PUT through node:http, the same HTTP stack tus-js-client uses in Node. */

@@ -118,4 +118,38 @@ describe('rate limits', () => {
       await t.stop();
     }
   });
+
+  it('tells clients their budget in RateLimit fields and when to retry', async () => {
+    const t = await startTestNode({ limits: { ratePerAddress: 1000, ratePerToken: 2, rateWindowSeconds: 1 } });
+    try {
+      const joined = await t.api.post('/contributors', {});
+      const first = await fetch(`${t.url}/api/v1/me`, { headers: { authorization: `Bearer ${joined.body.token}` } });
+      expect(first.headers.get('ratelimit-policy')).toBe('"address";q=1000;w=1, "token";q=2;w=1');
+      expect(first.headers.get('ratelimit')).toMatch(/^"token";r=1;t=1$/);
+      await t.api.get('/me', joined.body.token);
+      const limited = await fetch(`${t.url}/api/v1/me`, { headers: { authorization: `Bearer ${joined.body.token}` } });
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('1');
+      expect(limited.headers.get('ratelimit')).toBe('"token";r=0;t=1');
+      // The next window restores the budget.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect((await t.api.get('/me', joined.body.token)).status).toBe(200);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('limits an address whatever tokens it sends', async () => {
+    const t = await startTestNode({ limits: { ratePerAddress: 4, ratePerToken: 1000, rateWindowSeconds: 60 } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await t.api.get('/stats')).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+      const other = await fetch(`${t.url}/api/v1/stats`, { headers: { authorization: 'Bearer trb_not-a-real-token' } });
+      expect(other.status).toBe(429);
+      expect(other.headers.get('ratelimit')).toBe('"address";r=0;t=60');
+    } finally {
+      await t.stop();
+    }
+  });
 });

@@ -112,7 +112,11 @@ export class SpeechIntake {
       uploadId: input.uploadId ?? null,
     };
     try {
-      await this.commits.run(() => this.samples.insert(sample));
+      await this.commits.run(() => {
+        // Consent again, in the writing transaction: a withdrawal may have landed during analysis.
+        this.consent.activeRecordFor(contributor, consentRecord.id);
+        this.samples.insert(sample);
+      });
     } catch (error) {
       await deleteBlobs(this.blobs, [originalKey, normalizedKey]);
       throw error;

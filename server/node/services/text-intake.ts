@@ -64,10 +64,12 @@ export class TextIntake {
       license: consentRecord.license,
       createdAt: nowIso(),
     };
-    await this.commits.run(() => {
-      if (this.samples.textKeyTaken(sample.language, sample.textKey)) throw new DuplicateTextError();
-      this.samples.insert(sample);
+    const inserted = await this.commits.run(() => {
+      // Consent again, in the writing transaction: a withdrawal may have landed since the check.
+      this.consent.activeRecordFor(contributor, consentRecord.id);
+      return this.samples.insert(sample);
     });
+    if (!inserted) throw new DuplicateTextError();
     const { textKey: _key, uploadId: _upload, ...stored } = sample;
     return { ...stored, status: 'pending', decidedAt: null, withdrawnAt: null };
   }

@@ -137,7 +137,6 @@ export class SampleStore {
   private readonly activeByConsentStmt;
   private readonly activeByContributorStmt;
   private readonly ofContributorStmt;
-  private readonly textKeyTakenStmt;
   private readonly queueStmts = new Map<number, Statement<unknown[], Row>>();
 
   constructor(private readonly db: Db) {
@@ -147,7 +146,8 @@ export class SampleStore {
          audio_sha256, audio_normalized, audio_facts, audio_flags, upload_id, license, status, created_at)
        VALUES (@id, @contributorId, @consentRecordId, @modality, @language, @iso639_3, @text, @textKey,
          @promptId, @lidCode, @lidScore, @lidScript, @lidModel, @lidMismatch, @audioOriginal, @audioOriginalType,
-         @audioSha256, @audioNormalized, @audioFacts, @audioFlags, @uploadId, @license, 'pending', @createdAt)`,
+         @audioSha256, @audioNormalized, @audioFacts, @audioFlags, @uploadId, @license, 'pending', @createdAt)
+       ON CONFLICT (language, text_key) WHERE modality = 'text' DO NOTHING`,
     );
     this.byIdStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE id = ?');
     this.setDecisionStmt = db.prepare(
@@ -168,16 +168,12 @@ export class SampleStore {
     this.activeByConsentStmt = db.prepare<[string], Active>(`${active} consent_record_id = ?`);
     this.activeByContributorStmt = db.prepare<[string], Active>(`${active} contributor_id = ?`);
     this.ofContributorStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE contributor_id = ? ORDER BY id');
-    this.textKeyTakenStmt = db
-      .prepare<[string, string], number>(
-        "SELECT count(*) FROM samples WHERE language = ? AND text_key = ? AND modality = 'text'",
-      )
-      .pluck();
   }
 
-  insert(sample: NewSample): void {
+  /** Returns false when the text is already on the node (same language, same text key). */
+  insert(sample: NewSample): boolean {
     const { lid: _lid, audio, ...columns } = sample;
-    this.insertStmt.run({
+    return this.insertStmt.run({
       ...columns,
       audioOriginal: audio?.originalKey ?? null,
       audioOriginalType: audio?.originalType ?? null,
@@ -190,16 +186,12 @@ export class SampleStore {
       lidScript: sample.lid?.script ?? null,
       lidModel: sample.lid?.model ?? null,
       lidMismatch: sample.lid?.mismatch ?? null,
-    });
+    }).changes > 0;
   }
 
   byId(id: string): Sample | undefined {
     const row = this.byIdStmt.get(id);
     return row && toSample(row);
-  }
-
-  textKeyTaken(language: string, textKey: string): boolean {
-    return (this.textKeyTakenStmt.get(language, textKey) as number) > 0;
   }
 
   /** Moves a pending sample to its decided state; a no-op for samples decided meanwhile. */
