@@ -84,8 +84,8 @@ interface ModelledScript {
   kind: 'modelled';
   /** Allowed languages of this script, in franc's order. */
   languages: string[];
-  /** Trigram → its weight in each allowed language (-1 where the language lacks it). */
-  weights: Map<string, Int16Array>;
+  /** Trigram (as `trigramKey`) → its weight in each allowed language (-1 where the language lacks it). */
+  weights: Map<number, Int16Array>;
 }
 
 type Script = ModelledScript | { kind: 'single'; code: string };
@@ -94,12 +94,13 @@ function compileScript(name: string, allowed: ReadonlySet<string>): Script {
   const models = (data as Record<string, Record<string, string>>)[name];
   if (!models) return { kind: 'single', code: name };
   const languages = Object.keys(models).filter((code) => allowed.has(code));
-  const weights = new Map<string, Int16Array>();
+  const weights = new Map<number, Int16Array>();
   languages.forEach((code, index) => {
     // A model lists trigrams most frequent first; franc's weight is the (first) position.
     models[code]!.split('|').forEach((trigram, weight) => {
-      let row = weights.get(trigram);
-      if (!row) weights.set(trigram, (row = new Int16Array(languages.length).fill(-1)));
+      const key = trigramKey(trigram, 0);
+      let row = weights.get(key);
+      if (!row) weights.set(key, (row = new Int16Array(languages.length).fill(-1)));
       if (row[index] === -1) row[index] = weight;
     });
   });
@@ -109,28 +110,42 @@ function compileScript(name: string, allowed: ReadonlySet<string>): Script {
 const symbolsAndDigits = /[\u0021-\u0040]+/g;
 const whitespace = /\s+/g;
 
+/**
+ * Three UTF-16 code units (franc slices by code unit) as one number, so that counting and
+ * looking up trigrams allocates no strings.
+ */
+function trigramKey(text: string, at: number): number {
+  return text.charCodeAt(at) * 0x100000000 + text.charCodeAt(at + 1) * 0x10000 + text.charCodeAt(at + 2);
+}
+
 /** franc's trigrams (trigram-utils): ASCII symbols and digits dropped, lower-cased, padded. */
-function trigramCounts(value: string): Map<string, number> {
+function trigramCounts(value: string): Map<number, number> {
   const cleaned = ' ' + value.replace(symbolsAndDigits, ' ').replace(whitespace, ' ').trim().toLowerCase() + ' ';
-  const counts = new Map<string, number>();
+  const counts = new Map<number, number>();
   for (let i = 0; i + 3 <= cleaned.length; i++) {
-    const trigram = cleaned.slice(i, i + 3);
-    counts.set(trigram, (counts.get(trigram) ?? 0) + 1);
+    const key = trigramKey(cleaned, i);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
 }
 
-function distances(trigrams: Map<string, number>, script: ModelledScript): RankedLanguages {
+function distances(trigrams: Map<number, number>, script: ModelledScript): RankedLanguages {
   const totals = new Float64Array(script.languages.length);
+  let unknown = 0;
   for (const [trigram, count] of trigrams) {
     const row = script.weights.get(trigram);
+    if (!row) {
+      unknown++;
+      continue;
+    }
     for (let language = 0; language < totals.length; language++) {
-      const weight = row ? row[language]! : -1;
+      const weight = row[language]!;
       // franc compares the text's count of a trigram with the trigram's position in the model.
       totals[language]! += weight < 0 ? MAX_DIFFERENCE : Math.abs(count - weight - 1);
     }
   }
-  const ranked: RankedLanguages = script.languages.map((code, index) => [code, totals[index]!]);
+  // A trigram no allowed model has costs every language the most.
+  const ranked: RankedLanguages = script.languages.map((code, index) => [code, totals[index]! + unknown * MAX_DIFFERENCE]);
   return ranked.sort((a, b) => a[1] - b[1]);
 }
 

@@ -15,14 +15,31 @@ export interface Migration {
  * schema up to date. `synchronous = NORMAL` keeps every committed transaction across a crash of
  * the process; only a power loss can cost the last moments, which a node on one machine accepts
  * for a large gain in write throughput.
+ *
+ * The WAL is checkpointed into the database every 8,000 pages (32 MB) instead of SQLite's 1,000:
+ * each checkpoint syncs the disk twice, and on a busy node those syncs, not the page copies, were
+ * the largest cost of a text submission (40 µs of it with the default). A crash loses nothing
+ * by this, and the WAL file is truncated back to 32 MB after a burst.
  */
+/**
+ * Settings every connection to a node's database makes (WAL mode is a property of the file).
+ * Write transactions that read first begin IMMEDIATE (`db.transaction(fn).immediate()`): the
+ * sample writer thread writes through a second connection, and a deferred transaction that read
+ * before it committed could not write afterwards.
+ */
+export const CONNECTION_PRAGMAS: readonly string[] = [
+  'synchronous = NORMAL',
+  'foreign_keys = ON',
+  'busy_timeout = 5000',
+  'wal_autocheckpoint = 8000',
+  'journal_size_limit = 33554432',
+];
+
 export function openDatabase(file: string, migrations: Migration[]): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  for (const pragma of CONNECTION_PRAGMAS) db.pragma(pragma);
   migrate(db, migrations);
   return db;
 }

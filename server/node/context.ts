@@ -1,6 +1,7 @@
 import type { BlobStore } from '../core/blob-store.js';
 import type { Db } from '../core/db.js';
 import type { AnalysisPool } from './audio/analysis-pool.js';
+import type { SampleWriter } from './sample-writer.js';
 import type { SpeechIntake } from './services/speech-intake.js';
 import type { NodeIdentity } from './identity.js';
 import type { DatasetService } from './services/datasets.js';
@@ -23,6 +24,8 @@ export interface NodeContext {
   db: Db;
   blobs: BlobStore;
   analysis: AnalysisPool;
+  /** Writes samples on a thread of its own; close it before the database. */
+  writer: SampleWriter;
   languages: NodeLanguages;
   contributors: ContributorService;
   consent: ConsentService;

@@ -3,10 +3,10 @@ import express from 'express';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { createApi, openApiDocument } from '../core/api.js';
 import { openDatabase } from '../core/db.js';
-import { GroupCommit } from '../core/group-commit.js';
 import { DiskBlobStore } from '../core/disk-blob-store.js';
 import { AnalysisPool } from './audio/analysis-pool.js';
 import { speechRoutes } from './routes/speech.js';
+import { SampleWriter } from './sample-writer.js';
 import { SpeechIntake } from './services/speech-intake.js';
 import { createUploads, type Uploads } from './uploads.js';
 import { ensureNodeKeys, loadIdentity } from './identity.js';
@@ -67,7 +67,8 @@ export interface Node {
 /** Builds the services of a node over its directory. Tests call this with a temp dir. */
 export function createNodeContext(options: NodeOptions): NodeContext {
   const { dir, config } = options;
-  const db = openDatabase(join(dir, 'node.sqlite'), nodeMigrations);
+  const databaseFile = join(dir, 'node.sqlite');
+  const db = openDatabase(databaseFile, nodeMigrations);
   const languages = new NodeLanguages(config.languages);
   const stores = {
     contributors: new ContributorStore(db),
@@ -89,7 +90,7 @@ export function createNodeContext(options: NodeOptions): NodeContext {
   const blobs = new DiskBlobStore(join(dir, 'blobs'));
   const releasesDir = join(dir, 'releases');
   const releaseFiles = new DiskBlobStore(releasesDir);
-  const commits = new GroupCommit(db);
+  const writer = new SampleWriter(databaseFile);
   const analysis = new AnalysisPool(config.audio.analysisThreads);
   const consent = new ConsentService(db, config, consentNotices, stores.consents, stores.samples, blobs, notices);
   return {
@@ -102,8 +103,9 @@ export function createNodeContext(options: NodeOptions): NodeContext {
     contributors: new ContributorService(db, stores.contributors),
     consent,
     prompts: new PromptService(db, config, languages, stores.prompts, stores.promptVotes),
-    textIntake: new TextIntake(commits, config, languages, consent, stores.samples),
-    speechIntake: new SpeechIntake(commits, config, languages, consent, stores.prompts, stores.samples, blobs, analysis),
+    writer,
+    textIntake: new TextIntake(writer, config, languages, consent),
+    speechIntake: new SpeechIntake(writer, config, languages, consent, stores.prompts, blobs, analysis),
     validation: new ValidationService(
       db,
       config,
@@ -133,6 +135,9 @@ export function createNode(options: NodeOptions): Node {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('json escape', true);
+  // API answers are per caller and mostly writes: hashing every body for a weak ETag bought
+  // nothing. Release files and the app's static files carry their own validators.
+  app.set('etag', false);
   app.use(securityHeaders());
 
   // tus reads the raw request body itself, so it is mounted before any body parser.
@@ -223,6 +228,7 @@ export function createNode(options: NodeOptions): Node {
     async close() {
       uploads.close();
       await context.analysis.close();
+      await context.writer.close();
       context.db.close();
     },
   };

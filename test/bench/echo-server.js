@@ -11,3 +11,5 @@ const server = app.listen(0, '127.0.0.1', () => {
   const address = server.address();
   console.log(`listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
 });
+// Exit cleanly on SIGTERM so that `--cpu-prof` can write its profile.
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -35,7 +35,7 @@ export async function benchTextIntake(
     languages: ['sw', 'yo'],
     limits: { ratePerAddress: 100_000_000, ratePerToken: 100_000_000 },
   });
-  const echo = await startServer(['test/bench/echo-server.js'], root);
+  const echo = await startServer(['test/bench/echo-server.js'], root, options.nodeOptions);
   const node = await startServer(['bin/tributary.js', 'node', 'start', '--dir', dir, '--port', '0'], root, options.nodeOptions);
   try {
     const volunteer = await joinWithConsent(apiClient(node.url + '/api/v1'));

@@ -79,7 +79,18 @@ describe('bad input gets a 4xx with a stable code and leaves the database unchan
     const res = await fetch(`${t.url}/api/v1/stats`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'self'");
+    expect(res.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('strict-transport-security')).toMatch(/^max-age=\d+; includeSubDomains$/);
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    expect(res.headers.get('cross-origin-embedder-policy')).toBeNull();
     expect(res.headers.get('x-powered-by')).toBeNull();
+    // The app page gets the same set.
+    const page = await fetch(`${t.url}/`);
+    expect(page.headers.get('content-security-policy')).toBe(res.headers.get('content-security-policy'));
   });
 
   it('never answers 5xx for arbitrary text bodies (property)', async () => {

@@ -73,6 +73,14 @@ describe('releases', () => {
     const manifestResponse = await fetch(`${t.url}/api/v1/datasets/sw-speech/manifest`);
     const raw = await manifestResponse.text();
     expect(raw).toBe(await fetch(`${t.url}/api/v1/datasets/sw-speech/manifest`).then((r) => r.text()));
+    // A crawler that has it already is told so without the body. (fetch would otherwise add
+    // `Cache-Control: no-cache` to a conditional request, which asks for the full answer.)
+    const tag = manifestResponse.headers.get('etag')!;
+    expect(tag).toMatch(/^"sha256-[\w-]{43}"$/);
+    const unchanged = await fetch(`${t.url}/api/v1/datasets/sw-speech/manifest`, {
+      headers: { 'if-none-match': tag, 'cache-control': 'max-age=0' },
+    });
+    expect(unchanged.status).toBe(304);
     const envelope = JSON.parse(raw) as DsseEnvelope;
 
     // The signature verifies with the key from /.well-known, and fails for one flipped byte.

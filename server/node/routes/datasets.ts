@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import type { Route } from '../../core/api.js';
 import type { BlobStore } from '../../core/blob-store.js';
@@ -49,7 +50,9 @@ export function datasetRoutes(
     response: envelopeView,
     handler: ({ params, query, res }) => {
       // Sent as stored: the same bytes every time, so copies stay verifiable.
-      res.type('application/json').send(datasets.envelope(params.id, query.version));
+      const envelope = datasets.envelope(params.id, query.version);
+      res.setHeader('ETag', strongTag(envelope));
+      res.type('application/json').send(envelope);
     },
   });
 
@@ -62,7 +65,9 @@ export function datasetRoutes(
     params: datasetParams,
     response: z.string(),
     handler: async ({ params, res }) => {
-      res.type('text/markdown; charset=utf-8').send(await datasets.card(params.id));
+      const card = await datasets.card(params.id);
+      res.setHeader('ETag', strongTag(card));
+      res.type('text/markdown; charset=utf-8').send(card);
     },
   });
 
@@ -168,4 +173,9 @@ export function datasetRoutes(
     response: z.object({ receipts: z.array(z.record(z.string(), z.unknown())) }),
     handler: ({ query }) => ({ receipts: datasets.receipts(query.dataset) }),
   });
+}
+
+/** A validator for a small text answer, so index crawlers and trainers can ask "changed?" (304). */
+function strongTag(body: string): string {
+  return `"sha256-${hash('sha256', body, 'base64url')}"`;
 }

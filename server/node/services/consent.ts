@@ -75,7 +75,7 @@ export class ConsentService {
       license: this.config.license,
       givenAt: nowIso(),
     };
-    this.db.transaction(() => this.consents.insertRecord(record))();
+    this.db.transaction(() => this.consents.insertRecord(record)).immediate();
     return this.view(contributor, { ...record, withdrawnAt: null });
   }
 
@@ -92,7 +92,7 @@ export class ConsentService {
     const withdrawn = this.db.transaction(() => {
       this.consents.withdraw(record.id, at, reason);
       return this.samples.withdrawByConsent(record.id, at);
-    })();
+    }).immediate();
     await settleWithdrawal(withdrawn, 'consent-withdrawn', { blobs: this.blobs, notices: this.withdrawals });
     return { record: this.view(contributor, { ...record, withdrawnAt: at }), withdrawnSamples: withdrawn.count };
   }

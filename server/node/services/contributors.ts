@@ -38,7 +38,7 @@ export class ContributorService {
     this.db.transaction(() => {
       this.contributors.insert(contributor);
       this.contributors.addToken(hashToken(token), contributor.id, contributor.createdAt);
-    })();
+    }).immediate();
     return { contributor, token };
   }
 
@@ -70,6 +70,6 @@ export class ContributorService {
       }
       this.contributors.setRole(id, role);
       return { ...contributor, role };
-    })();
+    }).immediate();
   }
 }

@@ -135,7 +135,7 @@ export class DatasetService {
       const at = nowIso();
       this.access.decide(grantId, decision, at, adminId);
       return { ...grant, status: decision, decidedAt: at };
-    })();
+    }).immediate();
   }
 
   grants(status: AccessGrant['status'] | '' = '') {

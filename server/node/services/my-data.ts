@@ -90,7 +90,7 @@ export class MyDataService {
       const withdrawn = stores.samples.withdrawByContributor(contributor.id, erasedAt);
       stores.contributors.erase(contributor.id, erasedAt);
       return { withdrawnConsentRecords, withdrawn, erasedAt };
-    })();
+    }).immediate();
     await settleWithdrawal(outcome.withdrawn, 'erasure-requested', { blobs: this.blobs, notices: this.withdrawals });
     return {
       withdrawnConsentRecords: outcome.withdrawnConsentRecords,

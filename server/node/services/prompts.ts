@@ -53,7 +53,7 @@ export class PromptService {
         if (inserted) outcome.imported++;
         else outcome.duplicates++;
       });
-    })();
+    }).immediate();
     return outcome;
   }
 
@@ -90,7 +90,7 @@ export class PromptService {
       const status: PromptStatus = decision === 'validated' ? 'accepted' : 'rejected';
       this.prompts.decide(promptId, status, at);
       return { ...prompt, status, decidedAt: at };
-    })();
+    }).immediate();
   }
 
   private newPrompt(

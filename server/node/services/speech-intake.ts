@@ -2,15 +2,21 @@ import { stat } from 'node:fs/promises';
 import type { ScreeningRules } from '../../../pipelines/audio/screen.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import { tagMatchesRange } from '../../../pipelines/language/tags.js';
-import { AudioProblemError, AudioTooLargeError, LanguageNotSupportedError, PromptNotFoundError } from '../../core/errors.js';
-import type { GroupCommit } from '../../core/group-commit.js';
+import {
+  AudioProblemError,
+  AudioTooLargeError,
+  ConsentRequiredError,
+  LanguageNotSupportedError,
+  PromptNotFoundError,
+} from '../../core/errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { AnalysisPool } from '../audio/analysis-pool.js';
 import type { NodeConfig } from '../config.js';
 import type { NodeLanguages } from '../languages.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { PromptStore } from '../stores/prompts.js';
-import type { Sample, SampleStore } from '../stores/samples.js';
+import type { SampleWriter } from '../sample-writer.js';
+import type { Sample } from '../stores/samples.js';
 import type { ConsentService } from './consent.js';
 import { deleteBlobs } from './withdrawal-cleanup.js';
 
@@ -53,12 +59,11 @@ export class SpeechIntake {
   private readonly rules: ScreeningRules;
 
   constructor(
-    private readonly commits: GroupCommit,
+    private readonly writer: SampleWriter,
     private readonly config: NodeConfig,
     private readonly languages: NodeLanguages,
     private readonly consent: ConsentService,
     private readonly prompts: PromptStore,
-    private readonly samples: SampleStore,
     private readonly blobs: BlobStore,
     private readonly pool: AnalysisPool,
   ) {
@@ -112,11 +117,8 @@ export class SpeechIntake {
       uploadId: input.uploadId ?? null,
     };
     try {
-      await this.commits.run(() => {
-        // Consent again, in the writing transaction: a withdrawal may have landed during analysis.
-        this.consent.activeRecordFor(contributor, consentRecord.id);
-        this.samples.insert(sample);
-      });
+      // The writer checks consent again as it writes: a withdrawal may have landed during analysis.
+      if ((await this.writer.insert(sample)) === 'consent-withdrawn') throw new ConsentRequiredError();
     } catch (error) {
       await deleteBlobs(this.blobs, [originalKey, normalizedKey]);
       throw error;

@@ -5,13 +5,13 @@ import {
 } from '../../../pipelines/language/identify.js';
 import { checkTextSample } from '../../../pipelines/text/check.js';
 import { textKey } from '../../../pipelines/text/normalize.js';
-import type { GroupCommit } from '../../core/group-commit.js';
-import { DuplicateTextError, TextProblemError } from '../../core/errors.js';
+import { ConsentRequiredError, DuplicateTextError, TextProblemError } from '../../core/errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
 import type { NodeLanguages } from '../languages.js';
 import type { Contributor } from '../stores/contributors.js';
-import type { Sample, SampleStore } from '../stores/samples.js';
+import type { SampleWriter } from '../sample-writer.js';
+import type { Sample } from '../stores/samples.js';
 import type { ConsentService } from './consent.js';
 
 export interface TextSubmission {
@@ -28,11 +28,10 @@ export class TextIntake {
   private readonly identify: (text: string) => LanguageIdResult;
 
   constructor(
-    private readonly commits: GroupCommit,
+    private readonly writer: SampleWriter,
     private readonly config: NodeConfig,
     private readonly languages: NodeLanguages,
     private readonly consent: ConsentService,
-    private readonly samples: SampleStore,
   ) {
     this.identify = createLanguageIdentifier({
       candidates: [...languages.candidates],
@@ -64,12 +63,9 @@ export class TextIntake {
       license: consentRecord.license,
       createdAt: nowIso(),
     };
-    const inserted = await this.commits.run(() => {
-      // Consent again, in the writing transaction: a withdrawal may have landed since the check.
-      this.consent.activeRecordFor(contributor, consentRecord.id);
-      return this.samples.insert(sample);
-    });
-    if (!inserted) throw new DuplicateTextError();
+    const outcome = await this.writer.insert(sample);
+    if (outcome === 'duplicate') throw new DuplicateTextError();
+    if (outcome === 'consent-withdrawn') throw new ConsentRequiredError();
     const { textKey: _key, uploadId: _upload, ...stored } = sample;
     return { ...stored, status: 'pending', decidedAt: null, withdrawnAt: null };
   }

@@ -64,7 +64,7 @@ export class ValidationService {
       if (!decision) return sample;
       this.samples.decide(sampleId, decision, at);
       return { ...sample, status: decision, decidedAt: at };
-    })();
+    }).immediate();
   }
 
   report(reporter: Contributor, target: { sampleId?: string; promptId?: string }, input: ReportInput): Report {
@@ -90,7 +90,7 @@ export class ValidationService {
       };
       this.reports.insert(report);
       return { ...report, status: 'open' as const, resolvedAt: null, resolvedBy: null };
-    })();
+    }).immediate();
   }
 
   /** The normalised clip of a speech sample, for validators; withdrawn audio is gone. */
@@ -117,6 +117,6 @@ export class ValidationService {
       if (decision === 'uphold' && report.sampleId) this.samples.reject(report.sampleId, at);
       if (decision === 'uphold' && report.promptId) this.prompts.decide(report.promptId, 'rejected', at);
       return { ...report, status, resolvedAt: at, resolvedBy: moderator.id };
-    })();
+    }).immediate();
   }
 }

@@ -140,7 +140,7 @@ export class ReleaseStore {
       this.insertReleaseStmt.run({ ...release, purposes: JSON.stringify(release.purposes) });
       for (const shard of shards) this.insertShardStmt.run(shard);
       for (const [sampleId, shard] of records) this.insertRecordStmt.run(release.id, sampleId, shard);
-    })();
+    }).immediate();
   }
 
   shard(releaseId: string, name: string): ShardRow | undefined {

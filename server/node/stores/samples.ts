@@ -127,8 +127,52 @@ export interface WithdrawnSamples {
   blobKeys: string[];
 }
 
+/**
+ * Inserting a sample is the one write on the intake path, so it runs on the sample writer's
+ * thread (see sample-writer.ts) from this statement. A text already on the node (same language,
+ * same text key) inserts nothing.
+ */
+export const INSERT_SAMPLE_SQL = `INSERT INTO samples (id, contributor_id, consent_record_id, modality, language, iso639_3, text,
+    text_key, prompt_id, lid_code, lid_score, lid_script, lid_model, lid_mismatch, audio_original, audio_original_type,
+    audio_sha256, audio_normalized, audio_facts, audio_flags, upload_id, license, status, created_at)
+  VALUES (@id, @contributorId, @consentRecordId, @modality, @language, @iso639_3, @text, @textKey,
+    @promptId, @lidCode, @lidScore, @lidScript, @lidModel, @lidMismatch, @audioOriginal, @audioOriginalType,
+    @audioSha256, @audioNormalized, @audioFacts, @audioFlags, @uploadId, @license, 'pending', @createdAt)
+  ON CONFLICT (language, text_key) WHERE modality = 'text' DO NOTHING`;
+
+export type SampleRowParams = Record<string, string | number | null>;
+
+/** The named parameters of `INSERT_SAMPLE_SQL` for a sample. */
+export function insertParams(sample: NewSample): SampleRowParams {
+  const { audio, lid } = sample;
+  return {
+    id: sample.id,
+    contributorId: sample.contributorId,
+    consentRecordId: sample.consentRecordId,
+    modality: sample.modality,
+    language: sample.language,
+    iso639_3: sample.iso639_3,
+    text: sample.text,
+    textKey: sample.textKey,
+    promptId: sample.promptId,
+    lidCode: lid?.code ?? null,
+    lidScore: lid?.score ?? null,
+    lidScript: lid?.script ?? null,
+    lidModel: lid?.model ?? null,
+    lidMismatch: lid?.mismatch ?? null,
+    audioOriginal: audio?.originalKey ?? null,
+    audioOriginalType: audio?.originalType ?? null,
+    audioSha256: audio?.sha256 ?? null,
+    audioNormalized: audio?.normalizedKey ?? null,
+    audioFacts: audio ? JSON.stringify(audio.facts) : null,
+    audioFlags: audio ? JSON.stringify(audio.flags) : null,
+    uploadId: sample.uploadId,
+    license: sample.license,
+    createdAt: sample.createdAt,
+  };
+}
+
 export class SampleStore {
-  private readonly insertStmt;
   private readonly byIdStmt;
   private readonly setDecisionStmt;
   private readonly rejectStmt;
@@ -140,15 +184,6 @@ export class SampleStore {
   private readonly queueStmts = new Map<number, Statement<unknown[], Row>>();
 
   constructor(private readonly db: Db) {
-    this.insertStmt = db.prepare(
-      `INSERT INTO samples (id, contributor_id, consent_record_id, modality, language, iso639_3, text, text_key,
-         prompt_id, lid_code, lid_score, lid_script, lid_model, lid_mismatch, audio_original, audio_original_type,
-         audio_sha256, audio_normalized, audio_facts, audio_flags, upload_id, license, status, created_at)
-       VALUES (@id, @contributorId, @consentRecordId, @modality, @language, @iso639_3, @text, @textKey,
-         @promptId, @lidCode, @lidScore, @lidScript, @lidModel, @lidMismatch, @audioOriginal, @audioOriginalType,
-         @audioSha256, @audioNormalized, @audioFacts, @audioFlags, @uploadId, @license, 'pending', @createdAt)
-       ON CONFLICT (language, text_key) WHERE modality = 'text' DO NOTHING`,
-    );
     this.byIdStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE id = ?');
     this.setDecisionStmt = db.prepare(
       "UPDATE samples SET status = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
@@ -168,25 +203,6 @@ export class SampleStore {
     this.activeByConsentStmt = db.prepare<[string], Active>(`${active} consent_record_id = ?`);
     this.activeByContributorStmt = db.prepare<[string], Active>(`${active} contributor_id = ?`);
     this.ofContributorStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE contributor_id = ? ORDER BY id');
-  }
-
-  /** Returns false when the text is already on the node (same language, same text key). */
-  insert(sample: NewSample): boolean {
-    const { lid: _lid, audio, ...columns } = sample;
-    return this.insertStmt.run({
-      ...columns,
-      audioOriginal: audio?.originalKey ?? null,
-      audioOriginalType: audio?.originalType ?? null,
-      audioSha256: audio?.sha256 ?? null,
-      audioNormalized: audio?.normalizedKey ?? null,
-      audioFacts: audio ? JSON.stringify(audio.facts) : null,
-      audioFlags: audio ? JSON.stringify(audio.flags) : null,
-      lidCode: sample.lid?.code ?? null,
-      lidScore: sample.lid?.score ?? null,
-      lidScript: sample.lid?.script ?? null,
-      lidModel: sample.lid?.model ?? null,
-      lidMismatch: sample.lid?.mismatch ?? null,
-    }).changes > 0;
   }
 
   byId(id: string): Sample | undefined {
