@@ -89,7 +89,7 @@ function decodePackets(
     // A packet libopus refuses (or that would overflow its input buffer) stays silent here,
     // so the rest of the recording keeps its timing.
     if (keep > 0 && packet.data.length <= tooLarge) {
-      const decoded = decoder.decodeFrame(packet.data);
+      const decoded = withoutConsoleErrors(() => decoder.decodeFrame(packet.data));
       if (decoded.samplesDecoded > 0) {
         decodedAny = true;
         copySpan(decoded.channelData, Math.min(keep, decoded.samplesDecoded), channels, position - preSkip);
@@ -104,6 +104,21 @@ function decodePackets(
     for (const channel of channels) for (let i = 0; i < channel.length; i++) channel[i]! *= gain;
   }
   return channels;
+}
+
+/**
+ * opus-decoder writes every packet libopus refuses to console.error. A refusal is handled right
+ * here (the packet stays silent), so on a node the message would only flood the log, one line
+ * per damaged packet of every upload.
+ */
+function withoutConsoleErrors<T>(work: () => T): T {
+  const original = console.error;
+  console.error = () => {};
+  try {
+    return work();
+  } finally {
+    console.error = original;
+  }
 }
 
 /** Copies the first `count` samples of `source` into `target` at `to`, clipped to the target. */
