@@ -61,7 +61,8 @@ const driver = createRequire(import.meta.url).resolve('better-sqlite3');
  * everything handed over meanwhile goes together in the next, as one transaction. A caller is
  * answered only after its batch committed, so what a client was told is stored is stored.
  *
- * The thread starts with the first sample and does not keep the process alive.
+ * The thread starts with the first sample, and keeps the process alive only while it holds
+ * samples not yet committed.
  */
 export class SampleWriter {
   private thread: Worker | undefined;
@@ -93,7 +94,9 @@ export class SampleWriter {
     if (this.inFlight || this.waiting.length === 0) return;
     this.inFlight = this.waiting;
     this.waiting = [];
-    this.start().postMessage(this.inFlight.map((job) => job.params));
+    const thread = this.start();
+    thread.ref();
+    thread.postMessage(this.inFlight.map((job) => job.params));
   }
 
   private settle(outcomes: ThreadOutcome[]): void {
@@ -109,6 +112,7 @@ export class SampleWriter {
   }
 
   private becameIdle(): void {
+    this.thread?.unref();
     const idle = this.idle;
     this.idle = undefined;
     idle?.();

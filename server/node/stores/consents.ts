@@ -54,10 +54,10 @@ const toRecord = (row: RecordRow): ConsentRecordRow => ({
   withdrawnAt: row.withdrawn_at,
 });
 
-/** Active records are read on every contribution; they are cached and dropped on any change. */
 /** One row when the consent record exists and is not withdrawn (checked by the sample writer). */
 export const ACTIVE_CONSENT_SQL = 'SELECT 1 FROM consent_records WHERE id = ? AND withdrawn_at IS NULL';
 
+/** Active records are read on every contribution; they are cached and dropped on any change. */
 export class ConsentStore {
   private readonly active = new Map<string, ConsentRecordRow[]>();
   private readonly insertNoticeStmt;
