@@ -50,14 +50,9 @@ export function createFrancRanker(only: readonly string[], minLength: number): (
   function topScript(value: string): number {
     counts.fill(0);
     for (let i = 0; i < value.length; i++) {
-      let codePoint = value.charCodeAt(i);
-      if (codePoint >= 0xd800 && codePoint <= 0xdbff && i + 1 < value.length) {
-        const low = value.charCodeAt(i + 1);
-        if (low >= 0xdc00 && low <= 0xdfff) {
-          codePoint = (codePoint - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
-          i++;
-        }
-      }
+      // A surrogate pair is one code point (and two steps); a lone surrogate stands for itself.
+      const codePoint = value.codePointAt(i)!;
+      if (codePoint > 0xffff) i++;
       for (const script of combinations[classify(codePoint)]!) counts[script]!++;
     }
     // franc keeps the first script with the highest count, starting below zero: a text with no

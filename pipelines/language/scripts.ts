@@ -36,14 +36,9 @@ const counts = new Int32Array(detectableScripts.length + 2);
 export function countScripts(text: string): ScriptCounts {
   counts.fill(0);
   for (let i = 0; i < text.length; i++) {
-    let codePoint = text.charCodeAt(i);
-    if (codePoint >= 0xd800 && codePoint <= 0xdbff && i + 1 < text.length) {
-      const low = text.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        codePoint = (codePoint - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
-        i++;
-      }
-    }
+    // A surrogate pair is one code point (and two steps); a lone surrogate stands for itself.
+    const codePoint = text.codePointAt(i)!;
+    if (codePoint > 0xffff) i++;
     counts[classOf(codePoint)]!++;
   }
   const unplaced = counts[UNPLACED_LETTER]!;
