@@ -32,7 +32,7 @@ describe('contributor app: a recording the node refuses', () => {
     const context = await volunteerContext(browser, t.url, { locale: 'sw-TZ', token: volunteer.token });
     const page = await context.newPage();
     await page.goto('/speak');
-    await page.getByTestId('sentence').waitFor();
+    await page.waitForSelector('main[data-phase="ready"]');
 
     await page.getByTestId('record').click();
     await page.waitForSelector('main[data-phase="recording"]');

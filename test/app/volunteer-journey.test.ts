@@ -80,9 +80,9 @@ describe('contributor app: a volunteer’s journey', () => {
   });
 
   it('records the sentence with the microphone and sends it with tus; the node stores a pending speech sample', async () => {
+    // The card holds its place (empty) while the sentences load.
     const sentence = page.getByTestId('sentence');
-    await sentence.waitFor();
-    expect(await sentence.textContent()).toBe(sentences['sw.wav']);
+    await expect.poll(() => sentence.textContent(), { timeout: 10_000, interval: 50 }).toBe(sentences['sw.wav']);
 
     await page.getByTestId('record').click();
     await page.waitForSelector('main[data-phase="recording"]');
