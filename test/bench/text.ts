@@ -19,9 +19,12 @@ export interface ConcurrencyLevel {
 
 export interface TextIntakeBench {
   levels: ConcurrencyLevel[];
-  /** Each server at the concurrency where it did best (its peak sustained throughput). */
+  /** Each server at the concurrency where its median round was best (its peak sustained throughput). */
   baseline: LoadResult & { connections: number };
   intake: LoadResult & { connections: number };
+  /** Per round, the node's best level over the echo's best level: loads minutes apart are never compared. */
+  peakRoundRatios: number[];
+  /** The median of `peakRoundRatios`. */
   ratio: number;
   /** Server CPU time per request over all rounds: what the ratio would be on an idle machine. */
   cpuMicrosecondsPerRequest: { echo: number; intake: number; ratio: number };
@@ -98,13 +101,20 @@ export async function benchTextIntake(
     };
     const baseline = peak('echo');
     const intake = peak('intake');
+    const best = (results: LoadResult[]) => Math.max(...results.map((r) => r.requestsPerSecond));
+    const peakRoundRatios = Array.from({ length: options.rounds }, (_, round) => {
+      const echoBest = best(runs.map((level) => level.echo[round]!));
+      const intakeBest = best(runs.map((level) => level.intake[round]!));
+      return Number((intakeBest / echoBest).toFixed(3));
+    });
     const echoCpu = (cpu.echo * 1000) / cpu.echoRequests;
     const intakeCpu = (cpu.intake * 1000) / cpu.intakeRequests;
     return {
       levels,
       baseline,
       intake,
-      ratio: intake.requestsPerSecond / baseline.requestsPerSecond,
+      peakRoundRatios,
+      ratio: median(peakRoundRatios),
       cpuMicrosecondsPerRequest: {
         echo: Math.round(echoCpu),
         intake: Math.round(intakeCpu),
