@@ -23,9 +23,16 @@ const isRiffWave = (b: Uint8Array) =>
 
 /** The container family from the first bytes, or undefined for something that is not audio. */
 export function detectAudioType(bytes: Uint8Array): string | undefined {
+  // audio-type reads `bytes.buffer` from its start, ignoring the view's offset (a pooled Buffer,
+  // as multer gives for small uploads, starts mid-buffer): give it bytes of their own.
+  const head = bytes.byteOffset === 0 ? bytes : bytes.slice(0, CHUNK_BYTES);
   // audio-type wants some sample data after a WAV header; an empty WAV is still a WAV.
-  return audioType(bytes) ?? (isRiffWave(bytes) ? 'wav' : undefined);
+  return audioType(head) ?? (isRiffWave(bytes) ? 'wav' : undefined);
 }
+
+/** Rates recorders and files actually use; anything else is a damaged or hostile header. */
+const MIN_SAMPLE_RATE = 8_000;
+const MAX_SAMPLE_RATE = 192_000;
 
 export const UNRECOGNISED_REASON =
   'This is not an audio file we can read; record again or send WAV, FLAC, Ogg, WebM, MP3 or M4A.';
@@ -60,6 +67,9 @@ export async function decodeClip(bytes: Uint8Array, options: { maxSeconds: numbe
       part.channelData.forEach((data, i) => (channels[i] ??= []).push(data));
       length += part.channelData[0]!.length;
       if (length > options.maxSeconds * sampleRate) return tooLong(options.maxSeconds);
+    }
+    if (sampleRate && (sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE)) {
+      return undecodable(`The file says its sample rate is ${sampleRate} Hz, which no recorder uses; record again.`);
     }
     const joined = channels.map((parts) => {
       const all = new Float32Array(length);

@@ -20,7 +20,10 @@ interface Plan {
   table: Float32Array;
 }
 
+// Plans for the few rate pairs a process meets; bounded, since a plan for an odd rate holds up
+// to `to` phases of coefficients.
 const plans = new Map<string, Plan>();
+const MAX_PLANS = 8;
 
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
@@ -71,6 +74,7 @@ function planFor(from: number, to: number): Plan {
     for (let j = 0; j < taps; j++) table[phase * taps + j]! /= sum;
   }
   const plan = { up, down, taps, offset, table };
+  if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string);
   plans.set(key, plan);
   return plan;
 }

@@ -2,10 +2,12 @@ import type { Migration } from '../../core/db.js';
 import { init } from './001-init.js';
 import { speech } from './002-speech.js';
 import { releases } from './003-releases.js';
+import { promptIndex } from './004-prompt-index.js';
 
 /** Append only: a released node may have run any prefix of this list. */
 export const nodeMigrations: Migration[] = [
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'speech', sql: speech },
   { version: 3, name: 'releases', sql: releases },
+  { version: 4, name: 'prompt-index', sql: promptIndex },
 ];
