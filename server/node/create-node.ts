@@ -118,7 +118,7 @@ export function createNodeContext(options: NodeOptions): NodeContext {
     myData: new MyDataService(db, config, stores, consent, blobs, notices),
     identity,
     notices,
-    releaseBuilder: new ReleaseBuilder(db, releasesDir, config, languages, identity, blobs, stores.releases),
+    releaseBuilder: new ReleaseBuilder(db, releasesDir, config, languages, identity, blobs, stores.releases, notices),
     datasets: new DatasetService(db, releaseFiles, stores.releases, stores.access),
     releaseFiles,
     stats: new StatsStore(db),

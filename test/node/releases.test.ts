@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicKeyFromDidKey } from '../../pipelines/signing/did.js';
 import { pae, verifyEnvelope, type DsseEnvelope } from '../../pipelines/signing/dsse.js';
 import { runCli } from '../helpers/cli.js';
-import { startTestNode, type TestNode } from '../helpers/node.js';
-import { seedReleaseData, type ReleaseData } from '../helpers/release-data.js';
+import { startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
+import { seedReleaseData, validate, type ReleaseData } from '../helpers/release-data.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -217,8 +217,14 @@ describe('releases', () => {
     const speech = notices.find((n: { dataset: string }) => n.dataset === 'sw-speech');
     const withdrawnIds = data.speech.filter((s) => s.speaker === leaving.id).map((s) => s.id).sort();
     expect(speech.records).toEqual(withdrawnIds);
-    const shardHashes = new Set(fileObjects(before).map((f) => f.sha256));
-    for (const shard of speech.shards) expect(shardHashes.has(shard.sha256)).toBe(true);
+    // Exactly the shards that held those records, by name and hash.
+    const holding: Array<{ name: string; sha256: string }> = [];
+    for (const file of fileObjects(before)) {
+      const { rows } = await readShard(join(t.dir, 'releases', 'sw-speech', '1.0.0', file.name));
+      if (rows.some((row) => withdrawnIds.includes(row.key))) holding.push({ name: file.name, sha256: file.sha256 });
+    }
+    expect(holding.length).toBeGreaterThan(0);
+    expect(speech.shards).toEqual(holding.sort((a, b) => a.name.localeCompare(b.name)));
     expect(notices.find((n: { dataset: string }) => n.dataset === 'sw-text').records).toHaveLength(3);
 
     const rebuilt = await t.api.post('/admin/releases', { language: 'sw', modality: 'speech', seed: 7 }, admin);
@@ -291,5 +297,55 @@ describe('releases', () => {
     expect(((await pending.json()) as any).error.code).toBe('AccessPending');
     await t.api.post(`/admin/access-requests/${asked.body.grant.id}/decision`, { decision: 'approved' }, admin);
     expect((await fetch(textShard, { headers: { authorization: `Bearer ${asked.body.token}` } })).status).toBe(200);
+  });
+
+  it('a withdrawal that lands while a release is being built: left out if not yet read, else announced for that release', async () => {
+    const writer = data.speakers[3]!;
+    const { context } = t.node;
+    const releasedKeys = async (outcome: Awaited<ReturnType<typeof context.releaseBuilder.build>>) => {
+      const keys: string[] = [];
+      for (const shard of outcome.shards) {
+        const { rows } = await readShard(join(t.dir, 'releases', 'sw-text', outcome.release.version, shard.name));
+        keys.push(...rows.map((row) => row.key as string));
+      }
+      return keys.sort();
+    };
+    const announcedFor = async (version: string) => {
+      const feed = await t.api.get('/withdrawals?since=0');
+      return feed.body.notices
+        .map((n: { envelope: DsseEnvelope }) => JSON.parse(Buffer.from(n.envelope.payload, 'base64').toString('utf8')))
+        .filter((n: { dataset: string; release: { version: string } }) => n.dataset === 'sw-text' && n.release.version === version)
+        .flatMap((n: { records: string[] }) => n.records)
+        .sort();
+    };
+    /** Adds a text (so there is something new to release) and builds, withdrawing `leaving` at `phase`. */
+    const buildWhileWithdrawing = async (text: string, leaving: Volunteer, phase: 'writing' | 'signing') => {
+      const added = await t.api.post('/samples/text', { language: 'sw', text }, writer.token);
+      await validate(t, added.body.id, data.validators);
+      const contributor = context.contributors.authenticate(leaving.token)!;
+      let withdrawn = false;
+      const outcome = await context.releaseBuilder.build({ language: 'sw', modality: 'text' }, (progress) => {
+        if (progress.phase !== phase || withdrawn) return;
+        withdrawn = true;
+        // The withdrawal commits at once; only its blob deletion and notices are awaited.
+        void context.consent.withdraw(contributor, leaving.consentRecordId, null);
+      });
+      expect(withdrawn).toBe(true);
+      expect(outcome.change).toBe('minor');
+      const keys = await releasedKeys(outcome);
+      expect(keys).toContain(added.body.id);
+      expect(outcome.release.records).toBe(keys.length);
+      return { outcome, keys, theirs: data.text.filter((s) => s.speaker === leaving.id).map((s) => s.id).sort() };
+    };
+
+    // Withdrawn as the first records are written: the pages not yet read leave them out.
+    const early = await buildWhileWithdrawing('Tutakutana kesho jioni karibu na soko.', data.speakers[2]!, 'writing');
+    const earlyInShards = early.theirs.filter((id) => early.keys.includes(id));
+    expect(await announcedFor(early.outcome.release.version)).toEqual(earlyInShards);
+
+    // Withdrawn after every record is written: all of them are in the shards, and announced.
+    const late = await buildWhileWithdrawing('Mvua ya leo imeleta baridi kali mjini.', data.speakers[0]!, 'signing');
+    expect(late.theirs.every((id) => late.keys.includes(id))).toBe(true);
+    expect(await announcedFor(late.outcome.release.version)).toEqual(late.theirs);
   });
 });

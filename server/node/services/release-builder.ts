@@ -23,6 +23,7 @@ import type { NodeIdentity } from '../identity.js';
 import type { NodeLanguages } from '../languages.js';
 import { ReleaseSelection, type SelectedRecord } from '../stores/release-selection.js';
 import type { AccessClass, Release, ReleaseStore, ShardRow } from '../stores/releases.js';
+import type { WithdrawalNotices } from './withdrawal-notices.js';
 
 const SPLITS: Split[] = ['train', 'dev', 'test'];
 const DEFAULT_PURPOSES: Record<'text' | 'speech', Purpose[]> = {
@@ -70,6 +71,7 @@ export class ReleaseBuilder {
     private readonly identity: NodeIdentity,
     private readonly blobs: BlobStore,
     private readonly releases: ReleaseStore,
+    private readonly notices: WithdrawalNotices,
   ) {}
 
   async build(request: BuildRequest, onProgress: (p: BuildProgress) => void = () => {}): Promise<BuildOutcome> {
@@ -235,7 +237,9 @@ export class ReleaseBuilder {
         records: s.records,
       }));
       this.releases.saveDataset({ id: datasetId, language: tag.tag, modality: request.modality, accessClass, createdAt: published });
-      this.releases.publish(release, shardRows, recordShards(shards));
+      const withdrawnDuringBuild = this.releases.publish(release, shardRows, recordShards(shards));
+      // Their own withdrawal's notice went out before this release existed.
+      if (withdrawnDuringBuild.length > 0) this.notices.issue(withdrawnDuringBuild, 'consent-withdrawn');
       // Superseded shards are no longer served (410); their files go, with any withdrawn records in them.
       for (const old of this.releases.supersededDirs(datasetId)) {
         if (old !== release.dir) await rm(join(this.root, old), { recursive: true, force: true });

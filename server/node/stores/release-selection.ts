@@ -98,14 +98,18 @@ export class ReleaseSelection {
     return { removed, added };
   }
 
-  /** One split's records in id order, a page at a time. */
+  /**
+   * One split's records in id order, a page at a time. A record withdrawn since the selection
+   * (a build takes minutes) is skipped: its content is already erased. One withdrawn after its
+   * page was read is caught when the release is published (`ReleaseStore.publish`).
+   */
   async *records(split: string, pageSize = 256): AsyncGenerator<SelectedRecord> {
     const page = this.db.prepare<[string, string, number], SelectedRecord>(
       `SELECT s.id, s.contributor_id AS contributorId, s.text, s.language, s.audio_normalized AS audioKey,
               json_extract(s.audio_facts, '$.durationSeconds') AS durationSeconds,
               c.age_band AS ageBand, c.gender, c.variant, c.accent
        FROM ${this.table} t JOIN samples s ON s.id = t.sample_id JOIN contributors c ON c.id = s.contributor_id
-       WHERE t.split = ? AND t.sample_id > ? ORDER BY t.sample_id LIMIT ?`,
+       WHERE t.split = ? AND t.sample_id > ? AND s.status <> 'withdrawn' ORDER BY t.sample_id LIMIT ?`,
     );
     let after = '';
     for (;;) {

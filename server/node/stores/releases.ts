@@ -60,6 +60,7 @@ export class ReleaseStore {
   private readonly shardStmt;
   private readonly shardsStmt;
   private readonly containingStmt;
+  private readonly withdrawnInStmt;
   private readonly supersededDirsStmt;
 
   constructor(private readonly db: Db) {
@@ -99,6 +100,12 @@ export class ReleaseStore {
     this.shardsStmt = db.prepare<[string], ShardRow>(
       'SELECT release_id AS releaseId, name, split, sha256, bytes, records FROM shards WHERE release_id = ? ORDER BY name',
     );
+    this.withdrawnInStmt = db
+      .prepare<[string], string>(
+        `SELECT rr.sample_id FROM release_records rr JOIN samples s ON s.id = rr.sample_id
+         WHERE rr.release_id = ? AND s.status = 'withdrawn' ORDER BY rr.sample_id`,
+      )
+      .pluck();
     this.containingStmt = db.prepare<[string], { datasetId: string; releaseId: string; version: string; shard: string; sha256: string }>(
       `SELECT r.dataset_id AS datasetId, r.id AS releaseId, r.version, rr.shard, sh.sha256
        FROM release_records rr
@@ -133,13 +140,18 @@ export class ReleaseStore {
     return row && toRelease(row);
   }
 
-  /** The new release becomes current and its predecessor superseded, in one transaction. */
-  publish(release: Omit<Release, 'status' | 'supersededAt'>, shards: ShardRow[], records: Iterable<[string, string]>): void {
-    this.db.transaction(() => {
+  /**
+   * The new release becomes current and its predecessor superseded, in one transaction. Returns
+   * the records withdrawn while the release was being built: they are in its shards, so they
+   * need a withdrawal notice like any record withdrawn after publication.
+   */
+  publish(release: Omit<Release, 'status' | 'supersededAt'>, shards: ShardRow[], records: Iterable<[string, string]>): string[] {
+    return this.db.transaction(() => {
       this.supersedeStmt.run(release.createdAt, release.datasetId);
       this.insertReleaseStmt.run({ ...release, purposes: JSON.stringify(release.purposes) });
       for (const shard of shards) this.insertShardStmt.run(shard);
       for (const [sampleId, shard] of records) this.insertRecordStmt.run(release.id, sampleId, shard);
+      return this.withdrawnInStmt.all(release.id);
     }).immediate();
   }
 
