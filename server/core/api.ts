@@ -89,10 +89,15 @@ export function createApi<Principal>({ router, registry, authorize }: ApiOptions
       },
     });
 
-    router[spec.method](spec.path, ...(spec.middleware ?? []), async (req, res) => {
-      const principal = spec.access === 'public' ? undefined : authorize(req, spec.access);
+    // The caller is known before any body is read, so an anonymous client cannot make the node
+    // buffer a multipart upload only to be refused.
+    const authenticate: RequestHandler = (req, res, next) => {
+      if (spec.access !== 'public') res.locals.principal = authorize(req, spec.access);
+      next();
+    };
+    router[spec.method](spec.path, authenticate, ...(spec.middleware ?? []), async (req, res) => {
       const result = await spec.handler({
-        principal: principal as A extends 'public' ? undefined : Principal,
+        principal: res.locals.principal as A extends 'public' ? undefined : Principal,
         body: (spec.body ? parse(spec.body, req.body) : undefined) as z.output<B>,
         query: (spec.query ? parse(spec.query, req.query) : {}) as z.output<Q>,
         params: (spec.params ? parse(spec.params, req.params) : {}) as z.output<P>,

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +175,28 @@ describe('speech contributions', () => {
     const res = await postRecording(t.url, joined.body.token, { promptId: prompt }, { bytes: bytesOf('sw.webm'), name: 'c.webm' });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('ConsentRequired');
+  });
+
+  it('refuses an anonymous upload before reading its body', async () => {
+    // A multipart body that is announced as 9 MB and never finishes: only a node that answers
+    // before reading it can answer at all.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${t.url}/api/v1/samples/speech`, {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(9 * 1024 * 1024) },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.write('--x\r\nContent-Disposition: form-data; name="audio"; filename="a.webm"\r\n\r\n');
+      req.write(Buffer.alloc(64 * 1024));
+      setTimeout(() => req.destroy(new Error('no answer while the body was still coming')), 5000);
+    });
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body).error.code).toBe('Unauthenticated');
   });
 });
 
