@@ -60,6 +60,19 @@ describe('roles, moderation and statistics', () => {
     expect(JSON.stringify(stats.body)).not.toContain(author.id);
     expect(stats.body.languages.map((l: { language: string }) => l.language)).toEqual(['sw', 'yo', 'en']);
   });
+
+  it('upholding a report on an accepted sentence takes it out of the reading queue', async () => {
+    const imported = await t.api.post('/admin/prompts', { language: 'sw', prompts: [{ text: 'Mtoto wangu anapenda kuimba nyimbo za zamani.' }] }, admin);
+    expect(imported.body.imported).toBe(1);
+    const reading = async () => (await t.api.get('/prompts?lang=sw', author.token)).body.prompts as Array<{ id: string; text: string }>;
+    const prompt = (await reading()).find((p) => p.text === 'Mtoto wangu anapenda kuimba nyimbo za zamani.')!;
+    expect(prompt).toBeDefined();
+    const reported = await t.api.post(`/prompts/${prompt.id}/reports`, { reason: 'offensive' }, author.token);
+    expect(reported.status, JSON.stringify(reported.body)).toBe(201);
+    const resolved = await t.api.post(`/admin/reports/${reported.body.id}/resolution`, { decision: 'uphold' }, reviewer.token);
+    expect(resolved.body.status).toBe('upheld');
+    expect((await reading()).map((p) => p.id)).not.toContain(prompt.id);
+  });
 });
 
 describe('published descriptions of the node', () => {

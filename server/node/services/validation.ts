@@ -115,7 +115,7 @@ export class ValidationService {
       const status: ReportStatus = decision === 'uphold' ? 'upheld' : 'dismissed';
       this.reports.resolve(report, status, moderator.id, at);
       if (decision === 'uphold' && report.sampleId) this.samples.reject(report.sampleId, at);
-      if (decision === 'uphold' && report.promptId) this.prompts.decide(report.promptId, 'rejected', at);
+      if (decision === 'uphold' && report.promptId) this.prompts.reject(report.promptId, at);
       return { ...report, status, resolvedAt: at, resolvedBy: moderator.id };
     }).immediate();
   }

@@ -25,6 +25,7 @@ export class PromptStore {
   private readonly forReadingStmt;
   private readonly toReviewStmt;
   private readonly decideStmt;
+  private readonly rejectStmt;
   private readonly proposedByStmt;
 
   constructor(db: Db) {
@@ -47,6 +48,9 @@ export class PromptStore {
        WHERE status = 'pending' AND (language = ? OR language LIKE ?) AND (proposed_by IS NULL OR proposed_by <> ?)
          AND NOT EXISTS (SELECT 1 FROM prompt_votes v WHERE v.prompt_id = p.id AND v.contributor_id = ?)
        ORDER BY id LIMIT ?`,
+    );
+    this.rejectStmt = db.prepare(
+      "UPDATE prompts SET status = 'rejected', decided_at = ? WHERE id = ? AND status IN ('pending', 'accepted')",
     );
     this.decideStmt = db.prepare(
       "UPDATE prompts SET status = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
@@ -75,6 +79,11 @@ export class PromptStore {
 
   decide(id: string, status: 'accepted' | 'rejected', at: string): void {
     this.decideStmt.run(status, at, id);
+  }
+
+  /** A moderator's ruling: takes the sentence out of use, whether or not it was accepted. */
+  reject(id: string, at: string): void {
+    this.rejectStmt.run(at, id);
   }
 
   proposedBy(contributorId: string): Prompt[] {
