@@ -109,19 +109,26 @@ export function errorBody(error: AppError): { error: { code: string; message: st
   return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
 }
 
-/** The one place errors become responses. Unknown errors are logged and hidden behind a 500. */
+/** What a client is told about an error: a known one as it is; anything else is logged and hidden behind a 500. */
+export function answerFor(
+  error: unknown,
+  log: (message: string, error: unknown) => void,
+  what: string,
+): { status: number; body: ReturnType<typeof errorBody> } {
+  const known = error instanceof AppError ? error : fromBodyParser((error ?? {}) as { type?: string });
+  if (known) return { status: known.status, body: errorBody(known) };
+  log(`${what} failed`, error);
+  return { status: 500, body: { error: { code: 'Internal', message: 'Something went wrong on the node.' } } };
+}
+
+/** The one place Express errors become responses (tus uploads use `answerFor` too). */
 export function errorHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
     }
-    const known = error instanceof AppError ? error : fromBodyParser(error ?? {});
-    if (known) {
-      res.status(known.status).json(errorBody(known));
-      return;
-    }
-    log(`${req.method} ${req.originalUrl} failed`, error);
-    res.status(500).json({ error: { code: 'Internal', message: 'Something went wrong on the node.' } });
+    const { status, body } = answerFor(error, log, `${req.method} ${req.originalUrl}`);
+    res.status(status).json(body);
   };
 }

@@ -148,6 +148,7 @@ export function createNode(options: NodeOptions): Node {
     expiryHours: config.audio.uploadExpiryHours,
     contributors: context.contributors,
     speechIntake: context.speechIntake,
+    log,
   });
   app.use(`${API_BASE}/uploads`, uploads.handler);
 

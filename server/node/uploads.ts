@@ -2,23 +2,14 @@ import { join } from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { Server, type Upload } from '@tus/server';
 import type { RequestHandler } from 'express';
-import { AppError, NotFoundError } from '../core/errors.js';
+import { InvalidRequestError, NotFoundError } from '../core/errors.js';
 import { contributorFrom } from './auth.js';
-import { errorBody } from '../core/http.js';
+import { answerFor } from '../core/http.js';
 import type { ContributorService } from './services/contributors.js';
 import type { SpeechIntake } from './services/speech-intake.js';
 import type { Contributor } from './stores/contributors.js';
 import { uploadMetadata } from './routes/speech.schema.js';
 import { sample } from './routes/views.js';
-
-/** tus wants thrown `{ status_code, body }`; our errors become that, with the usual JSON body. */
-function tusError(error: unknown): { status_code: number; body: string } {
-  const known =
-    error instanceof AppError
-      ? error
-      : new AppError('InvalidRequest', 400, (error as Error)?.message ?? 'The upload was refused.');
-  return { status_code: known.status, body: JSON.stringify(errorBody(known)) };
-}
 
 export interface Uploads {
   handler: RequestHandler;
@@ -40,7 +31,14 @@ export function createUploads(options: {
   expiryHours: number;
   contributors: ContributorService;
   speechIntake: SpeechIntake;
+  log: (message: string, error: unknown) => void;
 }): Uploads {
+  /** tus wants thrown `{ status_code, body }`; errors become that, with the API's JSON body. */
+  const tusError = (error: unknown, req: Request) => {
+    const { status, body } = answerFor(error, options.log, `${req.method} ${options.path}`);
+    return { status_code: status, body: JSON.stringify(body) };
+  };
+
   const datastore = new FileStore({
     directory: join(options.dir, 'uploads'),
     expirationPeriodInMilliseconds: options.expiryHours * 3600_000,
@@ -50,7 +48,7 @@ export function createUploads(options: {
 
   const metadataOf = (upload: Upload) => {
     const parsed = uploadMetadata.safeParse(upload.metadata ?? {});
-    if (!parsed.success) throw new AppError('InvalidRequest', 400, 'Upload-Metadata needs promptId (and may have consentRecordId).');
+    if (!parsed.success) throw new InvalidRequestError('Upload-Metadata needs promptId (and may have consentRecordId).');
     return parsed.data;
   };
 
@@ -67,7 +65,7 @@ export function createUploads(options: {
         // Someone else's upload does not exist as far as this caller is concerned.
         if (!upload || upload.metadata?.contributor !== contributor.id) throw new NotFoundError('No such upload.');
       } catch (error) {
-        throw tusError(error);
+        throw tusError(error, req);
       }
     },
     async onUploadCreate(req, upload) {
@@ -77,7 +75,7 @@ export function createUploads(options: {
         options.speechIntake.precheck(contributor, metadata);
         return { metadata: { ...upload.metadata, contributor: contributor.id } };
       } catch (error) {
-        throw tusError(error);
+        throw tusError(error, req);
       }
     },
     async onUploadFinish(req, upload) {
@@ -90,9 +88,9 @@ export function createUploads(options: {
         await datastore.configstore.delete(upload.id);
         return { status_code: 201, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sample(stored)) };
       } catch (error) {
-        // A refused upload leaves nothing behind.
-        await datastore.remove(upload.id).catch(() => {});
-        throw tusError(error);
+        // A refused upload leaves nothing behind (the data file may already have moved to the blob store).
+        await datastore.remove(upload.id).catch(() => datastore.configstore.delete(upload.id)).catch(() => {});
+        throw tusError(error, req);
       }
     },
   });
