@@ -10,6 +10,30 @@ export type RankedLanguages = Array<[string, number]>;
 const MAX_LENGTH = 2048;
 const MAX_DIFFERENCE = 300;
 
+// Which of franc's expressions match a character depends only on franc's data, so the table is
+// shared by every ranker. A character can match several (Han is both `cmn` and `jpn`); each
+// distinct combination gets a number.
+const scriptNames = Object.keys(expressions);
+const patterns = Object.values(expressions).map((pattern) => new RegExp(pattern.source, 'g'));
+const combinations: number[][] = [];
+const combinationIds = new Map<string, number>();
+const classify = codePointTable((char) => {
+  const matching: number[] = [];
+  patterns.forEach((pattern, index) => {
+    pattern.lastIndex = 0;
+    // No expression matches one character more than once (checked by the tests).
+    if (pattern.test(char)) matching.push(index);
+  });
+  const key = matching.join(',');
+  let id = combinationIds.get(key);
+  if (id === undefined) {
+    id = combinations.length;
+    combinations.push(matching);
+    combinationIds.set(key, id);
+  }
+  return id;
+});
+
 /**
  * franc-all's decision compiled once for a fixed set of allowed languages (franc's `only`, except
  * that an empty set allows nothing rather than everything).
@@ -21,30 +45,7 @@ const MAX_DIFFERENCE = 300;
  */
 export function createFrancRanker(only: readonly string[], minLength: number): (value: string) => RankedLanguages {
   const allowed = new Set(only);
-  const scriptNames = Object.keys(expressions);
-  const patterns = Object.values(expressions).map((pattern) => new RegExp(pattern.source, 'g'));
   const scripts = scriptNames.map((name) => compileScript(name, allowed));
-
-  // Which of franc's expressions match a character. A character can match several (Han is
-  // both `cmn` and `jpn`); each distinct combination gets a number.
-  const combinations: number[][] = [];
-  const combinationIds = new Map<string, number>();
-  const classify = codePointTable((char) => {
-    const matching: number[] = [];
-    patterns.forEach((pattern, index) => {
-      pattern.lastIndex = 0;
-      // No expression matches one character more than once (checked by the tests).
-      if (pattern.test(char)) matching.push(index);
-    });
-    const key = matching.join(',');
-    let id = combinationIds.get(key);
-    if (id === undefined) {
-      id = combinations.length;
-      combinations.push(matching);
-      combinationIds.set(key, id);
-    }
-    return id;
-  });
   const counts = new Int32Array(scriptNames.length);
 
   function topScript(value: string): number {

@@ -18,11 +18,10 @@ export interface SpeakerLoad {
  * second, so small communities still have held-out speakers.
  */
 export function assignSplits(speakers: readonly SpeakerLoad[], seed: number): Map<string, Split> {
-  const order = [...speakers].sort((a, b) => {
-    const ha = seededHash(seed, a.speaker);
-    const hb = seededHash(seed, b.speaker);
-    return ha < hb ? -1 : ha > hb ? 1 : a.speaker < b.speaker ? -1 : 1;
-  });
+  // One hash per speaker, not two per comparison.
+  const order = speakers
+    .map((load) => ({ ...load, hash: seededHash(seed, load.speaker) }))
+    .sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : a.speaker < b.speaker ? -1 : 1));
   const total = order.reduce((n, s) => n + s.records, 0);
   const filled: Record<Split, number> = { train: 0, dev: 0, test: 0 };
   const speakersIn: Record<Split, number> = { train: 0, dev: 0, test: 0 };

@@ -35,8 +35,13 @@ const joiners = /[\u200C\u200D]/g;
  * collapsed. Tone marks and other diacritics stay: they distinguish words.
  */
 export function textKey(text: string): string {
+  return keyOfNormalized(normalizeText(text));
+}
+
+/** `textKey` of text already in `normalizeText` form (what the text checks hand back). */
+export function keyOfNormalized(normalized: string): string {
   return (
-    normalizeText(text)
+    normalized
       .normalize('NFKC')
       // The root locale's lower case, which is what toLowerCase does (and 20 times faster than
       // toLocaleLowerCase('und')); never a user's locale, or Turkish İ would key differently.

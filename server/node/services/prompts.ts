@@ -1,5 +1,5 @@
 import { checkSentence } from '../../../pipelines/text/check.js';
-import { textKey } from '../../../pipelines/text/normalize.js';
+import { keyOfNormalized } from '../../../pipelines/text/normalize.js';
 import type { Db } from '../../core/db.js';
 import {
   AlreadyVotedError,
@@ -104,7 +104,7 @@ export class PromptService {
       id: newId(),
       language,
       text,
-      textKey: textKey(text),
+      textKey: keyOfNormalized(text),
       source: item.source ?? null,
       license: item.license ?? this.config.license,
       status,

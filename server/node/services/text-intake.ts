@@ -4,7 +4,7 @@ import {
   type LanguageIdResult,
 } from '../../../pipelines/language/identify.js';
 import { checkTextSample } from '../../../pipelines/text/check.js';
-import { textKey } from '../../../pipelines/text/normalize.js';
+import { keyOfNormalized } from '../../../pipelines/text/normalize.js';
 import { ConsentRequiredError, DuplicateTextError, TextProblemError } from '../../core/errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
@@ -55,7 +55,7 @@ export class TextIntake {
       language: tag.tag,
       iso639_3: tag.iso639_3,
       text: checked.text,
-      textKey: textKey(checked.text),
+      textKey: keyOfNormalized(checked.text),
       promptId: null,
       lid: { code: lid.code, score: lid.score, script: lid.script, model: lid.model, mismatch: languageMismatch(tag, lid) },
       audio: null,
