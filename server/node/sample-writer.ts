@@ -2,16 +2,15 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { CONNECTION_PRAGMAS } from '../core/db.js';
 import { ACTIVE_CONSENT_SQL } from './stores/consents.js';
-import { INSERT_SAMPLE_SQL, insertParams, type NewSample, type SampleRowParams } from './stores/samples.js';
+import { ConsentRequiredError, DuplicateTextError } from '../core/errors.js';
+import { INSERT_SAMPLE_SQL, insertParams, type NewSample, type Sample } from './stores/samples.js';
 
-/** What became of a sample handed to the writer. */
-export type InsertOutcome = 'inserted' | 'duplicate' | 'consent-withdrawn';
-
-type ThreadOutcome = InsertOutcome | { error: string };
+/** What the thread says became of each sample of a batch. */
+type ThreadOutcome = 'inserted' | 'duplicate' | 'consent-withdrawn' | { error: string };
 
 interface Job {
-  params: SampleRowParams;
-  resolve: (outcome: InsertOutcome) => void;
+  sample: NewSample;
+  resolve: (stored: Sample) => void;
   reject: (error: Error) => void;
 }
 
@@ -73,10 +72,14 @@ export class SampleWriter {
 
   constructor(private readonly databaseFile: string) {}
 
-  insert(sample: NewSample): Promise<InsertOutcome> {
+  /**
+   * Stores a new sample and answers with it as stored, once committed. Refuses a text already on
+   * the node (`DuplicateText`) and a sample whose consent was withdrawn meanwhile (`ConsentRequired`).
+   */
+  insert(sample: NewSample): Promise<Sample> {
     if (this.closed) return Promise.reject(new Error('The sample writer is closed.'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ params: insertParams(sample), resolve, reject });
+      this.waiting.push({ sample, resolve, reject });
       if (!this.inFlight && this.waiting.length === 1) setImmediate(() => this.send());
     });
   }
@@ -96,7 +99,7 @@ export class SampleWriter {
     this.waiting = [];
     const thread = this.start();
     thread.ref();
-    thread.postMessage(this.inFlight.map((job) => job.params));
+    thread.postMessage(this.inFlight.map((job) => insertParams(job.sample)));
   }
 
   private settle(outcomes: ThreadOutcome[]): void {
@@ -104,7 +107,9 @@ export class SampleWriter {
     this.inFlight = null;
     batch.forEach((job, i) => {
       const outcome = outcomes[i];
-      if (typeof outcome === 'string') job.resolve(outcome);
+      if (outcome === 'inserted') job.resolve(storedSample(job.sample));
+      else if (outcome === 'duplicate') job.reject(new DuplicateTextError());
+      else if (outcome === 'consent-withdrawn') job.reject(new ConsentRequiredError());
       else job.reject(new Error(outcome?.error ?? 'The sample writer gave no answer.'));
     });
     this.send();
@@ -149,4 +154,10 @@ export class SampleWriter {
     this.thread = thread;
     return thread;
   }
+}
+
+/** A new sample as it reads once stored: pending, undecided, not withdrawn. */
+function storedSample(sample: NewSample): Sample {
+  const { textKey: _key, uploadId: _upload, ...stored } = sample;
+  return { ...stored, status: 'pending', decidedAt: null, withdrawnAt: null };
 }

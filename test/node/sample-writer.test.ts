@@ -64,25 +64,26 @@ describe('sample writer', () => {
 
   it('answers every sample of a burst only once it is committed', async () => {
     const texts = Array.from({ length: 200 }, (_, i) => `Sentensi namba ${i} ya majaribio.`);
-    const outcomes = await Promise.all(texts.map((text) => context.writer.insert(textSample(text))));
-    expect(outcomes).toEqual(texts.map(() => 'inserted'));
+    const stored = await Promise.all(texts.map((text) => context.writer.insert(textSample(text))));
+    expect(stored.map((s) => [s.text, s.status])).toEqual(texts.map((text) => [text, 'pending']));
     expect(storedTexts()).toEqual(texts);
   });
 
   it('reports a text already on the node as a duplicate and stores it once', async () => {
-    const [first, second] = await Promise.all([
+    const [first, second] = await Promise.allSettled([
       context.writer.insert(textSample('Habari ya leo.')),
       context.writer.insert(textSample('Habari ya leo.')),
     ]);
-    expect([first, second]).toEqual(['inserted', 'duplicate']);
-    expect(await context.writer.insert(textSample('Habari ya leo.'))).toBe('duplicate');
+    expect(first.status).toBe('fulfilled');
+    expect(second).toMatchObject({ status: 'rejected', reason: { code: 'DuplicateText' } });
+    await expect(context.writer.insert(textSample('Habari ya leo.'))).rejects.toMatchObject({ code: 'DuplicateText' });
     expect(storedTexts()).toEqual(['Habari ya leo.']);
   });
 
   it('refuses a sample whose consent was withdrawn after the request checked it', async () => {
     const sample = textSample('Nimechelewa leo.');
     await context.consent.withdraw(contributor, consentRecordId, null);
-    expect(await context.writer.insert(sample)).toBe('consent-withdrawn');
+    await expect(context.writer.insert(sample)).rejects.toMatchObject({ code: 'ConsentRequired' });
     expect(storedTexts()).toEqual([]);
   });
 
@@ -100,7 +101,7 @@ describe('sample writer', () => {
   it('finishes what it was handed before closing, and takes nothing after', async () => {
     const pending = context.writer.insert(textSample('Kabla ya kufunga.'));
     await context.writer.close();
-    expect(await pending).toBe('inserted');
+    expect((await pending).status).toBe('pending');
     await expect(context.writer.insert(textSample('Baada ya kufunga.'))).rejects.toThrow(/closed/);
     expect(storedTexts()).toEqual(['Kabla ya kufunga.']);
   });

@@ -5,7 +5,6 @@ import { tagMatchesRange } from '../../../pipelines/language/tags.js';
 import {
   AudioProblemError,
   AudioTooLargeError,
-  ConsentRequiredError,
   LanguageNotSupportedError,
   PromptNotFoundError,
 } from '../../core/errors.js';
@@ -118,12 +117,10 @@ export class SpeechIntake {
     };
     try {
       // The writer checks consent again as it writes: a withdrawal may have landed during analysis.
-      if ((await this.writer.insert(sample)) === 'consent-withdrawn') throw new ConsentRequiredError();
+      return await this.writer.insert(sample);
     } catch (error) {
       await deleteBlobs(this.blobs, [originalKey, normalizedKey]);
       throw error;
     }
-    const { textKey: _key, uploadId: _upload, ...stored } = sample;
-    return { ...stored, status: 'pending', decidedAt: null, withdrawnAt: null };
   }
 }

@@ -5,7 +5,7 @@ import {
 } from '../../../pipelines/language/identify.js';
 import { checkTextSample } from '../../../pipelines/text/check.js';
 import { keyOfNormalized } from '../../../pipelines/text/normalize.js';
-import { ConsentRequiredError, DuplicateTextError, TextProblemError } from '../../core/errors.js';
+import { TextProblemError } from '../../core/errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
 import type { NodeLanguages } from '../languages.js';
@@ -63,10 +63,6 @@ export class TextIntake {
       license: consentRecord.license,
       createdAt: nowIso(),
     };
-    const outcome = await this.writer.insert(sample);
-    if (outcome === 'duplicate') throw new DuplicateTextError();
-    if (outcome === 'consent-withdrawn') throw new ConsentRequiredError();
-    const { textKey: _key, uploadId: _upload, ...stored } = sample;
-    return { ...stored, status: 'pending', decidedAt: null, withdrawnAt: null };
+    return this.writer.insert(sample);
   }
 }
