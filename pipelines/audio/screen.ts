@@ -7,7 +7,6 @@ export const AUDIO_PROBLEMS = [
   'AudioTooLong',
   'AudioSilent',
   'AudioClipped',
-  'AudioTooLarge',
 ] as const;
 export type AudioProblem = (typeof AUDIO_PROBLEMS)[number];
 

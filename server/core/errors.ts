@@ -30,7 +30,6 @@ export const InvalidRequestError = define('InvalidRequest', 400, 'The request do
 
 // 401/403: who you are and what you may do.
 export const UnauthenticatedError = define('Unauthenticated', 401, 'A valid bearer token is required.');
-export const ForbiddenError = define('Forbidden', 403, 'You may not do this.');
 export const AdminRequiredError = define('AdminRequired', 403, 'This needs an admin token.');
 export const ReviewerRequiredError = define('ReviewerRequired', 403, 'This needs a reviewer or admin token.');
 export const ConsentRequiredError = define(
@@ -114,8 +113,6 @@ export class TextProblemError extends AppError {
   }
 }
 
-export type AppErrorClass = ReturnType<typeof define>;
-
 /** Thrown only at start-up: the process prints it and exits without a stack trace. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -124,6 +121,6 @@ export class ConfigError extends Error {
 /** A clip the audio screening refuses; the code is the screening problem (`AudioSilent`, …). */
 export class AudioProblemError extends AppError {
   constructor(problem: string, reason: string, details?: Record<string, unknown>) {
-    super(problem, problem === 'AudioTooLarge' ? 413 : 422, reason, details);
+    super(problem, 422, reason, details);
   }
 }

@@ -12,10 +12,6 @@ export function hashToken(token: string): string {
   return hash('sha256', token, 'hex');
 }
 
-export function looksLikeToken(value: string): boolean {
-  return value.startsWith(PREFIX) && value.length === PREFIX.length + 43;
-}
-
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /** The token of an `Authorization: Bearer …` header, if that is what it holds. */

@@ -12,7 +12,6 @@ export interface NodeIdentity {
   did: string;
   keyId: string;
   signingKey: KeyObject;
-  rotationKey: KeyObject;
   /** Base of the node's API as trainers reach it: the public URL, or a path when it has none. */
   apiBase: string;
   publicKeys: Array<{ id: string; type: 'Ed25519VerificationKey2020'; use: 'signing' | 'rotation'; publicKeyMultibase: string }>;
@@ -36,7 +35,6 @@ export function loadIdentity(dir: string, config: NodeConfig): NodeIdentity {
     did,
     keyId: keyId(keys.signing),
     signingKey: keys.signing,
-    rotationKey: keys.rotation,
     apiBase: config.url ? `${config.url.replace(/\/$/, '')}/api/v1` : '/api/v1',
     publicKeys: [publicKey(keys.signing, 'signing'), publicKey(keys.rotation, 'rotation')],
   };

@@ -30,9 +30,6 @@ export const XSD_NS = 'http://www.w3.org/2001/XMLSchema#';
 export const CROISSANT_1_1 = 'http://mlcommons.org/croissant/1.1';
 export const CROISSANT_RAI_1_0 = 'http://mlcommons.org/croissant/RAI/1.0';
 
-/** Media type of a Croissant 1.1 document (the spec's JSON-LD profile). */
-export const CROISSANT_MEDIA_TYPE = `application/ld+json; profile="${CROISSANT_1_1}"`;
-
 const untagged = { '@language': null } as const;
 
 /**

@@ -10,7 +10,7 @@ import { shardUrl } from './urls.js';
  *
  * - Parquet: one FileSet listing the shard paths. Without `containedIn` they resolve next to the
  *   manifest, which is how `tributary pull` lays out a download. Fields read columns
- *   (SHARD_COLUMNS); the split comes from the file name, as Hugging Face names shards.
+ *   (those of pipelines/release/shards/parquet-schema.ts); the split comes from the file name, as Hugging Face names shards.
  * - WebDataset: the tars are archives, so FileSets select their members (`<key>.json` holding the
  *   fields, `<key>.wav` or `<key>.txt` the content) and the records join the two on the key.
  */

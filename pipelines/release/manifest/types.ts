@@ -88,15 +88,5 @@ export const USAGE_ACTIONS = ['train', 'evaluate', 'commercial-model', 'redistri
 export const USAGE_DUTIES = ['attribute', 'notify-use'] as const satisfies readonly UsageDuty[];
 export const DEMOGRAPHIC_FIELDS = ['age_band', 'gender', 'variant', 'accent'] as const satisfies readonly DemographicField[];
 
-/**
- * The columns the manifest's RecordSet promises are in every Parquet shard (they match
- * pipelines/release/shards/parquet-schema.ts): audio is the Hugging Face struct {bytes, path};
- * the demographic fields are flat, nullable string columns.
- */
-export const SHARD_COLUMNS = {
-  speech: ['key', 'audio', 'sentence', 'language', 'speaker_id', 'duration', ...DEMOGRAPHIC_FIELDS],
-  text: ['key', 'text', 'language', 'speaker_id', ...DEMOGRAPHIC_FIELDS],
-} as const satisfies Record<Modality, readonly string[]>;
-
 /** Sample rate of the normalised clips in speech shards (DESIGN "Audio": mono, 16 kHz). */
 export const SPEECH_SAMPLING_RATE = 16_000;

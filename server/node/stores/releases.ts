@@ -58,7 +58,6 @@ export class ReleaseStore {
   private readonly insertShardStmt;
   private readonly insertRecordStmt;
   private readonly shardStmt;
-  private readonly shardsStmt;
   private readonly containingStmt;
   private readonly withdrawnInStmt;
   private readonly supersededDirsStmt;
@@ -96,9 +95,6 @@ export class ReleaseStore {
     this.insertRecordStmt = db.prepare('INSERT INTO release_records (release_id, sample_id, shard) VALUES (?, ?, ?)');
     this.shardStmt = db.prepare<[string, string], ShardRow>(
       'SELECT release_id AS releaseId, name, split, sha256, bytes, records FROM shards WHERE release_id = ? AND name = ?',
-    );
-    this.shardsStmt = db.prepare<[string], ShardRow>(
-      'SELECT release_id AS releaseId, name, split, sha256, bytes, records FROM shards WHERE release_id = ? ORDER BY name',
     );
     this.withdrawnInStmt = db
       .prepare<[string], string>(
@@ -159,9 +155,6 @@ export class ReleaseStore {
     return this.shardStmt.get(releaseId, name);
   }
 
-  shards(releaseId: string): ShardRow[] {
-    return this.shardsStmt.all(releaseId);
-  }
 
   /** Where a sample was published in current releases: dataset, shard and the shard's hash. */
   publishedIn(sampleId: string) {
