@@ -30,7 +30,8 @@ describe('splits', () => {
   });
 
   it('pseudonymises speakers per release', () => {
-    expect(speakerPseudonym('salt-1', 'c1')).toBe(speakerPseudonym('salt-1', 'c1'));
+    // Stable for a release's salt (a known value, so a changed derivation shows up here).
+    expect(speakerPseudonym('salt-1', 'c1')).toBe('spk_WIOrQ0RPP_pf2eE0');
     expect(speakerPseudonym('salt-1', 'c1')).not.toBe(speakerPseudonym('salt-2', 'c1'));
     expect(speakerPseudonym('salt-1', 'c1')).toMatch(/^spk_[\w-]{16}$/);
   });
