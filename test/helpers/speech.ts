@@ -40,18 +40,13 @@ export function blobFiles(t: TestNode): string[] {
   const root = join(t.dir, 'blobs');
   const out: string[] = [];
   const walk = (dir: string) => {
-    let entries: string[] = [];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
+    for (const entry of readdirSync(dir)) {
       const path = join(dir, entry);
       if (statSync(path).isDirectory()) walk(path);
       else out.push(path.slice(root.length + 1));
     }
   };
+  // Used once the node has stored audio: a missing folder means the store moved, not "nothing left".
   walk(root);
   return out.sort();
 }

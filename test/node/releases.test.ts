@@ -266,6 +266,9 @@ describe('releases', () => {
     for (const sneaky of ['..%2F..%2Fnode.json', 'data/..%2F..%2F..%2Fnode.sqlite', '%2e%2e/%2e%2e/keys/signing.key']) {
       const res = await fetch(`${t.url}/api/v1/datasets/sw-speech/shards/${sneaky}`, { headers: { authorization: `Bearer ${access.body.token}` } });
       expect([400, 404]).toContain(res.status);
+      const body = await res.text();
+      expect(JSON.parse(body).error.code).toMatch(/^(NotFound|InvalidRequest)$/);
+      expect(body).not.toMatch(/PRIVATE KEY|SQLite format|"signing"/);
     }
 
     // Same seed, new format: every record stays in the split it was in (read back from the tars).
