@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,19 @@ describe('tributary CLI', () => {
     const res = runCli(['node', 'start', '--dir', join(dir, 'nothing-here'), '--port', '0']);
     expect(res.status).toBe(1);
     expect(res.stderr).toContain('tributary node init');
+  });
+
+  it('node start refuses a broken node.json at once, naming the setting, without a stack trace', () => {
+    const nodeDir = join(dir, 'broken');
+    expect(runCli(['node', 'init', '--dir', nodeDir, '--name', 'Broken', '--languages', 'sw']).status).toBe(0);
+    const file = join(nodeDir, 'node.json');
+    const config = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...config, votes: { ...config.votes, validateAt: 0 } }));
+    const res = runCli(['node', 'start', '--dir', nodeDir, '--port', '0']);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('votes.validateAt');
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(res.stdout).not.toContain('listening');
   });
 
   it('langid prints a table, or JSON with --json, restricted to the candidates', () => {

@@ -164,6 +164,12 @@ describe('withdrawal and my data', () => {
     expect(serialized).not.toContain('Mvua kubwa');
     expect(serialized).not.toContain(me.token);
 
+    // And the other way round: their export holds nothing of mine.
+    const theirExport = JSON.stringify((await t.api.get('/me/export', someoneElse.token)).body);
+    expect(theirExport).toContain(someoneElse.id);
+    expect(theirExport).not.toContain(me.id);
+    expect(theirExport).not.toContain(mine.body.id);
+
     expect((await t.api.get('/me/export')).status).toBe(401);
     expect((await t.api.get('/me/export', 'trb_' + 'x'.repeat(43))).status).toBe(401);
   });

@@ -1,11 +1,15 @@
 /** Records to shard and readers to check shards with, for the tests beside this file. */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parquetMetadata, parquetReadObjects, type FileMetaData } from 'hyparquet';
 import tar from 'tar-stream';
 import { monotonicFactory } from 'ulid';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { encodeWav } from '../../audio/pcm.js';
+import { writeShards } from './write-shards.js';
 import type { SpeechRecord, TextRecord } from './types.js';
 
 const nextKey = monotonicFactory();
@@ -128,4 +132,25 @@ export async function peakRssGrowth<T>(work: (sample: () => void) => Promise<T>)
 export function expectedNames(split: string, count: number, extension: 'parquet' | 'tar'): string[] {
   const pad = (n: number) => String(n).padStart(5, '0');
   return Array.from({ length: count }, (_, i) => `data/${split}-${pad(i)}-of-${pad(count)}.${extension}`);
+}
+
+/**
+ * 200 MiB of speech into shards of one format with peak RSS growing by less than 150 MiB. Call
+ * it from a test file of its own, so the process starts with a clean baseline.
+ */
+export function memoryBoundTest(format: 'parquet' | 'webdataset'): void {
+  const name = format === 'parquet' ? 'Parquet' : 'WebDataset';
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'shards-memory-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  it(`streams 200 MiB of speech into ${name} shards with peak RSS growing by less than 150 MiB`, async () => {
+    const { growth, result: files } = await peakRssGrowth((sample) =>
+      writeShards(speechStream(200), { dir, split: 'train', modality: 'speech', format, targetBytes: 64 * 1024 * 1024 }, sample),
+    );
+    expect(files.reduce((sum, f) => sum + f.bytes, 0)).toBeGreaterThan(200 * 1024 * 1024);
+    expect(files.length).toBe(4);
+    expect(growth).toBeLessThan(150 * 1024 * 1024);
+  }, 120_000);
 }
