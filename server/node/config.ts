@@ -31,7 +31,11 @@ const consentNoticeOverride = z.object({
 export const nodeConfigSchema = z
   .object({
     name: z.string().trim().min(1).max(120),
-    url: z.url({ protocol: /^https?$/ }).optional(),
+    // Without a trailing slash, so every link built on it has exactly one.
+    url: z
+      .url({ protocol: /^https?$/ })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
     languages: z.array(languageTag).min(1).max(64),
     jurisdiction: z
       .string()

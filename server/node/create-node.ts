@@ -19,7 +19,7 @@ import { ReleaseStore } from './stores/releases.js';
 import { WithdrawalNoticeStore } from './stores/withdrawal-notices.js';
 import { errorHandler, jsonBody, notFound, securityHeaders } from '../core/http.js';
 import { rateLimit } from '../core/rate-limit.js';
-import { appDir, localesDir as defaultLocalesDir } from '../core/paths.js';
+import { API_BASE, appDir, localesDir as defaultLocalesDir } from '../core/paths.js';
 import { version } from '../core/version.js';
 import { authorizer } from './auth.js';
 import type { NodeConfig } from './config.js';
@@ -48,7 +48,7 @@ import { SampleStore } from './stores/samples.js';
 import { StatsStore } from './stores/stats.js';
 import { VoteStore } from './stores/votes.js';
 
-export const API_BASE = '/api/v1';
+export { API_BASE };
 
 export interface NodeOptions {
   dir: string;

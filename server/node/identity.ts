@@ -1,3 +1,4 @@
+import { API_BASE } from '../core/paths.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
@@ -35,7 +36,7 @@ export function loadIdentity(dir: string, config: NodeConfig): NodeIdentity {
     did,
     keyId: keyId(keys.signing),
     signingKey: keys.signing,
-    apiBase: config.url ? `${config.url.replace(/\/$/, '')}/api/v1` : '/api/v1',
+    apiBase: (config.url ?? '') + API_BASE,
     publicKeys: [publicKey(keys.signing, 'signing'), publicKey(keys.rotation, 'rotation')],
   };
 }

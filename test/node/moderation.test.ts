@@ -88,8 +88,18 @@ describe('published descriptions of the node', () => {
     for (const path of ['/contributors', '/consents', '/consents/{id}', '/samples/text', '/samples/to-validate', '/samples/{id}/votes', '/me/export', '/stats']) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
+    // The request body is the route's zod schema: fields, limits, required, nothing else allowed.
     const textBody = doc.paths['/samples/text'].post.requestBody.content['application/json'].schema;
-    expect(JSON.stringify(textBody)).toContain('language');
+    expect(textBody).toMatchObject({
+      type: 'object',
+      properties: {
+        language: { type: 'string', minLength: 1, maxLength: 35 },
+        text: { type: 'string', maxLength: 200_000 },
+        consentRecordId: { type: 'string' },
+      },
+      required: ['language', 'text'],
+      additionalProperties: false,
+    });
     expect(doc.paths['/samples/text'].post.security).toEqual([{ bearer: [] }]);
   });
 
@@ -105,5 +115,19 @@ describe('published descriptions of the node', () => {
     const didDocument = (await fetch(`${t.url}/.well-known/did.json`).then((r) => r.json())) as any;
     expect(didDocument.id).toBe(body.did);
     expect(didDocument.assertionMethod).toEqual([`${body.did}#${body.publicKeys[0].id}`]);
+  });
+
+  it('is a did:web named after its public URL, with one slash before the API however the URL was written', async () => {
+    const named = await startTestNode({ url: 'https://jumuiya.example/' });
+    try {
+      const body = (await fetch(`${named.url}/.well-known/tributary.json`).then((r) => r.json())) as any;
+      expect(body.did).toBe('did:web:jumuiya.example');
+      expect(body.api).toBe('https://jumuiya.example/api/v1');
+      expect(body.openapi).toBe('https://jumuiya.example/openapi.json');
+      const didDocument = (await fetch(`${named.url}/.well-known/did.json`).then((r) => r.json())) as any;
+      expect(didDocument.id).toBe('did:web:jumuiya.example');
+    } finally {
+      await named.stop();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { API_BASE } from '../../core/paths.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { Prompt } from '../stores/prompts.js';
 import type { Report } from '../stores/reports.js';
@@ -25,7 +26,7 @@ export const sample = (s: Sample) => ({
   promptId: s.promptId,
   lid: s.lid,
   audio: s.audio && {
-    url: `/api/v1/samples/${s.id}/audio`,
+    url: `${API_BASE}/samples/${s.id}/audio`,
     type: 'audio/wav',
     facts: s.audio.facts,
   },

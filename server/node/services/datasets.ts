@@ -1,3 +1,4 @@
+import { API_BASE } from '../../core/paths.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import type { Db } from '../../core/db.js';
 import {
@@ -58,7 +59,7 @@ export class DatasetService {
           purposes: release.purposes,
           records: release.records,
           published: release.createdAt,
-          manifest: `/api/v1/datasets/${dataset.id}/manifest`,
+          manifest: `${API_BASE}/datasets/${dataset.id}/manifest`,
         },
       ];
     });
