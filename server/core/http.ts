@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
 import type { z } from 'zod';
+import { BlobNotFoundError } from './blob-store.js';
 import {
   AppError,
   InvalidRequestError,
@@ -115,7 +116,12 @@ export function answerFor(
   log: (message: string, error: unknown) => void,
   what: string,
 ): { status: number; body: ReturnType<typeof errorBody> } {
-  const known = error instanceof AppError ? error : fromBodyParser((error ?? {}) as { type?: string });
+  const known =
+    error instanceof AppError
+      ? error
+      : error instanceof BlobNotFoundError
+        ? new NotFoundError()
+        : fromBodyParser((error ?? {}) as { type?: string });
   if (known) return { status: known.status, body: errorBody(known) };
   log(`${what} failed`, error);
   return { status: 500, body: { error: { code: 'Internal', message: 'Something went wrong on the node.' } } };

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audioFixtures, sentences, type FixtureName } from '../fixtures/audio-fixtures.js';
 import { joinWithConsent, rowCounts, startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
@@ -177,6 +178,16 @@ describe('speech contributions', () => {
     const res = await postRecording(t.url, joined.body.token, { promptId: prompt }, { bytes: bytesOf('sw.webm'), name: 'c.webm' });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('ConsentRequired');
+  });
+
+  it('answers 404, not 500, for a clip whose file has gone from the disk', async () => {
+    const created = await postRecording(t.url, speaker.token, { promptId: prompt }, { bytes: bytesOf('sw.ogg'), name: 'gone.ogg' });
+    expect(created.status).toBe(201);
+    rmSync(join(t.dir, 'blobs', 'samples', created.body.id), { recursive: true });
+    const validator = await joinWithConsent(t.api);
+    const res = await fetch(`${t.url}/api/v1/samples/${created.body.id}/audio`, { headers: { authorization: `Bearer ${validator.token}` } });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as any).error.code).toBe('NotFound');
   });
 
   it('refuses an anonymous upload before reading its body', async () => {

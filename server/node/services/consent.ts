@@ -99,9 +99,11 @@ export class ConsentService {
 
   /** The newest active record that covers the node's required purposes, or a 403. */
   activeRecordFor(contributor: Contributor, recordId?: string): ConsentRecordRow {
-    const active = this.consents.activeRecordsOf(contributor.id);
-    const record = recordId ? active.find((r) => r.id === recordId) : active[0];
-    if (!record || !coversPurposes(record.purposes, this.config.consent.required)) throw new ConsentRequiredError();
+    const { required } = this.config.consent;
+    const record = this.consents
+      .activeRecordsOf(contributor.id)
+      .find((r) => (recordId === undefined || r.id === recordId) && coversPurposes(r.purposes, required));
+    if (!record) throw new ConsentRequiredError();
     return record;
   }
 
