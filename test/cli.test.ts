@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,16 @@ describe('tributary CLI', () => {
     const res = runCli(['node', 'start', '--dir', join(dir, 'nothing-here'), '--port', '0']);
     expect(res.status).toBe(1);
     expect(res.stderr).toContain('tributary node init');
+  });
+
+  it('release build refuses a mistyped option in one line, before touching anything', () => {
+    const nodeDir = join(dir, 'release-options');
+    expect(runCli(['node', 'init', '--dir', nodeDir, '--name', 'Options', '--languages', 'sw']).status).toBe(0);
+    const res = runCli(['release', 'build', '--dir', nodeDir, '--lang', 'sw', '--modality', 'video']);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('modality');
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(nodeDir, 'releases'))).toBe(false);
   });
 
   it('node start refuses a broken node.json at once, naming the setting, without a stack trace', () => {

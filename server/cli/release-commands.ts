@@ -1,3 +1,5 @@
+import { parse } from '../core/http.js';
+import { buildBody } from '../node/routes/datasets.schema.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -85,17 +87,18 @@ export function registerReleaseCommands(program: Command): void {
       const context = createNodeContext({ dir, config: loadNodeConfig(dir) });
       const progress = progressReporter(!options.json && process.stderr.isTTY);
       try {
+        // The same checks as the API's, so a mistyped option is a one-line refusal, not a crash.
+        const request = parse(buildBody, {
+          language: options.lang,
+          modality: options.modality,
+          license: options.license,
+          purposes: options.purposes,
+          format: options.format,
+          seed: options.seed,
+          accessClass: options.access,
+        });
         const outcome = await context.releaseBuilder.build(
-          {
-            language: options.lang,
-            modality: options.modality,
-            license: options.license,
-            purposes: options.purposes,
-            format: options.format,
-            seed: options.seed,
-            accessClass: options.access,
-            targetShardBytes: options.shardMb ? options.shardMb * 1024 * 1024 : undefined,
-          },
+          { ...request, targetShardBytes: options.shardMb ? options.shardMb * 1024 * 1024 : undefined },
           progress.report,
         );
         progress.stop();

@@ -1,3 +1,4 @@
+import { PURPOSE_IDS } from '../domain/purposes.js';
 import { z } from 'zod';
 
 export const datasetParams = z.object({ id: z.string().regex(/^[a-z0-9-]{1,80}$/) });
@@ -59,7 +60,7 @@ export const buildBody = z
     language: z.string().min(1).max(35),
     modality: z.enum(['text', 'speech']),
     license: z.string().max(64).optional(),
-    purposes: z.array(z.enum(['train-asr', 'train-tts', 'train-lm', 'evaluate', 'commercial-model'])).min(1).optional(),
+    purposes: z.array(z.enum(PURPOSE_IDS)).min(1).optional(),
     format: z.enum(['parquet', 'webdataset']).optional(),
     seed: z.number().int().min(0).max(2 ** 31).optional(),
     accessClass: z.enum(['open', 'gated', 'on-request']).optional(),
