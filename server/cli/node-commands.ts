@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readEnv } from '../core/env.js';
+import { createLogger } from '../core/log.js';
 import { CONFIG_FILE, loadNodeConfig, type NodeConfigInput } from '../node/config.js';
 import { initNode } from '../node/init.js';
 import { STARTER_PROMPTS } from '../node/starter-prompts.js';
@@ -72,7 +73,7 @@ export function registerNodeCommands(program: Command): void {
         console.log(`Initialised a new node in ${dir} with default settings (edit ${CONFIG_FILE} to change them).`);
       }
       const config = loadNodeConfig(dir);
-      const node = createNode({ dir, config });
+      const node = createNode({ dir, config, logger: createLogger({ service: 'node', level: env.logLevel }) });
       if (fresh) {
         for (const [language, sentences] of Object.entries(STARTER_PROMPTS)) {
           node.context.prompts.import(language, sentences.map((text) => ({ text, source: 'tributary starter set', license: 'CC0-1.0' })));

@@ -26,6 +26,7 @@ const define =
 
 // 400: the request itself is malformed.
 export const MalformedJsonError = define('MalformedJson', 400, 'The request body is not valid JSON.');
+export const MalformedUrlError = define('MalformedUrl', 400, 'The URL is not valid percent-encoding.');
 export const InvalidRequestError = define('InvalidRequest', 400, 'The request does not match the expected shape.');
 
 // 401/403: who you are and what you may do.
@@ -94,6 +95,7 @@ export const LanguageNotSupportedError = define(
   422,
   'This node does not collect that language.',
 );
+export const PseudonymNotAllowedError = define('PseudonymNotAllowed', 422, 'That pseudonym cannot be used; choose another.');
 export const InvalidLanguageTagError = define('InvalidLanguageTag', 422, 'That is not a valid BCP-47 language tag.');
 export const PurposeNotOfferedError = define('PurposeNotOffered', 422, 'That purpose is not offered by this node.');
 export const RequiredPurposeMissingError = define(
@@ -102,6 +104,16 @@ export const RequiredPurposeMissingError = define(
   'Contributing to this node needs consent to all of its required purposes.',
 );
 export const RateLimitedError = define('RateLimited', 429, 'Too many requests; slow down and try again shortly.');
+export const UploadQuotaExceededError = define(
+  'UploadQuotaExceeded',
+  429,
+  'You have too many unfinished uploads; finish or wait for them before starting another.',
+);
+export const NodeStorageFullError = define(
+  'NodeStorageFull',
+  507,
+  'The node has no room for more uploads right now; try again later.',
+);
 
 /**
  * A text or sentence the language rules refuse. The code is the rule's own problem code

@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
 import type { z } from 'zod';
@@ -7,10 +8,12 @@ import {
   AppError,
   InvalidRequestError,
   MalformedJsonError,
+  MalformedUrlError,
   NotFoundError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from './errors.js';
+import type { Logger } from './log.js';
 
 /** Parses untrusted input; a mismatch is a 400 that names each offending field. */
 export function parse<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
@@ -26,8 +29,10 @@ export function parse<S extends z.ZodType>(schema: S, data: unknown): z.output<S
  * than silently ignored, so a client bug shows up as a 415 and not as "field required".
  */
 export function jsonBody(limitBytes: number): RequestHandler {
-  // The media type is checked here once; body-parser need not check it again.
-  const parseJson = express.json({ limit: limitBytes, type: () => true });
+  // The media type is checked here once; body-parser need not check it again. Compressed bodies
+  // are refused (415) rather than inflated: no client of the API needs them, and a body that
+  // only claims to be gzip or br was a way to reach the 500 path.
+  const parseJson = express.json({ limit: limitBytes, type: () => true, inflate: false });
   return (req, res, next) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (!hasBody) {
@@ -95,8 +100,9 @@ function fromBodyParser(error: { type?: string; status?: number }): AppError | u
     case 'entity.too.large':
       return new PayloadTooLargeError();
     case 'charset.unsupported':
-    case 'encoding.unsupported':
       return new UnsupportedMediaTypeError('Send UTF-8 JSON.');
+    case 'encoding.unsupported':
+      return new UnsupportedMediaTypeError('Send the body uncompressed (no Content-Encoding).');
     case 'request.aborted':
     case 'stream.encoding.set':
     case 'entity.verify.failed':
@@ -106,35 +112,103 @@ function fromBodyParser(error: { type?: string; status?: number }): AppError | u
   }
 }
 
-export function errorBody(error: AppError): { error: { code: string; message: string; details?: unknown } } {
-  return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
+/** What a path parameter that is not valid percent-encoding looks like when the router gives up. */
+const isUndecodablePath = (error: unknown): boolean =>
+  error instanceof URIError && (error as URIError & { status?: number }).status === 400;
+
+/** An error already translated to our codes, or undefined for anything unexpected. */
+export function knownError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error instanceof BlobNotFoundError) return new NotFoundError();
+  if (isUndecodablePath(error)) return new MalformedUrlError();
+  return fromBodyParser((error ?? {}) as { type?: string });
 }
 
-/** What a client is told about an error: a known one as it is; anything else is logged and hidden behind a 500. */
-export function answerFor(
-  error: unknown,
-  log: (message: string, error: unknown) => void,
-  what: string,
-): { status: number; body: ReturnType<typeof errorBody> } {
-  const known =
-    error instanceof AppError
-      ? error
-      : error instanceof BlobNotFoundError
-        ? new NotFoundError()
-        : fromBodyParser((error ?? {}) as { type?: string });
-  if (known) return { status: known.status, body: errorBody(known) };
-  log(`${what} failed`, error);
-  return { status: 500, body: { error: { code: 'Internal', message: 'Something went wrong on the node.' } } };
+export interface ErrorBody {
+  error: { code: string; message: string; requestId?: string; details?: unknown };
+}
+
+export function errorBody(error: AppError, requestId?: string): ErrorBody {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(requestId ? { requestId } : {}),
+      ...(error.details ? { details: error.details } : {}),
+    },
+  };
+}
+
+/** Where a request came from, for log lines and error answers. */
+export interface RequestRef {
+  requestId?: string;
+  method: string;
+  path: string;
+}
+
+/**
+ * What a client is told about an error: a known one as it is; anything else is logged with the
+ * request id and hidden behind a 500 that carries the same id, so an operator can find the line.
+ */
+export function answerFor(error: unknown, log: Logger, request: RequestRef): { status: number; body: ErrorBody } {
+  const known = knownError(error);
+  if (known) return { status: known.status, body: errorBody(known, request.requestId) };
+  log.error({ err: error, ...request }, 'request failed');
+  return {
+    status: 500,
+    body: {
+      error: {
+        code: 'Internal',
+        message: 'Something went wrong; the server logged it.',
+        ...(request.requestId ? { requestId: request.requestId } : {}),
+      },
+    },
+  };
+}
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/**
+ * Gives every request an id (a proxy's `X-Request-Id` when it is a plain token, else a new one),
+ * echoes it in the answer and on every log line, and logs each request at debug level. Paths are
+ * logged without their query, which may carry access tokens.
+ */
+export function requestIds(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const offered = req.headers['x-request-id'];
+    const requestId = typeof offered === 'string' && CLIENT_REQUEST_ID.test(offered) ? offered : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    if (log.isLevelEnabled('debug')) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        log.debug({ requestId, method: req.method, path: pathOf(req), status: res.statusCode, ms }, 'request');
+      });
+    }
+    next();
+  };
+}
+
+/** The path as the client sent it, without the query (which may carry access tokens). */
+function pathOf(req: express.Request): string {
+  const url = req.originalUrl;
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+export function requestRef(req: express.Request, res: express.Response): RequestRef {
+  return { requestId: res.locals.requestId as string | undefined, method: req.method, path: pathOf(req) };
 }
 
 /** The one place Express errors become responses (tus uploads use `answerFor` too). */
-export function errorHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
+export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
     }
-    const { status, body } = answerFor(error, log, `${req.method} ${req.originalUrl}`);
+    const { status, body } = answerFor(error, log, requestRef(req, res));
     res.status(status).json(body);
   };
 }

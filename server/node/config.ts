@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseLanguageTag } from '../../pipelines/language/tags.js';
@@ -21,6 +22,26 @@ export const spdxId = z
   .regex(/^(LicenseRef-[A-Za-z0-9.-]+|[A-Za-z0-9][A-Za-z0-9.+-]*)$/, 'an SPDX license id such as CC-BY-4.0');
 
 const purpose = z.enum(PURPOSE_IDS);
+
+const NAMED_PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const isProxyAddress = (value: string): boolean => {
+  if (NAMED_PROXY_RANGES.includes(value)) return true;
+  const [address = '', prefix, ...rest] = value.split('/');
+  if (rest.length > 0 || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) return false;
+  return isIP(address) !== 0 || ipv4.test(address);
+};
+
+/**
+ * Which reverse proxies may say who the client is (`X-Forwarded-For`), in Express's terms: none
+ * (the default), a number of hops, or the proxies' addresses and ranges (`loopback`, `10.0.0.0/8`).
+ * `true` (trust anyone) is not offered: it lets every client choose its own rate-limit bucket.
+ */
+const trustProxy = z.union([
+  z.literal(false),
+  z.number().int().min(1).max(10),
+  z.array(z.string().refine(isProxyAddress, 'an IP address, a CIDR range, or loopback/linklocal/uniquelocal')).min(1),
+]);
 
 const consentNoticeOverride = z.object({
   version: z.string().min(1),
@@ -77,6 +98,14 @@ export const nodeConfigSchema = z
         maxSilenceRatio: z.number().min(0).max(1).default(0.6),
         /** Unfinished resumable uploads older than this are deleted. */
         uploadExpiryHours: z.number().min(1).max(24 * 30).default(24),
+        /** Unfinished resumable uploads one contributor may hold at once. */
+        maxUnfinishedUploads: z.number().int().min(1).max(100).default(5),
+        /** Bytes one contributor's unfinished uploads may claim together; twice `maxBytes` unless set. */
+        maxUnfinishedBytes: z.number().int().min(10_000).optional(),
+        /** Bytes all unfinished uploads on the node may claim together. */
+        uploadDiskBudgetBytes: z.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
+        /** Uploads are refused while the disk holding them has less free space than this. */
+        minFreeDiskBytes: z.number().int().min(0).default(256 * 1024 * 1024),
         /** Worker threads decoding and analysing clips; defaults to the machine's cores. */
         analysisThreads: z.number().int().min(1).max(64).optional(),
       })
@@ -89,7 +118,19 @@ export const nodeConfigSchema = z
         lowSnrDb: 15,
         maxSilenceRatio: 0.6,
         uploadExpiryHours: 24,
+        maxUnfinishedUploads: 5,
+        uploadDiskBudgetBytes: 1024 * 1024 * 1024,
+        minFreeDiskBytes: 256 * 1024 * 1024,
+      })
+      .transform((audio) => ({ ...audio, maxUnfinishedBytes: audio.maxUnfinishedBytes ?? 2 * audio.maxBytes }))
+      .refine((audio) => audio.maxUnfinishedBytes >= audio.maxBytes, {
+        message: 'maxUnfinishedBytes must be at least maxBytes, or no upload could start',
+        path: ['maxUnfinishedBytes'],
       }),
+    http: z
+      .object({ trustProxy: trustProxy.default(false) })
+      .strict()
+      .default({ trustProxy: false }),
     lid: z
       .object({
         minLength: z.number().int().min(1).max(200).default(10),

@@ -1,5 +1,6 @@
 import type { BlobStore } from '../core/blob-store.js';
 import type { Db } from '../core/db.js';
+import type { Logger } from '../core/log.js';
 import type { AnalysisPool } from './audio/analysis-pool.js';
 import type { SampleWriter } from './sample-writer.js';
 import type { SpeechIntake } from './services/speech-intake.js';
@@ -16,13 +17,17 @@ import type { PromptService } from './services/prompts.js';
 import type { TextIntake } from './services/text-intake.js';
 import type { ValidationService } from './services/validation.js';
 import type { StatsStore } from './stores/stats.js';
+import type { UnfinishedUploads } from './services/unfinished-uploads.js';
 
 /** Everything a node's routes and commands need, built once by `createNode`. */
 export interface NodeContext {
   dir: string;
   config: NodeConfig;
+  log: Logger;
   db: Db;
   blobs: BlobStore;
+  /** Resumable uploads not yet finished: their files and disk claims. */
+  unfinishedUploads: UnfinishedUploads;
   analysis: AnalysisPool;
   /** Writes samples on a thread of its own; close it before the database. */
   writer: SampleWriter;

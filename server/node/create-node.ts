@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import express from 'express';
+import { FileStore } from '@tus/file-store';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { createApi, openApiDocument } from '../core/api.js';
 import { openDatabase } from '../core/db.js';
@@ -17,7 +18,11 @@ import { WithdrawalNotices } from './services/withdrawal-notices.js';
 import { AccessStore } from './stores/access.js';
 import { ReleaseStore } from './stores/releases.js';
 import { WithdrawalNoticeStore } from './stores/withdrawal-notices.js';
-import { errorHandler, jsonBody, notFound, securityHeaders } from '../core/http.js';
+import { UnfinishedUploadStore } from './stores/unfinished-uploads.js';
+import { UnfinishedUploads } from './services/unfinished-uploads.js';
+import { WithdrawalFollowUp } from './services/withdrawal-cleanup.js';
+import { errorHandler, jsonBody, notFound, requestIds, securityHeaders } from '../core/http.js';
+import { createLogger, type Logger } from '../core/log.js';
 import { rateLimit } from '../core/rate-limit.js';
 import { API_BASE, appDir, localesDir as defaultLocalesDir } from '../core/paths.js';
 import { version } from '../core/version.js';
@@ -54,7 +59,8 @@ export interface NodeOptions {
   dir: string;
   config: NodeConfig;
   localesDir?: string;
-  log?: (message: string, error?: unknown) => void;
+  /** Where log lines go; JSON lines on stdout at info level by default. */
+  logger?: Logger;
 }
 
 export interface Node {
@@ -67,6 +73,7 @@ export interface Node {
 /** Builds the services of a node over its directory. Tests call this with a temp dir. */
 export function createNodeContext(options: NodeOptions): NodeContext {
   const { dir, config } = options;
+  const log = options.logger ?? createLogger({ service: 'node' });
   const databaseFile = join(dir, 'node.sqlite');
   const db = openDatabase(databaseFile, nodeMigrations);
   const languages = new NodeLanguages(config.languages);
@@ -92,12 +99,20 @@ export function createNodeContext(options: NodeOptions): NodeContext {
   const releaseFiles = new DiskBlobStore(releasesDir);
   const writer = new SampleWriter(databaseFile);
   const analysis = new AnalysisPool(config.audio.analysisThreads);
-  const consent = new ConsentService(db, config, consentNotices, stores.consents, stores.samples, blobs, notices);
+  const uploadFiles = new FileStore({
+    directory: join(dir, 'uploads'),
+    expirationPeriodInMilliseconds: config.audio.uploadExpiryHours * 3600_000,
+  });
+  const unfinishedUploads = new UnfinishedUploads(db, new UnfinishedUploadStore(db), uploadFiles, config.audio, log);
+  const followUp = new WithdrawalFollowUp({ blobs, notices, uploads: unfinishedUploads, log });
+  const consent = new ConsentService(db, config, consentNotices, stores.consents, stores.samples, unfinishedUploads, followUp);
   return {
     dir,
     config,
+    log,
     db,
     blobs,
+    unfinishedUploads,
     analysis,
     languages,
     contributors: new ContributorService(db, stores.contributors),
@@ -105,7 +120,7 @@ export function createNodeContext(options: NodeOptions): NodeContext {
     prompts: new PromptService(db, config, languages, stores.prompts, stores.promptVotes),
     writer,
     textIntake: new TextIntake(writer, config, languages, consent),
-    speechIntake: new SpeechIntake(writer, config, languages, consent, stores.prompts, blobs, analysis),
+    speechIntake: new SpeechIntake(writer, config, languages, consent, stores.prompts, blobs, analysis, log),
     validation: new ValidationService(
       db,
       config,
@@ -115,7 +130,7 @@ export function createNodeContext(options: NodeOptions): NodeContext {
       stores.reports,
       stores.prompts,
     ),
-    myData: new MyDataService(db, config, stores, consent, blobs, notices),
+    myData: new MyDataService(db, config, stores, consent, unfinishedUploads, followUp),
     identity,
     notices,
     releaseBuilder: new ReleaseBuilder(db, releasesDir, config, languages, identity, blobs, stores.releases, notices),
@@ -127,40 +142,42 @@ export function createNodeContext(options: NodeOptions): NodeContext {
 
 export function createNode(options: NodeOptions): Node {
   const context = createNodeContext(options);
-  const { dir } = options;
-  const log = options.log ?? ((message, error) => console.error(message, error));
-  const { config } = context;
+  const { config, log } = context;
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Which hops may say who the client is (X-Forwarded-For): none unless the operator names the
+  // reverse proxy, or any local program could pick its own rate-limit bucket.
+  app.set('trust proxy', config.http.trustProxy);
   app.set('json escape', true);
   // API answers are per caller and mostly writes: hashing every body for a weak ETag bought
   // nothing. Release files and the app's static files carry their own validators.
   app.set('etag', false);
+  app.use(requestIds(log));
   app.use(securityHeaders());
 
-  // tus reads the raw request body itself, so it is mounted before any body parser.
-  const uploads = createUploads({
-    dir,
-    path: `${API_BASE}/uploads`,
-    maxBytes: config.audio.maxBytes,
-    expiryHours: config.audio.uploadExpiryHours,
-    contributors: context.contributors,
-    speechIntake: context.speechIntake,
-    log,
-  });
-  app.use(`${API_BASE}/uploads`, uploads.handler);
-
-  const registry = new OpenAPIRegistry();
-  const api = express.Router();
-  api.use(
+  // One budget for the whole API, resumable uploads included.
+  app.use(
+    API_BASE,
     rateLimit({
       windowSeconds: config.limits.rateWindowSeconds,
       perAddress: config.limits.ratePerAddress,
       perToken: config.limits.ratePerToken,
     }),
   );
+  // tus reads the raw request body itself, so it is mounted before any body parser.
+  const uploads = createUploads({
+    path: `${API_BASE}/uploads`,
+    maxBytes: config.audio.maxBytes,
+    contributors: context.contributors,
+    speechIntake: context.speechIntake,
+    unfinished: context.unfinishedUploads,
+    log,
+  });
+  app.use(`${API_BASE}/uploads`, uploads.handler);
+
+  const registry = new OpenAPIRegistry();
+  const api = express.Router();
   api.use(jsonBody(config.limits.bodyBytes));
   const route = createApi({ router: api, registry, authorize: authorizer(context.contributors) });
   contributorRoutes(route, context);

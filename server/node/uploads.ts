@@ -1,15 +1,18 @@
 import { join } from 'node:path';
-import { FileStore } from '@tus/file-store';
 import { Server, type Upload } from '@tus/server';
 import type { RequestHandler } from 'express';
 import { InvalidRequestError, NotFoundError } from '../core/errors.js';
 import { contributorFrom } from './auth.js';
 import { answerFor } from '../core/http.js';
+import type { Logger } from '../core/log.js';
 import type { ContributorService } from './services/contributors.js';
 import type { SpeechIntake } from './services/speech-intake.js';
+import type { UnfinishedUploads } from './services/unfinished-uploads.js';
 import type { Contributor } from './stores/contributors.js';
 import { uploadMetadata } from './routes/speech.schema.js';
 import { sample } from './routes/views.js';
+
+const REQUEST_ID = 'x-request-id';
 
 export interface Uploads {
   handler: RequestHandler;
@@ -20,29 +23,27 @@ export interface Uploads {
 
 /**
  * Resumable uploads (tus 1.0) for recordings made on slow, flaky links. An upload belongs to
- * the contributor who created it; its prompt and consent are checked before any byte is
- * stored, the size limit is enforced by the tus server, and the finished upload becomes a
- * speech sample in the final PATCH's response (or is refused there with its code).
+ * the contributor who created it; its prompt, consent and disk claim (quotas) are checked
+ * before any byte is stored, the size limit is enforced by the tus server, and the finished
+ * upload becomes a speech sample in the final PATCH's response (or is refused there with its code).
  */
 export function createUploads(options: {
-  dir: string;
   path: string;
   maxBytes: number;
-  expiryHours: number;
   contributors: ContributorService;
   speechIntake: SpeechIntake;
-  log: (message: string, error: unknown) => void;
+  unfinished: UnfinishedUploads;
+  log: Logger;
 }): Uploads {
+  const { unfinished } = options;
+  const datastore = unfinished.files;
+
   /** tus wants thrown `{ status_code, body }`; errors become that, with the API's JSON body. */
   const tusError = (error: unknown, req: Request) => {
-    const { status, body } = answerFor(error, options.log, `${req.method} ${options.path}`);
+    const requestId = req.headers.get(REQUEST_ID) ?? undefined;
+    const { status, body } = answerFor(error, options.log, { requestId, method: req.method, path: options.path });
     return { status_code: status, body: JSON.stringify(body) };
   };
-
-  const datastore = new FileStore({
-    directory: join(options.dir, 'uploads'),
-    expirationPeriodInMilliseconds: options.expiryHours * 3600_000,
-  });
 
   const contributorOf = (req: Request): Contributor => contributorFrom(options.contributors, req.headers.get('authorization'));
 
@@ -72,8 +73,16 @@ export function createUploads(options: {
       try {
         const contributor = contributorOf(req);
         const metadata = metadataOf(upload);
-        options.speechIntake.precheck(contributor, metadata);
-        return { metadata: { ...upload.metadata, contributor: contributor.id } };
+        const { consentRecord } = options.speechIntake.precheck(contributor, metadata);
+        // A deferred length may grow to the node's maximum, so that is what it claims.
+        await unfinished.claim({
+          id: upload.id,
+          contributorId: contributor.id,
+          consentRecordId: consentRecord.id,
+          bytes: upload.size ?? options.maxBytes,
+        });
+        // The consent record is pinned: withdrawing it discards this upload, and finishing checks it.
+        return { metadata: { ...upload.metadata, consentRecordId: consentRecord.id, contributor: contributor.id } };
       } catch (error) {
         throw tusError(error, req);
       }
@@ -82,24 +91,33 @@ export function createUploads(options: {
       try {
         const contributor = contributorOf(req);
         const metadata = metadataOf(upload);
-        const path = upload.storage?.path ?? join(options.dir, 'uploads', upload.id);
+        const path = upload.storage?.path ?? join(datastore.directory, upload.id);
         // The worker reads the file and the blob store moves it: the bytes are never copied here.
         const stored = await options.speechIntake.submit(contributor, { ...metadata, uploadId: upload.id }, { path });
         await datastore.configstore.delete(upload.id);
         return { status_code: 201, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sample(stored)) };
       } catch (error) {
         // A refused upload leaves nothing behind (the data file may already have moved to the blob store).
-        await datastore.remove(upload.id).catch(() => datastore.configstore.delete(upload.id)).catch(() => {});
+        await unfinished.discard([upload.id]);
         throw tusError(error, req);
+      } finally {
+        unfinished.release(upload.id);
       }
     },
   });
 
-  const sweepExpired = () => server.cleanUpExpiredUploads();
-  const sweep = setInterval(() => void sweepExpired().catch(() => {}), 15 * 60_000);
+  const sweepExpired = () => unfinished.sweepExpired();
+  const sweep = setInterval(
+    () => void sweepExpired().catch((error: unknown) => options.log.warn({ err: error }, 'sweeping expired uploads failed')),
+    15 * 60_000,
+  );
   sweep.unref();
   return {
-    handler: (req, res) => void server.handle(req, res),
+    handler: (req, res) => {
+      // tus hands its hooks a Fetch Request; the request id travels to them as a header.
+      req.headers[REQUEST_ID] = res.locals.requestId as string;
+      void server.handle(req, res);
+    },
     sweepExpired,
     close: () => clearInterval(sweep),
   };

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { NodeConfigInput } from '../../server/node/config.js';
 import { initNode } from '../../server/node/init.js';
 import { createNode, type Node } from '../../server/node/create-node.js';
+import { silentLogger, type Logger } from '../../server/core/log.js';
 
 export interface TestNode {
   node: Node;
@@ -27,8 +28,12 @@ export interface ApiResponse<T = any> {
 export type ApiClient = ReturnType<typeof apiClient>;
 
 export function apiClient(base: string) {
-  async function request(method: string, path: string, options: { token?: string; json?: unknown; raw?: string | Buffer; contentType?: string } = {}): Promise<ApiResponse> {
-    const headers: Record<string, string> = {};
+  async function request(
+    method: string,
+    path: string,
+    options: { token?: string; json?: unknown; raw?: string | Buffer; contentType?: string; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse> {
+    const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | Buffer | undefined;
     if (options.json !== undefined) {
@@ -66,11 +71,11 @@ export const TEST_CONFIG: NodeConfigInput = {
 };
 
 /** A real node on 127.0.0.1 with a real SQLite file in a fresh temp dir. */
-export async function startTestNode(overrides: Partial<NodeConfigInput> = {}): Promise<TestNode> {
+export async function startTestNode(overrides: Partial<NodeConfigInput> = {}, options: { logger?: Logger } = {}): Promise<TestNode> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-node-'));
   // Written to disk like `node init` does, so CLI commands can open the same node.
   const config = initNode(dir, { ...TEST_CONFIG, ...overrides });
-  const node = createNode({ dir, config, log: () => {} });
+  const node = createNode({ dir, config, logger: options.logger ?? silentLogger });
   const server: Server = await new Promise((resolve) => {
     const s = node.app.listen(0, '127.0.0.1', () => resolve(s));
     s.keepAliveTimeout = 65_000;

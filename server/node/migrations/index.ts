@@ -3,6 +3,7 @@ import { init } from './001-init.js';
 import { speech } from './002-speech.js';
 import { releases } from './003-releases.js';
 import { promptIndex } from './004-prompt-index.js';
+import { unfinishedUploads } from './005-unfinished-uploads.js';
 
 /** Append only: a released node may have run any prefix of this list. */
 export const nodeMigrations: Migration[] = [
@@ -10,4 +11,5 @@ export const nodeMigrations: Migration[] = [
   { version: 2, name: 'speech', sql: speech },
   { version: 3, name: 'releases', sql: releases },
   { version: 4, name: 'prompt-index', sql: promptIndex },
+  { version: 5, name: 'unfinished-uploads', sql: unfinishedUploads },
 ];

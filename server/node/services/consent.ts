@@ -1,4 +1,3 @@
-import type { BlobStore } from '../../core/blob-store.js';
 import type { Db } from '../../core/db.js';
 import {
   ConsentRequiredError,
@@ -16,8 +15,8 @@ import type { ConsentRecordRow, ConsentStore } from '../stores/consents.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { SampleStore } from '../stores/samples.js';
 import { pickNotice, type ConsentNotice } from './consent-notices.js';
-import { settleWithdrawal } from './withdrawal-cleanup.js';
-import type { WithdrawalNotices } from './withdrawal-notices.js';
+import type { UnfinishedUploads } from './unfinished-uploads.js';
+import type { WithdrawalFollowUp } from './withdrawal-cleanup.js';
 
 export interface GiveConsent {
   noticeId: string;
@@ -32,8 +31,8 @@ export class ConsentService {
     private readonly notices: Map<string, ConsentNotice>,
     private readonly consents: ConsentStore,
     private readonly samples: SampleStore,
-    private readonly blobs: BlobStore,
-    private readonly withdrawals: WithdrawalNotices,
+    private readonly uploads: UnfinishedUploads,
+    private readonly followUp: WithdrawalFollowUp,
   ) {
     for (const notice of notices.values()) {
       consents.saveNotice({
@@ -79,7 +78,10 @@ export class ConsentService {
     return this.view(contributor, { ...record, withdrawnAt: null });
   }
 
-  /** Withdrawal is immediate: the record and every sample given under it are withdrawn together. */
+  /**
+   * Withdrawal is immediate: the record, every sample given under it and every unfinished upload
+   * started under it are withdrawn together.
+   */
   async withdraw(
     contributor: Contributor,
     recordId: string,
@@ -91,10 +93,10 @@ export class ConsentService {
     const at = nowIso();
     const withdrawn = this.db.transaction(() => {
       this.consents.withdraw(record.id, at, reason);
-      return this.samples.withdrawByConsent(record.id, at);
+      return { samples: this.samples.withdrawByConsent(record.id, at), uploadIds: this.uploads.takeOfConsentRecord(record.id) };
     }).immediate();
-    await settleWithdrawal(withdrawn, 'consent-withdrawn', { blobs: this.blobs, notices: this.withdrawals });
-    return { record: this.view(contributor, { ...record, withdrawnAt: at }), withdrawnSamples: withdrawn.count };
+    await this.followUp.settle(withdrawn);
+    return { record: this.view(contributor, { ...record, withdrawnAt: at }), withdrawnSamples: withdrawn.samples.count };
   }
 
   /** The newest active record that covers the node's required purposes, or a 403. */
@@ -115,7 +117,7 @@ export class ConsentService {
     const notice = this.consents.noticeById(record.noticeId);
     return consentRecordView({
       record,
-      pseudonym: contributor.pseudonym,
+      contributorId: contributor.id,
       controllerName: this.config.name,
       notice: {
         id: record.noticeId,

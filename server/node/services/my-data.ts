@@ -1,4 +1,3 @@
-import type { BlobStore } from '../../core/blob-store.js';
 import type { Db } from '../../core/db.js';
 import { LastAdminError } from '../../core/errors.js';
 import { nowIso } from '../../core/ids.js';
@@ -11,8 +10,8 @@ import type { Report, ReportStore } from '../stores/reports.js';
 import type { Sample, SampleStore } from '../stores/samples.js';
 import type { Vote, VoteStore } from '../stores/votes.js';
 import type { ConsentService } from './consent.js';
-import { settleWithdrawal } from './withdrawal-cleanup.js';
-import type { WithdrawalNotices } from './withdrawal-notices.js';
+import type { UnfinishedUploads } from './unfinished-uploads.js';
+import type { WithdrawalFollowUp } from './withdrawal-cleanup.js';
 
 export interface DataExport {
   format: 'tributary:export/1';
@@ -48,8 +47,8 @@ export class MyDataService {
       prompts: PromptStore;
     },
     private readonly consent: ConsentService,
-    private readonly blobs: BlobStore,
-    private readonly withdrawals: WithdrawalNotices,
+    private readonly uploads: UnfinishedUploads,
+    private readonly followUp: WithdrawalFollowUp,
   ) {}
 
   export(contributor: Contributor): DataExport {
@@ -73,7 +72,8 @@ export class MyDataService {
   }
 
   /**
-   * Withdraws every consent and sample and erases the profile, in one transaction. Kept: the
+   * Withdraws every consent, sample and unfinished upload and erases the profile, in one
+   * transaction. Kept: the
    * consent events (proof that consent was given and withdrawn, and when), the withdrawn
    * samples' ids (so later releases can name them in withdrawal notices), and votes, which
    * decided other people's samples and carry nothing about this person once the profile is gone.
@@ -87,14 +87,17 @@ export class MyDataService {
       for (const record of stores.consents.activeRecordsOf(contributor.id)) {
         if (stores.consents.withdraw(record.id, erasedAt, 'erasure requested')) withdrawnConsentRecords++;
       }
-      const withdrawn = stores.samples.withdrawByContributor(contributor.id, erasedAt);
+      const withdrawn = {
+        samples: stores.samples.withdrawByContributor(contributor.id, erasedAt),
+        uploadIds: this.uploads.takeOfContributor(contributor.id),
+      };
       stores.contributors.erase(contributor.id, erasedAt);
       return { withdrawnConsentRecords, withdrawn, erasedAt };
     }).immediate();
-    await settleWithdrawal(outcome.withdrawn, 'erasure-requested', { blobs: this.blobs, notices: this.withdrawals });
+    await this.followUp.settle(outcome.withdrawn);
     return {
       withdrawnConsentRecords: outcome.withdrawnConsentRecords,
-      withdrawnSamples: outcome.withdrawn.count,
+      withdrawnSamples: outcome.withdrawn.samples.count,
       erasedAt,
     };
   }

@@ -9,6 +9,7 @@ import {
   PromptNotFoundError,
 } from '../../core/errors.js';
 import { newId, nowIso } from '../../core/ids.js';
+import type { Logger } from '../../core/log.js';
 import type { AnalysisPool } from '../audio/analysis-pool.js';
 import type { NodeConfig } from '../config.js';
 import type { NodeLanguages } from '../languages.js';
@@ -65,6 +66,7 @@ export class SpeechIntake {
     private readonly prompts: PromptStore,
     private readonly blobs: BlobStore,
     private readonly pool: AnalysisPool,
+    private readonly log: Logger,
   ) {
     this.rules = screeningRules(config);
   }
@@ -119,7 +121,7 @@ export class SpeechIntake {
       // The writer checks consent again as it writes: a withdrawal may have landed during analysis.
       return await this.writer.insert(sample);
     } catch (error) {
-      await deleteBlobs(this.blobs, [originalKey, normalizedKey]);
+      await deleteBlobs(this.blobs, [originalKey, normalizedKey], this.log);
       throw error;
     }
   }
