@@ -35,7 +35,7 @@ describe('consent notices and records', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       schema: 'tributary:consent-record/1',
-      dataSubject: { pseudonym: joined.body.contributor.pseudonym },
+      dataSubject: { id: joined.body.contributor.id },
       notice: { id: notice.id, language: 'en', version: '1.0.0', sha256: notice.sha256 },
       lawfulBasis: 'dpv:Consent',
       jurisdiction: 'KE',

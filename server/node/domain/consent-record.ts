@@ -2,13 +2,14 @@ import { PURPOSES, type Purpose } from './purposes.js';
 
 /**
  * A consent record as it is shown and exported, shaped after ISO/IEC TS 27560 with W3C DPV
- * terms: who (by pseudonym), what notice (version + hash), which purposes, on what legal basis,
+ * terms: who (by contributor id: a pseudonym is a display name the person may change, and has
+ * no place in a legal record), what notice (version + hash), which purposes, on what legal basis,
  * where, and every event with its time.
  */
 export interface ConsentRecordView {
   schema: 'tributary:consent-record/1';
   recordId: string;
-  dataSubject: { pseudonym: string };
+  dataSubject: { id: string };
   controller: { name: string; jurisdiction: string };
   notice: { id: string; language: string; version: string; sha256: string };
   purposes: Array<{ id: string; dpv: string }>;
@@ -29,7 +30,7 @@ export interface ConsentRecordParts {
     license: string;
     withdrawnAt: string | null;
   };
-  pseudonym: string;
+  contributorId: string;
   controllerName: string;
   notice: { id: string; language: string; version: string; sha256: string };
   events: Array<{ type: 'given' | 'withdrawn'; at: string; reason: string | null }>;
@@ -43,7 +44,7 @@ export function consentRecordView(parts: ConsentRecordParts): ConsentRecordView 
   return {
     schema: 'tributary:consent-record/1',
     recordId: record.id,
-    dataSubject: { pseudonym: parts.pseudonym },
+    dataSubject: { id: parts.contributorId },
     controller: { name: parts.controllerName, jurisdiction: record.jurisdiction },
     notice: parts.notice,
     purposes: record.purposes.map((id) => ({ id, dpv: PURPOSES[id as Purpose]?.dpv ?? 'dpv:Purpose' })),

@@ -31,7 +31,7 @@ export const withdrawConsentBody = z
 export const consentRecordView = z.object({
   schema: z.literal('tributary:consent-record/1'),
   recordId: z.string(),
-  dataSubject: z.object({ pseudonym: z.string() }),
+  dataSubject: z.object({ id: z.string() }),
   controller: z.object({ name: z.string(), jurisdiction: z.string() }),
   notice: z.object({ id: z.string(), language: z.string(), version: z.string(), sha256: z.string() }),
   purposes: z.array(z.object({ id: z.string(), dpv: z.string() })),

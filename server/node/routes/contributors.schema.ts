@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { shortText } from './common.schema.js';
 
 const demographic = z.string().trim().min(1).max(64).nullable().optional();
 
@@ -12,12 +11,15 @@ export const demographicsBody = z
   })
   .strict();
 
+/** Bounded here; cleaned and checked against reserved names by the contributor service. */
+const pseudonym = z.string().max(200);
+
 export const registerBody = z
-  .object({ pseudonym: shortText(40).optional(), demographics: demographicsBody.optional() })
+  .object({ pseudonym: pseudonym.optional(), demographics: demographicsBody.optional() })
   .strict()
   .default({});
 
-export const profileBody = demographicsBody.extend({ pseudonym: shortText(40).optional() }).strict();
+export const profileBody = demographicsBody.extend({ pseudonym: pseudonym.optional() }).strict();
 
 export const profileView = z.object({
   id: z.string(),

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../core/db.js';
-import { LastAdminError, NotFoundError } from '../../core/errors.js';
+import { LastAdminError, NotFoundError, PseudonymNotAllowedError } from '../../core/errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import { hashToken, newToken } from '../../core/tokens.js';
+import { checkPseudonym } from '../domain/pseudonym.js';
 import type { Contributor, ContributorStore, Demographics, Role } from '../stores/contributors.js';
 
 export interface Registration {
@@ -17,6 +18,12 @@ function generatedPseudonym(): string {
   return 'contributor-' + randomBytes(4).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, 'x').slice(0, 6);
 }
 
+function cleanPseudonym(raw: string): string {
+  const check = checkPseudonym(raw);
+  if (!check.ok) throw new PseudonymNotAllowedError(check.reason);
+  return check.pseudonym;
+}
+
 export class ContributorService {
   constructor(
     private readonly db: Db,
@@ -24,14 +31,18 @@ export class ContributorService {
   ) {}
 
   /** Anonymous by default: nothing is asked for, and the token is shown once and never stored. */
-  register(input: Registration, role: Role = 'volunteer'): { contributor: Contributor; token: string } {
+  register(input: Registration): { contributor: Contributor; token: string } {
+    return this.create(input.pseudonym === undefined ? generatedPseudonym() : cleanPseudonym(input.pseudonym), 'volunteer', input.demographics);
+  }
+
+  private create(pseudonym: string, role: Role, demographics?: Partial<Demographics>): { contributor: Contributor; token: string } {
     const token = newToken();
     const contributor: Contributor = {
       id: newId(),
-      pseudonym: input.pseudonym ?? generatedPseudonym(),
+      pseudonym,
       role,
       ...NO_DEMOGRAPHICS,
-      ...input.demographics,
+      ...demographics,
       createdAt: nowIso(),
       erasedAt: null,
     };
@@ -47,7 +58,11 @@ export class ContributorService {
   }
 
   updateProfile(contributor: Contributor, changes: Partial<Demographics> & { pseudonym?: string }): Contributor {
-    const updated = { ...contributor, ...changes };
+    const updated = {
+      ...contributor,
+      ...changes,
+      ...(changes.pseudonym === undefined ? {} : { pseudonym: cleanPseudonym(changes.pseudonym) }),
+    };
     this.contributors.updateProfile(contributor.id, updated);
     return updated;
   }
@@ -55,7 +70,8 @@ export class ContributorService {
   /** A new token for the node's admin, creating the admin on first use. */
   issueAdminToken(): { contributor: Contributor; token: string } {
     const admin = this.contributors.firstAdmin();
-    if (!admin) return this.register({ pseudonym: 'admin' }, 'admin');
+    // The reserved name is the node's to give.
+    if (!admin) return this.create('admin', 'admin');
     const token = newToken();
     this.contributors.addToken(hashToken(token), admin.id, nowIso());
     return { contributor: admin, token };
