@@ -173,6 +173,34 @@ describe('speech contributions', () => {
     expect(blobFiles(t)).not.toContain(keys.audio_normalized);
   });
 
+  it('lets others hear a clip only while it awaits validation; then its speaker, admins, and reviewers of an open report', async () => {
+    const someone = await joinWithConsent(t.api);
+    const second = await joinWithConsent(t.api);
+    const bystander = await joinWithConsent(t.api);
+    const reviewer = await joinWithConsent(t.api);
+    const admin = t.node.context.contributors.issueAdminToken().token;
+    expect((await t.api.put(`/admin/contributors/${reviewer.id}/role`, { role: 'reviewer' }, admin)).status).toBe(200);
+    const created = await postRecording(t.url, someone.token, { promptId: prompt }, { bytes: bytesOf('sw.ogg'), name: 'd.ogg' });
+    const clip = (token: string) =>
+      fetch(`${t.url}/api/v1/samples/${created.body.id}/audio`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => {
+        await r.arrayBuffer();
+        return r.status;
+      });
+    expect(await clip(bystander.token)).toBe(200);
+
+    for (const voter of [validator, second]) await t.api.post(`/samples/${created.body.id}/votes`, { value: 'up' }, voter.token);
+    expect(t.inspect((db) => db.prepare('SELECT status FROM samples WHERE id = ?').pluck().get(created.body.id))).toBe('validated');
+    expect(await clip(bystander.token)).toBe(404);
+    expect(await clip(validator.token)).toBe(404);
+    expect(await clip(reviewer.token)).toBe(404);
+    expect(await clip(someone.token)).toBe(200);
+    expect(await clip(admin)).toBe(200);
+
+    expect((await t.api.post(`/samples/${created.body.id}/reports`, { reason: 'personal-data' }, bystander.token)).status).toBe(201);
+    expect(await clip(reviewer.token)).toBe(200);
+    expect(await clip(bystander.token)).toBe(404);
+  });
+
   it('refuses recordings without consent before looking at the audio', async () => {
     const joined = await t.api.post('/contributors', {});
     const res = await postRecording(t.url, joined.body.token, { promptId: prompt }, { bytes: bytesOf('sw.webm'), name: 'c.webm' });

@@ -58,13 +58,13 @@ export function speechRoutes(
     method: 'get',
     path: '/samples/:id/audio',
     tag: 'validation',
-    summary: 'Stream a clip (16 kHz mono WAV) for validation; supports Range requests',
+    summary: 'Stream a clip (16 kHz mono WAV) while it awaits validation, or one of my own; supports Range requests',
     access: 'contributor',
     params: idParams,
     response: z.string().describe('audio/wav bytes'),
     errors: ['NotFound', 'SampleWithdrawn', 'RangeNotSatisfiable'],
-    handler: ({ params, req, res }) =>
+    handler: ({ principal, params, req, res }) =>
       // Recordings are personal data: no shared caches.
-      sendBlob(req, res, services.blobs, { ...services.validation.clipOf(params.id), cacheControl: 'private, no-store' }),
+      sendBlob(req, res, services.blobs, { ...services.validation.clipOf(principal, params.id), cacheControl: 'private, no-store' }),
   });
 }

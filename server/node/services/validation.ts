@@ -93,12 +93,24 @@ export class ValidationService {
     }).immediate();
   }
 
-  /** The normalised clip of a speech sample, for validators; withdrawn audio is gone. */
-  clipOf(sampleId: string): { key: string; type: string } {
+  /**
+   * The normalised clip of a speech sample. Validators hear it while it awaits their votes, and
+   * moderators while a report on it is open; its speaker and admins always. Once decided, a
+   * recording leaves the node only through releases, under their terms: to anyone else it does
+   * not exist here. Withdrawn audio is gone, which anyone may be told (410): it reveals nothing.
+   */
+  clipOf(reader: Contributor, sampleId: string): { key: string; type: string } {
     const sample = this.samples.byId(sampleId);
     if (!sample || sample.modality !== 'speech') throw new NotFoundError('No such recording.');
     if (sample.status === 'withdrawn' || !sample.audio) throw new SampleWithdrawnError();
+    if (!this.mayHear(reader, sample)) throw new NotFoundError('No such recording.');
     return { key: sample.audio.normalizedKey, type: 'audio/wav' };
+  }
+
+  private mayHear(reader: Contributor, sample: Sample): boolean {
+    if (reader.id === sample.contributorId || reader.role === 'admin') return true;
+    if (sample.status === 'pending') return true;
+    return reader.role === 'reviewer' && this.reports.isSampleHeld(sample.id);
   }
 
   openReports(limit: number): Report[] {
