@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { signEnvelope } from '../../../pipelines/signing/dsse.js';
-import { newId, nowIso } from '../../core/ids.js';
+import { nowIso } from '../../core/ids.js';
 import type { NodeIdentity } from '../identity.js';
 import type { ReleaseStore } from '../stores/releases.js';
 import type { StoredNotice, WithdrawalNoticeStore } from '../stores/withdrawal-notices.js';
@@ -15,7 +16,9 @@ export interface WithdrawalNotice {
   /** Record keys (the `key` column of the shards) that trainers must drop. */
   records: string[];
   shards: Array<{ name: string; sha256: string }>;
-  reason: 'consent-withdrawn' | 'erasure-requested';
+  /** Why the records must go; an erasure of a whole profile is a withdrawal like any other. */
+  reason: 'consent-withdrawn';
+  /** The UTC day the notice was issued (YYYY-MM-DD), no finer. */
   issued: string;
 }
 
@@ -23,6 +26,14 @@ export interface WithdrawalNotice {
  * When a volunteer withdraws after a release, every current release holding their records gets
  * a signed notice naming the records and the shards (by hash) they are in. Trainers read the
  * notices from the node (and, later, the index) and drop those records.
+ *
+ * What a notice reveals is what a trainer needs to act on it, and no more: the dataset, the
+ * release, the record keys and shards, and the day. One withdrawal touching several datasets
+ * makes one notice per dataset, and nothing inside them ties them together: the id is random
+ * (not a time-ordered ULID), the time is the day, and erasure and withdrawal share one reason.
+ * What remains (pipelines/release/manifest/README.md, "Withdrawal notices"): notices of one
+ * withdrawal are adjacent in the node's feed and appear at the same moment, so someone watching
+ * the feed live, or holding the node's feed order, can still link them.
  */
 export class WithdrawalNotices {
   constructor(
@@ -44,11 +55,12 @@ export class WithdrawalNotices {
         entry.shards.set(placement.shard, placement.sha256);
       }
     }
-    const issued = nowIso();
+    const now = nowIso();
+    const issued = now.slice(0, 10);
     return [...byDataset].map(([dataset, entry]) => {
       const notice: WithdrawalNotice = {
         type: 'tributary:withdrawal-notice/1',
-        id: newId(),
+        id: randomBytes(16).toString('hex'),
         node: this.identity.did,
         dataset,
         release: { version: entry.version },
@@ -63,7 +75,7 @@ export class WithdrawalNotices {
         this.identity.signingKey,
         this.identity.keyId,
       );
-      this.notices.append({ id: notice.id, datasetId: dataset, records: notice.records.length, envelope: JSON.stringify(envelope), createdAt: issued });
+      this.notices.append({ id: notice.id, datasetId: dataset, records: notice.records.length, envelope: JSON.stringify(envelope), createdAt: now });
       return notice;
     });
   }
