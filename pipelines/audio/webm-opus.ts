@@ -1,4 +1,6 @@
 import { OpusDecoder } from 'opus-decoder';
+import { TributaryError } from '../errors.js';
+import { MAX_CHANNELS } from './limits.js';
 
 /**
  * A fast path for what browsers record: `audio/webm;codecs=opus` from MediaRecorder.
@@ -19,19 +21,20 @@ export interface DecodeWebmOpusOptions {
   maxSeconds: number;
 }
 
-/** Decoded audio would be longer than the caller allows. Code `AudioTooLong`. */
-export class AudioTooLongError extends Error {
-  override name = 'AudioTooLongError';
-  readonly code = 'AudioTooLong';
+/** Decoded audio would be longer than the caller allows. */
+export class AudioTooLongError extends TributaryError {
+  static readonly code = 'AudioTooLong';
   constructor(readonly maxSeconds: number) {
-    super(`The audio is longer than ${maxSeconds} s.`);
+    super('AudioTooLong', `The audio is longer than ${maxSeconds} s.`);
   }
 }
 
-/** A WebM/Opus file with nothing decodable in it. Code `AudioUndecodable`. */
-export class AudioUndecodableError extends Error {
-  override name = 'AudioUndecodableError';
-  readonly code = 'AudioUndecodable';
+/** A WebM/Opus file with nothing decodable in it. */
+export class AudioUndecodableError extends TributaryError {
+  static readonly code = 'AudioUndecodable';
+  constructor(message: string) {
+    super('AudioUndecodable', message);
+  }
 }
 
 export const WEBM_OPUS_SAMPLE_RATE = 16_000;
@@ -240,7 +243,7 @@ export interface WebmOpusStream {
   samples: number;
 }
 
-const ID = {
+export const ID = {
   EBML: 0x1a45dfa3,
   DocType: 0x4282,
   Segment: 0x18538067,
@@ -282,7 +285,7 @@ const SEGMENT_CHILDREN = new Set<number>([
 
 const TRACK_TYPE_AUDIO = 2;
 
-interface ElementHeader {
+export interface ElementHeader {
   id: number;
   /** Where the element's data starts. */
   start: number;
@@ -291,7 +294,7 @@ interface ElementHeader {
 }
 
 /** Reading stopped: the bytes end inside an element (`truncated`) or make no sense (`corrupt`). */
-class StopReading extends Error {
+export class StopReading extends Error {
   constructor(readonly reason: 'truncated' | 'corrupt') {
     super(reason);
   }
@@ -359,7 +362,7 @@ class PacketSink {
   }
 }
 
-function isMatroska(reader: EbmlReader): boolean {
+export function isMatroska(reader: EbmlReader): boolean {
   try {
     const header = reader.header(0);
     if (header.id !== ID.EBML || header.end === null) return false;
@@ -438,6 +441,8 @@ function parseOpusHead(bytes: Uint8Array): OpusHead {
   const outputGain = view.getInt16(16, true);
   const mappingFamily = view.getUint8(18);
   if (channels === 0) throw corrupt('zero channels');
+  // Each channel costs a decoder state and an output buffer; a header may ask for 255.
+  if (channels > MAX_CHANNELS) throw corrupt(`${channels} channels, more than the ${MAX_CHANNELS} we accept`);
   if (mappingFamily === 0) {
     if (channels > 2) throw corrupt('mapping family 0 with more than two channels');
     return familyZero(channels, preSkip, outputGain);
@@ -591,7 +596,7 @@ function readVint(bytes: Uint8Array, position: number): { value: number | null; 
   return { value: allOnes ? null : value, length };
 }
 
-class EbmlReader {
+export class EbmlReader {
   readonly length: number;
   constructor(readonly bytes: Uint8Array) {
     this.length = bytes.length;
@@ -670,6 +675,15 @@ class EbmlReader {
     if (data.length === 0) return 0;
     const unsigned = this.uint(element);
     return data[0]! & 0x80 ? unsigned - 2 ** (8 * data.length) : unsigned;
+  }
+
+  float(element: ElementHeader): number {
+    const data = this.data(element);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (data.length === 4) return view.getFloat32(0);
+    if (data.length === 8) return view.getFloat64(0);
+    if (data.length === 0) return 0;
+    throw new StopReading('corrupt');
   }
 
   string(element: ElementHeader): string {

@@ -1,5 +1,6 @@
 // Piscina worker: one clip at a time per thread, so the HTTP event loop never decodes audio.
 import { open, readFile } from 'node:fs/promises';
+import { threadId } from 'node:worker_threads';
 import { analyseClip, type ClipAnalysis } from './analyse.js';
 import { detectAudioType, UNRECOGNISED_REASON } from './decode.js';
 import type { ScreeningRules } from './screen.js';
@@ -10,6 +11,17 @@ export type ClipSource = { bytes: Uint8Array } | { path: string };
 export interface AnalysisTask {
   source: ClipSource;
   rules: ScreeningRules;
+}
+
+export interface AnalysisReport {
+  analysis: ClipAnalysis;
+  /** The thread that ran it, so the pool can retire that thread. */
+  threadId: number;
+  /**
+   * What this thread's array buffers and WebAssembly memories hold afterwards. WebAssembly
+   * memory never shrinks, so this is how the pool sees a thread that a large decode has grown.
+   */
+  externalBytes: number;
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -26,11 +38,16 @@ async function head(path: string): Promise<Uint8Array> {
   }
 }
 
-export default async function analyse({ source, rules }: AnalysisTask): Promise<ClipAnalysis> {
+async function analyseSource({ source, rules }: AnalysisTask): Promise<ClipAnalysis> {
   if ('path' in source && !detectAudioType(await head(source.path))) {
     // Refuse what is not audio without reading all of it.
     return { ok: false, problem: 'AudioUndecodable', reason: UNRECOGNISED_REASON };
   }
   const bytes = 'bytes' in source ? source.bytes : await readFile(source.path);
   return analyseClip(bytes, rules);
+}
+
+export default async function analyse(task: AnalysisTask): Promise<AnalysisReport> {
+  const analysis = await analyseSource(task);
+  return { analysis, threadId, externalBytes: process.memoryUsage().external };
 }
