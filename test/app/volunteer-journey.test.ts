@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audioFixtures, sentences } from '../fixtures/audio-fixtures.js';
-import { ensureAppBuilt, launchChromium, localeText, toFakeMicWav, volunteerContext } from '../helpers/browser.js';
+import { clockSeconds, ensureAppBuilt, launchChromium, localeText, toFakeMicWav, volunteerContext } from '../helpers/browser.js';
 import { joinWithConsent, startTestNode, type TestNode } from '../helpers/node.js';
 import { importPrompts } from '../helpers/speech.js';
 
@@ -14,12 +14,6 @@ interface Clip {
   readyState: number;
   duration: number;
 }
-
-/** "1:05" → 65 */
-const seconds = (clock: string | null) => {
-  const [minutes, secs] = (clock ?? '0:00').split(':');
-  return Number(minutes) * 60 + Number(secs);
-};
 
 /**
  * The contributor app in real Chromium against a real node: one volunteer joins in Swahili,
@@ -87,7 +81,7 @@ describe('contributor app: a volunteer’s journey', () => {
     await page.getByTestId('record').click();
     await page.waitForSelector('main[data-phase="recording"]');
     // The fixture speaks for about 4.6 s; stop once the app's clock says 5 s.
-    await expect.poll(async () => seconds(await page.locator('.timer').textContent()), { timeout: 15_000, interval: 100 }).toBeGreaterThanOrEqual(5);
+    await expect.poll(async () => clockSeconds(await page.locator('.timer').textContent()), { timeout: 15_000, interval: 100 }).toBeGreaterThanOrEqual(5);
     await page.getByTestId('record').click();
     await page.getByTestId('send').waitFor();
     // The take can be played back before it is sent.
@@ -123,7 +117,7 @@ describe('contributor app: a volunteer’s journey', () => {
       // The clip was fetched with the bearer token into a blob: URL, and it plays.
       const clip = listener.getByTestId('clip');
       await expect
-        .poll(() => clip.evaluate((audio: Clip) => audio.src.startsWith('blob:') && audio.readyState >= 1 && audio.duration > 1))
+        .poll(() => clip.evaluate((audio: Clip) => audio.src.startsWith('blob:') && audio.readyState >= 1 && audio.duration > 1), { timeout: 10_000 })
         .toBe(true);
       expect(await listener.getByTestId('vote-up').isDisabled()).toBe(true);
       const box = (await clip.boundingBox())!;
@@ -148,7 +142,7 @@ describe('contributor app: a volunteer’s journey', () => {
     expect((await speakTab.textContent())?.trim()).toBe(localeText('sw', 'common:screen.speak'));
 
     await page.getByTestId('ui-locale').selectOption('fr');
-    await expect.poll(() => page.getAttribute('html', 'lang')).toBe('fr');
+    await expect.poll(() => page.getAttribute('html', 'lang'), { timeout: 10_000 }).toBe('fr');
     expect((await speakTab.textContent())?.trim()).toBe(localeText('fr', 'common:screen.speak'));
     expect((await page.locator('h1').textContent())?.trim()).toBe(localeText('fr', 'contribute:speak.title'));
 
@@ -158,7 +152,7 @@ describe('contributor app: a volunteer’s journey', () => {
     expect((await speakTab.textContent())?.trim()).toBe(localeText('fr', 'common:screen.speak'));
 
     await page.getByTestId('ui-locale').selectOption('en');
-    await expect.poll(() => page.getAttribute('html', 'lang')).toBe('en');
+    await expect.poll(() => page.getAttribute('html', 'lang'), { timeout: 10_000 }).toBe('en');
     expect((await speakTab.textContent())?.trim()).toBe(localeText('en', 'common:screen.speak'));
   });
 

@@ -7,19 +7,24 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { Upload } from 'tus-js-client';
-import { writeNodeConfig } from '../../server/node/config.js';
-import { createNodeContext } from '../../server/node/create-node.js';
+import { initNode } from '../../server/node/init.js';
 import { audioFixtures, sentences } from '../fixtures/audio-fixtures.js';
-import { apiClient, joinWithConsent } from '../helpers/node.js';
+import { apiClient, joinWithConsent, openTestContext } from '../helpers/node.js';
 
 const MB = 1024 * 1024;
 
 /**
  * Decode + resample + facts + screening of a 5 s webm/opus clip on one thread, warm, in a
  * process of its own running the compiled pipeline (TypeScript loaders slow WebAssembly-heavy
- * code measurably, and users run compiled code).
+ * code measurably, and users run compiled code); and the WebM/Opus decode alone.
  */
-export function benchAnalysis(root: string): { clipSeconds: number; msPerClip: number; realTimeFactor: number } {
+export function benchAnalysis(root: string): {
+  clipSeconds: number;
+  msPerClip: number;
+  realTimeFactor: number;
+  decodeMsPerClip: number;
+  decodeRealTimeFactor: number;
+} {
   const run = spawnSync(process.execPath, [join(root, 'test/bench/analyse-clip.js'), audioFixtures().files['speech-5s.webm']], {
     cwd: root,
     encoding: 'utf8',
@@ -52,7 +57,7 @@ function tusUpload(endpoint: string, bytes: Buffer, token: string, promptId: str
 /** tus upload throughput of a 20 MB file into the node, against a plain streamed PUT. */
 export async function benchUploads(root: string) {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-tus-'));
-  writeNodeConfig(dir, {
+  initNode(dir, {
     name: 'Bench node',
     languages: ['sw'],
     audio: { maxBytes: 64 * MB },
@@ -65,9 +70,9 @@ export async function benchUploads(root: string) {
   try {
     const api = apiClient(node.url + '/api/v1');
     const admin = await joinWithConsent(api);
-    const ctx = createNodeContext({ dir, config: (await import('../../server/node/config.js')).loadNodeConfig(dir) });
+    const ctx = openTestContext(dir);
     ctx.prompts.import('sw', [{ text: sentences['sw.wav'] }]);
-    ctx.db.close();
+    await ctx.close();
     const promptId = (await api.get('/prompts?lang=sw', admin.token)).body.prompts[0].id as string;
 
     const rounds = 5;
@@ -98,8 +103,8 @@ export async function benchUploads(root: string) {
 /** The node's main-thread event-loop delay while 8 clips are analysed at once, against idle. */
 export async function benchEventLoop() {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-loop-'));
-  const config = writeNodeConfig(dir, { name: 'Bench node', languages: ['sw'] });
-  const ctx = createNodeContext({ dir, config });
+  const config = initNode(dir, { name: 'Bench node', languages: ['sw'] });
+  const ctx = openTestContext(dir);
   try {
     const { contributor } = ctx.contributors.register({});
     const notice = ctx.consent.notice('en');
@@ -140,8 +145,7 @@ export async function benchEventLoop() {
       loadedMaxMs: round(loaded.max),
     };
   } finally {
-    await ctx.analysis.close();
-    ctx.db.close();
+    await ctx.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -88,3 +88,9 @@ export function localeText(locale: string, namespacedKey: string, vars: Record<s
   if (typeof node !== 'string') throw new Error(`${locale}/${namespace}.json: ${key} is not a string`);
   return node.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => String(vars[name] ?? `{{${name}}}`));
 }
+
+/** The app's recording clock as seconds: "1:05" → 65. */
+export function clockSeconds(clock: string | null): number {
+  const [minutes, secs] = (clock ?? '0:00').split(':');
+  return Number(minutes) * 60 + Number(secs);
+}

@@ -6,9 +6,11 @@ import { createReadStream } from 'node:fs';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import jsonld from 'jsonld';
 import tar from 'tar-stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publicKeyFromDidKey } from '../../pipelines/signing/did.js';
 import { pae, verifyEnvelope, type DsseEnvelope } from '../../pipelines/signing/dsse.js';
+import type { BuildOutcome, BuildProgress } from '../../server/node/services/release-builder.js';
+import { ReleaseStore } from '../../server/node/stores/releases.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
 import { seedReleaseData, validate, type ReleaseData } from '../helpers/release-data.js';
@@ -302,53 +304,98 @@ describe('releases', () => {
     expect((await fetch(textShard, { headers: { authorization: `Bearer ${asked.body.token}` } })).status).toBe(200);
   });
 
-  it('a withdrawal that lands while a release is being built: left out if not yet read, else announced for that release', async () => {
-    const writer = data.speakers[3]!;
+  // The builder waits for its progress listener where a step begins, so each order below is
+  // forced: the withdrawal has committed (and its own notices gone out) before the build goes on.
+  it('a withdrawal that lands while a release is being built: left out if not yet read, else in the release and announced for it', async () => {
     const { context } = t.node;
-    const releasedKeys = async (outcome: Awaited<ReturnType<typeof context.releaseBuilder.build>>) => {
-      const keys: string[] = [];
+    const writer = data.speakers[3]!;
+    const signingKeys = await publishedKeys(t);
+    const published = vi.spyOn(ReleaseStore.prototype, 'publish');
+    const releasedKeys = async (outcome: BuildOutcome) => {
+      const found: string[] = [];
       for (const shard of outcome.shards) {
         const { rows } = await readShard(join(t.dir, 'releases', 'sw-text', outcome.release.version, shard.name));
-        keys.push(...rows.map((row) => row.key as string));
+        found.push(...rows.map((row) => row.key as string));
       }
-      return keys.sort();
+      return found.sort();
     };
-    const announcedFor = async (version: string) => {
+    const noticesFor = async (version: string) => {
       const feed = await t.api.get('/withdrawals?since=0');
-      return feed.body.notices
-        .map((n: { envelope: DsseEnvelope }) => JSON.parse(Buffer.from(n.envelope.payload, 'base64').toString('utf8')))
-        .filter((n: { dataset: string; release: { version: string } }) => n.dataset === 'sw-text' && n.release.version === version)
-        .flatMap((n: { records: string[] }) => n.records)
-        .sort();
+      return (feed.body.notices as Array<{ envelope: DsseEnvelope }>)
+        .map((n) => {
+          expect(verifyEnvelope(n.envelope, signingKeys).ok).toBe(true);
+          return JSON.parse(Buffer.from(n.envelope.payload, 'base64').toString('utf8'));
+        })
+        .filter((n: { dataset: string; release: { version: string } }) => n.dataset === 'sw-text' && n.release.version === version);
     };
-    /** Adds a text (so there is something new to release) and builds, withdrawing `leaving` at `phase`. */
-    const buildWhileWithdrawing = async (text: string, leaving: Volunteer, phase: 'writing' | 'signing') => {
+    /**
+     * Adds a validated text (so there is something new to release) and builds, withdrawing the
+     * consent of `leaving` when the build reaches the first step `at` accepts.
+     */
+    const buildWithdrawingAt = async (at: (p: BuildProgress) => boolean, text: string, leaving: Volunteer) => {
       const added = await t.api.post('/samples/text', { language: 'sw', text }, writer.token);
       await validate(t, added.body.id, data.validators);
       const contributor = context.contributors.authenticate(leaving.token)!;
-      let withdrawn = false;
-      const outcome = await context.releaseBuilder.build({ language: 'sw', modality: 'text' }, (progress) => {
-        if (progress.phase !== phase || withdrawn) return;
-        withdrawn = true;
-        // The withdrawal commits at once; only its blob deletion and notices are awaited.
-        void context.consent.withdraw(contributor, leaving.consentRecordId, null);
+      const reached: BuildProgress[] = [];
+      published.mockClear();
+      const outcome = await context.releaseBuilder.build({ language: 'sw', modality: 'text' }, async (progress) => {
+        if (reached.length > 0 || !at(progress)) return;
+        reached.push(progress);
+        await context.consent.withdraw(contributor, leaving.consentRecordId, null);
       });
-      expect(withdrawn).toBe(true);
-      expect(outcome.change).toBe('minor');
-      const keys = await releasedKeys(outcome);
-      expect(keys).toContain(added.body.id);
-      expect(outcome.release.records).toBe(keys.length);
-      return { outcome, keys, theirs: data.text.filter((s) => s.speaker === leaving.id).map((s) => s.id).sort() };
+      expect(reached).toHaveLength(1);
+      expect(published).toHaveBeenCalledOnce();
+      const found = await releasedKeys(outcome);
+      expect(found).toContain(added.body.id);
+      expect(outcome.release.records).toBe(found.length);
+      return {
+        outcome,
+        keys: found,
+        reachedAt: reached[0]!,
+        /** What `publish` found withdrawn among the records it was given. */
+        reported: published.mock.results[0]!.value as string[],
+        theirs: data.text.filter((s) => s.speaker === leaving.id).map((s) => s.id).sort(),
+      };
     };
 
-    // Withdrawn as the first records are written: the pages not yet read leave them out.
-    const early = await buildWhileWithdrawing('Tutakutana kesho jioni karibu na soko.', data.speakers[2]!, 'writing');
-    const earlyInShards = early.theirs.filter((id) => early.keys.includes(id));
-    expect(await announcedFor(early.outcome.release.version)).toEqual(earlyInShards);
+    try {
+      // Withdrawn after the selection, before any split's records are read: the records were
+      // selected, and every page read afterwards leaves them out, whichever split they are in.
+      const early = await buildWithdrawingAt(
+        (p) => p.phase === 'writing' && p.records === 0,
+        'Tutakutana kesho jioni karibu na soko.',
+        data.speakers[2]!,
+      );
+      expect(early.theirs).toHaveLength(3);
+      expect(early.reachedAt).toEqual({
+        phase: 'writing',
+        split: 'train',
+        records: 0,
+        totalRecords: early.outcome.release.records + early.theirs.length,
+        bytes: 0,
+      });
+      expect(early.keys.filter((id) => early.theirs.includes(id))).toEqual([]);
+      expect(early.reported).toEqual([]);
+      expect(await noticesFor(early.outcome.release.version)).toEqual([]);
 
-    // Withdrawn after every record is written: all of them are in the shards, and announced.
-    const late = await buildWhileWithdrawing('Mvua ya leo imeleta baridi kali mjini.', data.speakers[0]!, 'signing');
-    expect(late.theirs.every((id) => late.keys.includes(id))).toBe(true);
-    expect(await announcedFor(late.outcome.release.version)).toEqual(late.theirs);
+      // Withdrawn once every record is written: they are in the shards, `publish` reports them,
+      // and the builder announces them for this release in a signed notice naming their shards.
+      const late = await buildWithdrawingAt((p) => p.phase === 'signing', 'Mvua ya leo imeleta baridi kali mjini.', data.speakers[0]!);
+      expect(late.outcome.change).toBe('minor');
+      expect(late.theirs).toHaveLength(3);
+      expect(late.keys).toEqual(expect.arrayContaining(late.theirs));
+      expect(late.reported).toEqual(late.theirs);
+      const holding: Array<{ name: string; sha256: string }> = [];
+      for (const shard of late.outcome.shards) {
+        const { rows } = await readShard(join(t.dir, 'releases', 'sw-text', late.outcome.release.version, shard.name));
+        if (rows.some((row) => late.theirs.includes(row.key))) holding.push({ name: shard.name, sha256: shard.sha256 });
+      }
+      const notices = await noticesFor(late.outcome.release.version);
+      expect(notices).toEqual([
+        expect.objectContaining({ records: late.theirs, shards: holding.sort((a, b) => a.name.localeCompare(b.name)), reason: 'consent-withdrawn' }),
+      ]);
+    } finally {
+      published.mockRestore();
+    }
   });
 });
