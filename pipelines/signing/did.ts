@@ -50,7 +50,14 @@ export function publicKeyFromDidKey(did: string): KeyObject {
   const identifier = did.split('#', 1)[0] ?? '';
   const prefix = 'did:key:';
   if (!identifier.startsWith(prefix)) throw new InvalidDidError(`Not a did:key: ${JSON.stringify(did)}.`);
-  const multibase = identifier.slice(prefix.length);
+  return publicKeyFromMultibase(identifier.slice(prefix.length));
+}
+
+/**
+ * The Ed25519 public key of a `publicKeyMultibase` string (the part of a did:key after
+ * `did:key:`), as published in the node's well-known documents and key-rotation statements.
+ */
+export function publicKeyFromMultibase(multibase: string): KeyObject {
   if (!multibase.startsWith('z')) {
     throw new InvalidDidError('A did:key must be multibase base58btc (start with "z").');
   }

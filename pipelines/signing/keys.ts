@@ -81,7 +81,33 @@ export function readNodeKeys(dir: string): NodeKeys {
   };
 }
 
-function readPrivateKeyFile(path: string): KeyObject {
+/**
+ * Writes one private key as PKCS#8 PEM, mode 0600, and makes it durable before returning. Like
+ * `writeNodeKeys` it never replaces a file: callers that replace a key write it beside the old one
+ * and rename it into place.
+ */
+export function writePrivateKeyFile(path: string, key: KeyObject): void {
+  assertEd25519Private(key, 'private');
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'EEXIST' ? 'it already exists' : String(error);
+    throw new KeyFileError(path, `Refusing to write key file ${path}: ${reason}.`);
+  }
+  let written = false;
+  try {
+    writeSync(fd, key.export({ type: 'pkcs8', format: 'pem' }) as string);
+    fsyncSync(fd);
+    written = true;
+  } finally {
+    closeSync(fd);
+    if (!written) rmSync(path, { force: true });
+  }
+}
+
+/** Reads one PKCS#8 PEM Ed25519 private key; the error names the file and what is wrong with it. */
+export function readPrivateKeyFile(path: string): KeyObject {
   let pem: string;
   try {
     pem = readFileSync(path, 'utf8');
