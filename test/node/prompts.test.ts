@@ -68,7 +68,7 @@ describe('prompts', () => {
     expect(token).toMatch(/^trb_[A-Za-z0-9_-]{43}$/);
     const res = await t.api.post('/admin/prompts', { language: 'yo', prompts: [{ text: 'Ọjà náà kún fún ènìyàn lónìí.' }] }, token);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ imported: 1, duplicates: 0, refused: [] });
+    expect(res.body).toEqual({ imported: 1, duplicates: 0, refused: [], flagged: [] });
     expect((await t.api.get('/me', token)).body.role).toBe('admin');
   });
 });

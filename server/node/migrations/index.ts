@@ -4,6 +4,7 @@ import { speech } from './002-speech.js';
 import { releases } from './003-releases.js';
 import { promptIndex } from './004-prompt-index.js';
 import { unfinishedUploads } from './005-unfinished-uploads.js';
+import { tokenLifecycle } from './006-token-lifecycle.js';
 
 /** Append only: a released node may have run any prefix of this list. */
 export const nodeMigrations: Migration[] = [
@@ -12,4 +13,5 @@ export const nodeMigrations: Migration[] = [
   { version: 3, name: 'releases', sql: releases },
   { version: 4, name: 'prompt-index', sql: promptIndex },
   { version: 5, name: 'unfinished-uploads', sql: unfinishedUploads },
+  { version: 6, name: 'token-lifecycle', sql: tokenLifecycle },
 ];

@@ -12,7 +12,12 @@ const promptItem = z.object({
 export const proposeBody = promptItem.extend({ language: z.string().min(1).max(35) }).strict();
 
 export const importBody = z
-  .object({ language: z.string().min(1).max(35), prompts: z.array(promptItem.strict()).min(1).max(10_000) })
+  .object({
+    language: z.string().min(1).max(35),
+    prompts: z.array(promptItem.strict()).min(1).max(10_000),
+    /** Import sentences whose language ID disagrees with `language` too (they are still listed). */
+    force: z.boolean().optional(),
+  })
   .strict();
 
 export const promptView = z.object({
@@ -31,4 +36,14 @@ export const importView = z.object({
   imported: z.number(),
   duplicates: z.number(),
   refused: z.array(z.object({ line: z.number(), text: z.string(), problem: z.string(), detail: z.string() })),
+  flagged: z.array(
+    z.object({
+      line: z.number(),
+      text: z.string(),
+      mismatch: z.enum(['language', 'script']),
+      detected: z.string(),
+      score: z.number(),
+      imported: z.boolean(),
+    }),
+  ),
 });
