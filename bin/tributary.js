@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Runs the compiled CLI; `npm run build` (or `npm start`) produces it.
-import '../dist/server/cli/main.js';
+import '../dist/server/cli/tributary.js';

@@ -3,9 +3,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AUDIO_PROBLEMS } from '../pipelines/audio/screen.js';
 import { TEXT_PROBLEMS } from '../pipelines/text/check.js';
-import * as errors from '../server/core/errors.js';
+import * as signingErrors from '../pipelines/signing/errors.js';
+import * as shardErrors from '../pipelines/release/shards/errors.js';
+import * as transparencyErrors from '../pipelines/transparency/errors.js';
+import { InvalidReleaseError } from '../pipelines/release/manifest/release-schema.js';
+import { BlobNotFoundError } from '../server/core/blob-store.js';
+import * as coreErrors from '../server/core/errors.js';
 import { RangeNotSatisfiableError } from '../server/core/send-blob.js';
-import { localesDir } from '../server/core/paths.js';
+import * as nodeErrors from '../server/node/errors.js';
+import { NODE_STATUSES } from '../server/node/errors.js';
+import { localesDir } from '../server/node/paths.js';
 
 type Tree = { [key: string]: string | Tree };
 
@@ -44,13 +51,19 @@ describe('locales', () => {
     }
   }
 
-  it('explains every error code the API can answer with', () => {
+  it('explains every error code, of every service and pipeline, and the node answers each with a status', () => {
     const english = flatten(JSON.parse(readFileSync(join(localesDir, 'en', 'errors.json'), 'utf8')));
-    const codes = [...Object.values(errors), RangeNotSatisfiableError]
+    const classes = [coreErrors, nodeErrors, signingErrors, shardErrors, transparencyErrors, { InvalidReleaseError, RangeNotSatisfiableError, BlobNotFoundError }]
+      .flatMap((module) => Object.values(module));
+    const codes = classes
       .map((value) => (value as { code?: unknown }).code)
       .filter((code): code is string => typeof code === 'string');
-    expect(codes.length).toBeGreaterThan(20);
-    codes.push(...TEXT_PROBLEMS, ...AUDIO_PROBLEMS, 'Internal');
+    expect(codes.length).toBeGreaterThan(40);
+    codes.push(...TEXT_PROBLEMS, ...AUDIO_PROBLEMS, ...Object.keys(NODE_STATUSES), 'Internal');
     for (const code of codes) expect(english.has(code), `errors:${code}`).toBe(true);
+    // Every code a node's own services throw has a status; pipeline codes reaching HTTP are bugs (500).
+    for (const code of [...Object.values(nodeErrors), ...Object.values(coreErrors)].map((v) => (v as { code?: unknown }).code)) {
+      if (typeof code === 'string' && code !== 'InvalidConfig') expect(NODE_STATUSES[code], code).toBeGreaterThanOrEqual(400);
+    }
   });
 });

@@ -5,17 +5,19 @@ import { parse } from './http.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** Who may call a route; the app decides what each level means. */
-export type Access = 'public' | 'contributor' | 'reviewer' | 'admin';
+/** Who may call a route: anyone, or a level the service defines and its `authorize` checks. */
+export type Access<Level extends string> = 'public' | Level;
 
 type AnyObject = z.ZodObject | z.ZodPipe;
 
 export interface RouteSpec<
   Principal,
-  A extends Access,
+  Level extends string,
+  A extends Access<Level>,
   B extends z.ZodType,
   Q extends AnyObject,
   P extends AnyObject,
+  R extends z.ZodType,
 > {
   method: Method;
   /** Express path syntax (`/samples/:id/votes`); OpenAPI gets `{id}`. */
@@ -31,7 +33,8 @@ export interface RouteSpec<
   query?: Q;
   params?: P;
   status?: number;
-  response: z.ZodType;
+  /** What a success answers with: the handler must return this shape (or send the body itself). */
+  response: R;
   /** Stable error codes this route may answer with, for the OpenAPI document. */
   errors?: string[];
   handler: (input: {
@@ -41,14 +44,19 @@ export interface RouteSpec<
     params: z.output<P>;
     req: Request;
     res: Response;
-  }) => unknown;
+  }) => Answer<R>;
 }
 
-export interface ApiOptions<Principal> {
+/** A handler returns the response's shape, or nothing when it has sent the body itself (files, streams). */
+export type Answer<R extends z.ZodType> = z.input<R> | Promise<z.input<R>> | Promise<void> | void;
+
+export interface ApiOptions<Principal, Level extends string> {
   router: Router;
   registry: OpenAPIRegistry;
   /** Resolves the caller for a route of the given access level, or throws. */
-  authorize: (req: Request, access: Exclude<Access, 'public'>) => Principal;
+  authorize: (req: Request, level: Level) => Principal;
+  /** Checks every JSON answer against its response schema (tests), so the contract cannot drift at run time either. */
+  checkResponses?: boolean;
 }
 
 const errorSchema = z.object({
@@ -59,13 +67,14 @@ const errorSchema = z.object({
  * Declares a route once for both Express and the OpenAPI document, so the published contract
  * cannot drift from what the handlers actually parse.
  */
-export function createApi<Principal>({ router, registry, authorize }: ApiOptions<Principal>) {
+export function createApi<Principal, Level extends string>({ router, registry, authorize, checkResponses }: ApiOptions<Principal, Level>) {
   return function route<
-    A extends Access,
+    A extends Access<Level>,
+    R extends z.ZodType,
     B extends z.ZodType = z.ZodUndefined,
     Q extends AnyObject = z.ZodObject,
     P extends AnyObject = z.ZodObject,
-  >(spec: RouteSpec<Principal, A, B, Q, P>): void {
+  >(spec: RouteSpec<Principal, Level, A, B, Q, P, R>): void {
     const status = spec.status ?? 200;
     registry.registerPath({
       method: spec.method,
@@ -92,7 +101,7 @@ export function createApi<Principal>({ router, registry, authorize }: ApiOptions
     // The caller is known before any body is read, so an anonymous client cannot make the node
     // buffer a multipart upload only to be refused.
     const authenticate: RequestHandler = (req, res, next) => {
-      if (spec.access !== 'public') res.locals.principal = authorize(req, spec.access);
+      if (spec.access !== 'public') res.locals.principal = authorize(req, spec.access as Level);
       next();
     };
     router[spec.method](spec.path, authenticate, ...(spec.middleware ?? []), async (req, res) => {
@@ -104,12 +113,17 @@ export function createApi<Principal>({ router, registry, authorize }: ApiOptions
         req,
         res,
       });
-      if (!res.headersSent) res.status(status).json(result);
+      if (res.headersSent) return;
+      if (checkResponses) {
+        const checked = spec.response.safeParse(result);
+        if (!checked.success) throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered off its schema: ${checked.error.message}`);
+      }
+      res.status(status).json(result);
     });
   };
 }
 
-export type Route<Principal> = ReturnType<typeof createApi<Principal>>;
+export type Route<Principal, Level extends string> = ReturnType<typeof createApi<Principal, Level>>;
 
 export function openApiDocument(registry: OpenAPIRegistry, info: { title: string; version: string; server: string }) {
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { TributaryError } from '../../pipelines/errors.js';
 
 export interface BlobInfo {
   size: number;
@@ -22,8 +23,11 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
 }
 
-export class BlobNotFoundError extends Error {
-  override name = 'BlobNotFoundError';
+export class BlobNotFoundError extends TributaryError {
+  static readonly code = 'BlobNotFound';
+  constructor(key: string) {
+    super('BlobNotFound', `No blob is stored under ${key}.`, { key });
+  }
 }
 
 const KEY = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/i;

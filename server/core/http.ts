@@ -3,15 +3,15 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
 import type { z } from 'zod';
-import { BlobNotFoundError } from './blob-store.js';
 import {
-  AppError,
   InvalidRequestError,
   MalformedJsonError,
   MalformedUrlError,
   NotFoundError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
+  TributaryError,
+  type StatusTable,
 } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -93,7 +93,7 @@ export function securityHeaders(): RequestHandler {
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());
 
 /** body-parser signals its refusals with `type`; map them onto our stable codes. */
-function fromBodyParser(error: { type?: string; status?: number }): AppError | undefined {
+function fromBodyParser(error: { type?: string; status?: number }): TributaryError | undefined {
   switch (error.type) {
     case 'entity.parse.failed':
       return new MalformedJsonError();
@@ -116,19 +116,30 @@ function fromBodyParser(error: { type?: string; status?: number }): AppError | u
 const isUndecodablePath = (error: unknown): boolean =>
   error instanceof URIError && (error as URIError & { status?: number }).status === 400;
 
-/** An error already translated to our codes, or undefined for anything unexpected. */
-export function knownError(error: unknown): AppError | undefined {
-  if (error instanceof AppError) return error;
-  if (error instanceof BlobNotFoundError) return new NotFoundError();
+/** A coded error, from ours or from what Express and body-parser throw; undefined for anything else. */
+function codedError(error: unknown): TributaryError | undefined {
+  if (error instanceof TributaryError) return error;
   if (isUndecodablePath(error)) return new MalformedUrlError();
   return fromBodyParser((error ?? {}) as { type?: string });
+}
+
+/**
+ * The status a client gets for an error, from the service's one table. A coded error the table
+ * does not know is a bug (a pipeline's ShardsExist reaching HTTP, say), as is any uncoded error.
+ */
+export function statusOf(error: unknown, statuses: StatusTable): { error: TributaryError; status: number } | undefined {
+  const coded = codedError(error);
+  const status = coded && statuses[coded.code];
+  if (!coded || status === undefined) return undefined;
+  // A missing blob is, to a client, a thing that is not there.
+  return coded.code === 'BlobNotFound' ? { error: new NotFoundError(), status } : { error: coded, status };
 }
 
 export interface ErrorBody {
   error: { code: string; message: string; requestId?: string; details?: unknown };
 }
 
-export function errorBody(error: AppError, requestId?: string): ErrorBody {
+export function errorBody(error: TributaryError, requestId?: string): ErrorBody {
   return {
     error: {
       code: error.code,
@@ -150,10 +161,14 @@ export interface RequestRef {
  * What a client is told about an error: a known one as it is; anything else is logged with the
  * request id and hidden behind a 500 that carries the same id, so an operator can find the line.
  */
-export function answerFor(error: unknown, log: Logger, request: RequestRef): { status: number; body: ErrorBody } {
-  const known = knownError(error);
-  if (known) return { status: known.status, body: errorBody(known, request.requestId) };
-  log.error({ err: error, ...request }, 'request failed');
+export function answerFor(
+  error: unknown,
+  context: { log: Logger; statuses: StatusTable },
+  request: RequestRef,
+): { status: number; body: ErrorBody } {
+  const known = statusOf(error, context.statuses);
+  if (known) return { status: known.status, body: errorBody(known.error, request.requestId) };
+  context.log.error({ err: error, ...request }, 'request failed');
   return {
     status: 500,
     body: {
@@ -202,13 +217,13 @@ export function requestRef(req: express.Request, res: express.Response): Request
 }
 
 /** The one place Express errors become responses (tus uploads use `answerFor` too). */
-export function errorHandler(log: Logger): ErrorRequestHandler {
+export function errorHandler(context: { log: Logger; statuses: StatusTable }): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
     }
-    const { status, body } = answerFor(error, log, requestRef(req, res));
+    const { status, body } = answerFor(error, context, requestRef(req, res));
     res.status(status).json(body);
   };
 }

@@ -13,10 +13,4 @@ function findPackageRoot(): string {
   return dir;
 }
 
-/** Where a node serves its API; links the node hands out are built on it. */
-export const API_BASE = '/api/v1';
-
 export const packageRoot = findPackageRoot();
-export const localesDir = join(packageRoot, 'locales');
-/** The built contributor app (`npm run build:app`). */
-export const appDir = join(packageRoot, 'contributor-app', 'dist');

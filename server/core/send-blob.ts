@@ -2,12 +2,12 @@ import type { Request, Response } from 'express';
 import parseRange from 'range-parser';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from './blob-store.js';
-import { AppError, NotFoundError } from './errors.js';
+import { NotFoundError, TributaryError } from './errors.js';
 
-export class RangeNotSatisfiableError extends AppError {
+export class RangeNotSatisfiableError extends TributaryError {
   static readonly code = 'RangeNotSatisfiable';
   constructor(size: number) {
-    super('RangeNotSatisfiable', 416, `The requested range is outside the ${size} bytes available.`);
+    super('RangeNotSatisfiable', `The requested range is outside the ${size} bytes available.`, { size });
   }
 }
 

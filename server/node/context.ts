@@ -1,25 +1,43 @@
+import { join } from 'node:path';
+import { FileStore } from '@tus/file-store';
 import type { BlobStore } from '../core/blob-store.js';
-import type { Db } from '../core/db.js';
-import type { Logger } from '../core/log.js';
-import type { AnalysisPool } from './audio/analysis-pool.js';
-import type { SampleWriter } from './sample-writer.js';
-import type { SpeechIntake } from './services/speech-intake.js';
-import type { NodeIdentity } from './identity.js';
-import type { DatasetService } from './services/datasets.js';
-import type { ReleaseBuilder } from './services/release-builder.js';
-import type { WithdrawalNotices } from './services/withdrawal-notices.js';
+import { openDatabase, type Db } from '../core/db.js';
+import { DiskBlobStore } from '../core/disk-blob-store.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { AnalysisPool } from './audio/analysis-pool.js';
 import type { NodeConfig } from './config.js';
-import type { NodeLanguages } from './languages.js';
-import type { ConsentService } from './services/consent.js';
-import type { ContributorService } from './services/contributors.js';
-import type { MyDataService } from './services/my-data.js';
-import type { PromptService } from './services/prompts.js';
-import type { TextIntake } from './services/text-intake.js';
-import type { ValidationService } from './services/validation.js';
-import type { StatsStore } from './stores/stats.js';
-import type { UnfinishedUploads } from './services/unfinished-uploads.js';
+import { nodeIdentity, type NodeIdentity } from './identity.js';
+import { NodeLanguages } from './languages.js';
+import { nodeMigrations } from './migrations/index.js';
+import { localesDir as defaultLocalesDir } from './paths.js';
+import { SampleWriter } from './sample-writer.js';
+import type { NodeSecrets } from './secrets.js';
+import { loadNotices } from './services/consent-notices.js';
+import { ConsentService } from './services/consent.js';
+import { ContributorService } from './services/contributors.js';
+import { DatasetService } from './services/datasets.js';
+import { MyDataService } from './services/my-data.js';
+import { PromptService } from './services/prompts.js';
+import { ReleaseBuilder } from './services/release-builder.js';
+import { SpeechIntake } from './services/speech-intake.js';
+import { TextIntake } from './services/text-intake.js';
+import { UnfinishedUploads } from './services/unfinished-uploads.js';
+import { ValidationService } from './services/validation.js';
+import { WithdrawalFollowUp } from './services/withdrawal-cleanup.js';
+import { WithdrawalNotices } from './services/withdrawal-notices.js';
+import { AccessStore } from './stores/access.js';
+import { ConsentStore } from './stores/consents.js';
+import { ContributorStore } from './stores/contributors.js';
+import { PromptStore } from './stores/prompts.js';
+import { ReleaseStore } from './stores/releases.js';
+import { ReportStore } from './stores/reports.js';
+import { SampleStore } from './stores/samples.js';
+import { StatsStore } from './stores/stats.js';
+import { UnfinishedUploadStore } from './stores/unfinished-uploads.js';
+import { VoteStore } from './stores/votes.js';
+import { WithdrawalNoticeStore } from './stores/withdrawal-notices.js';
 
-/** Everything a node's routes and commands need, built once by `createNode`. */
+/** Everything a node's routes and commands need, built once by `openNodeContext`. */
 export interface NodeContext {
   dir: string;
   config: NodeConfig;
@@ -29,7 +47,7 @@ export interface NodeContext {
   /** Resumable uploads not yet finished: their files and disk claims. */
   unfinishedUploads: UnfinishedUploads;
   analysis: AnalysisPool;
-  /** Writes samples on a thread of its own; close it before the database. */
+  /** Writes samples on a thread of its own. */
   writer: SampleWriter;
   languages: NodeLanguages;
   contributors: ContributorService;
@@ -46,4 +64,84 @@ export interface NodeContext {
   datasets: DatasetService;
   /** The releases folder as a blob store, for serving release files. */
   releaseFiles: BlobStore;
+  /** Stops the worker threads and closes the database, in the order they depend on each other. */
+  close(): Promise<void>;
+}
+
+export interface NodeContextOptions {
+  dir: string;
+  config: NodeConfig;
+  secrets: NodeSecrets;
+  localesDir?: string;
+  /** Where log lines go; JSON lines on stdout at info level by default. */
+  logger?: Logger;
+}
+
+/**
+ * Builds the services of a node over its directory (config → secrets → context). Opening has
+ * no effect beyond bringing the database schema up to date: work a running node does at start
+ * (recording its consent notices) is `createNode`'s. Threads start only when first used.
+ */
+export function openNodeContext(options: NodeContextOptions): NodeContext {
+  const { dir, config } = options;
+  const log = options.logger ?? createLogger({ service: 'node' });
+  const databaseFile = join(dir, 'node.sqlite');
+  const db = openDatabase(databaseFile, nodeMigrations);
+  const languages = new NodeLanguages(config.languages);
+  const stores = {
+    contributors: new ContributorStore(db),
+    consents: new ConsentStore(db),
+    samples: new SampleStore(db),
+    sampleVotes: new VoteStore(db, 'votes'),
+    promptVotes: new VoteStore(db, 'prompt_votes'),
+    reports: new ReportStore(db),
+    prompts: new PromptStore(db),
+    releases: new ReleaseStore(db),
+    access: new AccessStore(db),
+    notices: new WithdrawalNoticeStore(db),
+  };
+  const identity = nodeIdentity(config, options.secrets);
+  const notices = new WithdrawalNotices(identity, stores.releases, stores.notices);
+  const consentNotices = loadNotices(config, options.localesDir ?? defaultLocalesDir);
+  const blobs = new DiskBlobStore(join(dir, 'blobs'));
+  const releasesDir = join(dir, 'releases');
+  const releaseFiles = new DiskBlobStore(releasesDir);
+  const writer = new SampleWriter(databaseFile);
+  const analysis = new AnalysisPool(config.audio.analysisThreads);
+  const uploadFiles = new FileStore({
+    directory: join(dir, 'uploads'),
+    expirationPeriodInMilliseconds: config.audio.uploadExpiryHours * 3600_000,
+  });
+  const unfinishedUploads = new UnfinishedUploads(db, new UnfinishedUploadStore(db), uploadFiles, config.audio, log);
+  const followUp = new WithdrawalFollowUp({ blobs, notices, uploads: unfinishedUploads, log });
+  const consent = new ConsentService(db, config, consentNotices, stores.consents, stores.samples, unfinishedUploads, followUp);
+  return {
+    dir,
+    config,
+    log,
+    db,
+    blobs,
+    unfinishedUploads,
+    analysis,
+    languages,
+    contributors: new ContributorService(db, stores.contributors),
+    consent,
+    prompts: new PromptService(db, config, languages, stores.prompts, stores.promptVotes),
+    writer,
+    textIntake: new TextIntake(writer, config, languages, consent),
+    speechIntake: new SpeechIntake(writer, config, languages, consent, stores.prompts, blobs, analysis, log),
+    validation: new ValidationService(db, config, languages, stores.samples, stores.sampleVotes, stores.reports, stores.prompts),
+    myData: new MyDataService(db, config, stores, consent, unfinishedUploads, followUp),
+    identity,
+    notices,
+    releaseBuilder: new ReleaseBuilder(db, releasesDir, config, languages, identity, blobs, stores.releases, notices),
+    datasets: new DatasetService(db, releaseFiles, stores.releases, stores.access),
+    releaseFiles,
+    stats: new StatsStore(db),
+    async close() {
+      await analysis.close();
+      await writer.close();
+      db.close();
+    },
+  };
 }

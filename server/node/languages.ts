@@ -1,5 +1,5 @@
 import { parseLanguageTag, tagMatchesRange, type LanguageTag } from '../../pipelines/language/tags.js';
-import { InvalidLanguageTagError, LanguageNotSupportedError } from '../core/errors.js';
+import { InvalidLanguageTagError, LanguageNotSupportedError } from './errors.js';
 
 /**
  * The languages a node collects, as BCP-47 tags. A declared tag is accepted when it falls under

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { CONNECTION_PRAGMAS } from '../core/db.js';
 import { ACTIVE_CONSENT_SQL } from './stores/consents.js';
-import { ConsentRequiredError, DuplicateTextError } from '../core/errors.js';
+import { ConsentRequiredError, DuplicateTextError } from './errors.js';
 import { INSERT_SAMPLE_SQL, insertParams, type NewSample, type Sample } from './stores/samples.js';
 
 /** What the thread says became of each sample of a batch. */

@@ -4,6 +4,7 @@ import type { RequestHandler } from 'express';
 import { InvalidRequestError, NotFoundError } from '../core/errors.js';
 import { contributorFrom } from './auth.js';
 import { answerFor } from '../core/http.js';
+import { NODE_STATUSES } from './errors.js';
 import type { Logger } from '../core/log.js';
 import type { ContributorService } from './services/contributors.js';
 import type { SpeechIntake } from './services/speech-intake.js';
@@ -41,7 +42,7 @@ export function createUploads(options: {
   /** tus wants thrown `{ status_code, body }`; errors become that, with the API's JSON body. */
   const tusError = (error: unknown, req: Request) => {
     const requestId = req.headers.get(REQUEST_ID) ?? undefined;
-    const { status, body } = answerFor(error, options.log, { requestId, method: req.method, path: options.path });
+    const { status, body } = answerFor(error, { log: options.log, statuses: NODE_STATUSES }, { requestId, method: req.method, path: options.path });
     return { status_code: status, body: JSON.stringify(body) };
   };
 

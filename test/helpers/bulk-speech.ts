@@ -3,9 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeWav } from '../../pipelines/audio/pcm.js';
 import { newId, nowIso } from '../../server/core/ids.js';
-import { loadNodeConfig } from '../../server/node/config.js';
-import { createNodeContext } from '../../server/node/create-node.js';
 import { swahiliSentences } from '../bench/text-corpus.js';
+import { openTestContext } from './node.js';
 
 /**
  * Volume for builds and benchmarks: `records` validated speech samples from `speakers`
@@ -14,7 +13,7 @@ import { swahiliSentences } from '../bench/text-corpus.js';
  * build reads is real: rows, consent records, blobs on disk.
  */
 export function seedBulkSpeech(dir: string, options: { records: number; speakers: number; seconds: number; language: string }) {
-  const context = createNodeContext({ dir, config: loadNodeConfig(dir) });
+  const context = openTestContext(dir);
   try {
     const notice = context.consent.notice('en');
     const speakers = Array.from({ length: options.speakers }, () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '../../..');
-const entry = join(root, 'server/cli/main.ts');
+const entry = join(root, 'server/cli/tributary.ts');
 
 /** Runs the real `tributary` CLI from source, as a separate process. */
 export function runCli(args: string[], options: { input?: string } = {}) {

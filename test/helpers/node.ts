@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -8,6 +8,9 @@ import type { NodeConfigInput } from '../../server/node/config.js';
 import { initNode } from '../../server/node/init.js';
 import { createNode, type Node } from '../../server/node/create-node.js';
 import { silentLogger, type Logger } from '../../server/core/log.js';
+import { loadNodeConfig } from '../../server/node/config.js';
+import { openNodeContext, type NodeContext } from '../../server/node/context.js';
+import { loadNodeSecrets } from '../../server/node/secrets.js';
 
 export interface TestNode {
   node: Node;
@@ -73,14 +76,15 @@ export const TEST_CONFIG: NodeConfigInput = {
 /** A real node on 127.0.0.1 with a real SQLite file in a fresh temp dir. */
 export async function startTestNode(overrides: Partial<NodeConfigInput> = {}, options: { logger?: Logger } = {}): Promise<TestNode> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-node-'));
-  // Written to disk like `node init` does, so CLI commands can open the same node.
-  const config = initNode(dir, { ...TEST_CONFIG, ...overrides });
-  const node = createNode({ dir, config, logger: options.logger ?? silentLogger });
-  const server: Server = await new Promise((resolve) => {
-    const s = node.app.listen(0, '127.0.0.1', () => resolve(s));
-    s.keepAliveTimeout = 65_000;
-  });
+  // The port is known before the node is made, so its public URL (what it signs) is real.
+  const server = createServer();
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Written to disk like `node init` does, so CLI commands can open the same node.
+  const config = initNode(dir, { ...TEST_CONFIG, url, ...overrides });
+  const node = createNode({ dir, config, secrets: loadNodeSecrets(dir), logger: options.logger ?? silentLogger, checkResponses: true });
+  server.on('request', node.app);
   return {
     node,
     dir,
@@ -135,4 +139,14 @@ export function rowCounts(db: Database.Database): Record<string, number> {
   return Object.fromEntries(
     tables.map((t) => [t, db.prepare(`SELECT count(*) AS n FROM ${t}`).pluck().get() as number]),
   );
+}
+
+/**
+ * The services of a node made by `initNode`, without HTTP, as a command opens them; its consent
+ * notices are recorded as a starting node does. Close it when done.
+ */
+export function openTestContext(dir: string): NodeContext {
+  const context = openNodeContext({ dir, config: loadNodeConfig(dir), secrets: loadNodeSecrets(dir), logger: silentLogger });
+  context.consent.recordNotices();
+  return context;
 }

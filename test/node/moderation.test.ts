@@ -107,11 +107,10 @@ describe('published descriptions of the node', () => {
     const res = await fetch(`${t.url}/.well-known/tributary.json`);
     const body = (await res.json()) as any;
     expect(body).toMatchObject({ type: 'tributary-node', name: 'Test node', languages: ['sw', 'yo', 'en'], api: `${t.url}/api/v1` });
-    // Without a public URL the node is a did:key; it publishes a signing and a separate rotation key.
-    expect(body.did).toMatch(/^did:key:z6Mk/);
+    // With a public URL the node is a did:web of its host; it publishes a signing and a separate rotation key.
+    expect(body.did).toBe(`did:web:${encodeURIComponent(new URL(t.url).host)}`);
     expect(body.publicKeys.map((k: { use: string }) => k.use)).toEqual(['signing', 'rotation']);
     expect(body.publicKeys[0].publicKeyMultibase).not.toBe(body.publicKeys[1].publicKeyMultibase);
-    expect(body.did).toBe(`did:key:${body.publicKeys[0].publicKeyMultibase}`);
     const didDocument = (await fetch(`${t.url}/.well-known/did.json`).then((r) => r.json())) as any;
     expect(didDocument.id).toBe(body.did);
     expect(didDocument.assertionMethod).toEqual([`${body.did}#${body.publicKeys[0].id}`]);

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId, nowIso } from '../../server/core/ids.js';
-import { loadNodeConfig, writeNodeConfig } from '../../server/node/config.js';
+import { initNode } from '../../server/node/init.js';
+import { openTestContext } from '../helpers/node.js';
 import type { NodeContext } from '../../server/node/context.js';
-import { createNodeContext } from '../../server/node/create-node.js';
 import { ReleaseSelection } from '../../server/node/stores/release-selection.js';
 
 // Which samples a release may take (issue 4): validated ones only, none held by an open report,
@@ -20,8 +20,8 @@ describe('release selection', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'release-selection-'));
-    writeNodeConfig(dir, { name: 'Selection test', languages: ['sw'] });
-    context = createNodeContext({ dir, config: loadNodeConfig(dir) });
+    initNode(dir, { name: 'Selection test', languages: ['sw'], url: 'http://127.0.0.1:9' });
+    context = openTestContext(dir);
     const volunteerWithConsent = () => {
       const { contributor } = context.contributors.register({});
       const notice = context.consent.notice('en');
@@ -32,8 +32,7 @@ describe('release selection', () => {
     reporter = volunteerWithConsent().id;
   });
   afterEach(async () => {
-    await context.writer.close();
-    context.db.close();
+    await context.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId, nowIso } from '../../server/core/ids.js';
-import { writeNodeConfig, loadNodeConfig } from '../../server/node/config.js';
+import { initNode } from '../../server/node/init.js';
+import { openTestContext } from '../helpers/node.js';
 import type { NodeContext } from '../../server/node/context.js';
-import { createNodeContext } from '../../server/node/create-node.js';
 import type { Contributor } from '../../server/node/stores/contributors.js';
 import type { NewSample } from '../../server/node/stores/samples.js';
 
@@ -18,20 +18,18 @@ describe('sample writer', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'sample-writer-'));
-    writeNodeConfig(dir, { name: 'Writer test', languages: ['sw'] });
-    const config = loadNodeConfig(dir);
-    context = createNodeContext({ dir, config });
+    initNode(dir, { name: 'Writer test', languages: ['sw'] });
+    context = openTestContext(dir);
     contributor = context.contributors.register({}).contributor;
     const notice = context.consent.notice('en');
     consentRecordId = context.consent.give(contributor, {
       noticeId: notice.id,
       noticeSha256: notice.sha256,
-      purposes: [...config.consent.required],
+      purposes: [...context.config.consent.required],
     }).recordId;
   });
   afterEach(async () => {
-    await context.writer.close();
-    context.db.close();
+    await context.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

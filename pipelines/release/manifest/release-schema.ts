@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TributaryError } from '../../errors.js';
 import { parseLanguageTag } from '../../language/tags.js';
 import type { ReleaseDescription } from './types.js';
 import { DEMOGRAPHIC_FIELDS, USAGE_ACTIONS, USAGE_DUTIES } from './types.js';
@@ -7,11 +8,10 @@ import { DEMOGRAPHIC_FIELDS, USAGE_ACTIONS, USAGE_DUTIES } from './types.js';
  * The release description is checked before anything is built from it: once a manifest is signed
  * and pushed, a wrong shard hash or a count that disagrees with the shards is public and permanent.
  */
-export class InvalidReleaseError extends Error {
-  readonly code = 'InvalidRelease';
+export class InvalidReleaseError extends TributaryError {
+  static readonly code = 'InvalidRelease';
   constructor(readonly issues: string[]) {
-    super(`Invalid release description:\n- ${issues.join('\n- ')}`);
-    this.name = 'InvalidReleaseError';
+    super('InvalidRelease', `Invalid release description:\n- ${issues.join('\n- ')}`, { issues });
   }
 }
 

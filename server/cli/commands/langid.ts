@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { identifyLanguage } from '../../pipelines/language/identify.js';
-import { parseLanguageTag } from '../../pipelines/language/tags.js';
-import { InvalidLanguageTagError } from '../core/errors.js';
-import { printJson, printTable } from './output.js';
+import { identifyLanguage } from '../../../pipelines/language/identify.js';
+import { parseLanguageTag } from '../../../pipelines/language/tags.js';
+import { InvalidLanguageTagError } from '../../node/errors.js';
+import { printJson, printTable } from '../output.js';
 
 export function registerLangidCommand(program: Command): void {
   program

@@ -1,21 +1,18 @@
-import { parse } from '../core/http.js';
-import { buildBody } from '../node/routes/datasets.schema.js';
+import { parse } from '../../core/http.js';
+import { buildBody } from '../../node/routes/datasets.schema.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { publicKeyFromDidKey } from '../../pipelines/signing/did.js';
-import { verifyEnvelope, type DsseEnvelope } from '../../pipelines/signing/dsse.js';
-import { keyId } from '../../pipelines/signing/keys.js';
-import { ConfigError } from '../core/errors.js';
-import { loadNodeConfig } from '../node/config.js';
-import { createNodeContext } from '../node/create-node.js';
-import { buildSummary, type BuildProgress } from '../node/services/release-builder.js';
-import { printJson, printTable } from './output.js';
-
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+import { publicKeyFromDidKey } from '../../../pipelines/signing/did.js';
+import { verifyEnvelope, type DsseEnvelope } from '../../../pipelines/signing/dsse.js';
+import { keyId } from '../../../pipelines/signing/keys.js';
+import { ConfigError } from '../../core/errors.js';
+import { buildSummary, type BuildProgress } from '../../node/services/release-builder.js';
+import { printJson, printTable } from '../output.js';
+import { list, nodeDir, withNode } from '../with-node.js';
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -72,7 +69,7 @@ export function registerReleaseCommands(program: Command): void {
   release
     .command('build')
     .description('select, split, shard, describe and sign a release of one language and modality')
-    .requiredOption('--dir <dir>', 'data directory of the node')
+    .option('--dir <dir>', 'data directory of the node (default: $TRIBUTARY_DIR, else ./data/node)')
     .requiredOption('--lang <tag>', 'BCP-47 tag of the language')
     .requiredOption('--modality <m>', 'text or speech')
     .option('--license <spdx>', 'license of the release (records whose consent names another are left out)')
@@ -83,38 +80,30 @@ export function registerReleaseCommands(program: Command): void {
     .option('--shard-mb <n>', 'target shard size in MB', (v) => Number.parseInt(v, 10))
     .option('--json', 'print JSON')
     .action(async (options) => {
-      const dir = resolve(options.dir);
-      const context = createNodeContext({ dir, config: loadNodeConfig(dir) });
+      const dir = nodeDir(options.dir);
+      // The same checks as the API's, before the node is opened: a mistyped option is a
+      // one-line refusal that touches nothing.
+      const request = parse(buildBody, {
+        language: options.lang,
+        modality: options.modality,
+        license: options.license,
+        purposes: options.purposes,
+        format: options.format,
+        seed: options.seed,
+        accessClass: options.access,
+      });
       const progress = progressReporter(!options.json && process.stderr.isTTY);
-      try {
-        // The same checks as the API's, so a mistyped option is a one-line refusal, not a crash.
-        const request = parse(buildBody, {
-          language: options.lang,
-          modality: options.modality,
-          license: options.license,
-          purposes: options.purposes,
-          format: options.format,
-          seed: options.seed,
-          accessClass: options.access,
-        });
-        const outcome = await context.releaseBuilder.build(
-          { ...request, targetShardBytes: options.shardMb ? options.shardMb * 1024 * 1024 : undefined },
-          progress.report,
-        );
-        progress.stop();
-        const shown = buildSummary(outcome);
-        if (options.json) return printJson(shown);
-        const summary = shown.release;
-        printTable(
-          ['dataset', 'version', 'change', 'records', 'added', 'removed', 'folder'],
-          [[summary.datasetId, summary.version, outcome.change, summary.records, outcome.added, outcome.removed, join(dir, 'releases', summary.dir)]],
-        );
-        printTable(['shard', 'records', 'MB', 'sha256'], outcome.shards.map((s) => [s.name, s.records, (s.bytes / 1e6).toFixed(1), s.sha256.slice(0, 16) + '…']));
-      } finally {
-        progress.stop();
-        await context.analysis.close();
-        context.db.close();
-      }
+      const outcome = await withNode(dir, (context) =>
+        context.releaseBuilder.build({ ...request, targetShardBytes: options.shardMb ? options.shardMb * 1024 * 1024 : undefined }, progress.report),
+      ).finally(() => progress.stop());
+      const shown = buildSummary(outcome);
+      if (options.json) return printJson(shown);
+      const summary = shown.release;
+      printTable(
+        ['dataset', 'version', 'change', 'records', 'added', 'removed', 'folder'],
+        [[summary.datasetId, summary.version, outcome.change, summary.records, outcome.added, outcome.removed, join(dir, 'releases', summary.dir)]],
+      );
+      printTable(['shard', 'records', 'MB', 'sha256'], outcome.shards.map((s) => [s.name, s.records, (s.bytes / 1e6).toFixed(1), s.sha256.slice(0, 16) + '…']));
     });
 
   release

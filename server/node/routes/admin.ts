@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Route } from '../../core/api.js';
+import type { NodeRoute } from '../auth.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { ContributorService } from '../services/contributors.js';
 import type { PromptService } from '../services/prompts.js';
@@ -10,19 +10,21 @@ import { importBody, importView } from './prompts.schema.js';
 import { profile, report } from './views.js';
 
 export function adminRoutes(
-  route: Route<Contributor>,
+  route: NodeRoute,
   services: { contributors: ContributorService; prompts: PromptService; validation: ValidationService },
 ): void {
   route({
     method: 'post',
     path: '/admin/prompts',
     tag: 'admin',
-    summary: 'Import sentences to read; each is checked against the language’s rules',
+    summary:
+      'Import sentences to read; each is checked against the language’s rules and its licence, and sentences ' +
+      'language ID places in another language are flagged and left out unless `force` is true',
     access: 'admin',
     body: importBody,
     response: importView,
-    errors: ['LanguageNotSupported'],
-    handler: ({ body }) => services.prompts.import(body.language, body.prompts),
+    errors: ['LanguageNotSupported', 'InvalidLanguageTag'],
+    handler: ({ body }) => services.prompts.import(body.language, body.prompts, { force: body.force ?? false }),
   });
 
   route({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { consentRecordSchema } from '../domain/consent-record.js';
 import { PURPOSE_IDS } from '../domain/purposes.js';
 
 export const noticeQuery = z.object({ lang: z.string().min(1).max(35).optional() });
@@ -28,19 +29,7 @@ export const withdrawConsentBody = z
   .strict()
   .optional();
 
-export const consentRecordView = z.object({
-  schema: z.literal('tributary:consent-record/1'),
-  recordId: z.string(),
-  dataSubject: z.object({ id: z.string() }),
-  controller: z.object({ name: z.string(), jurisdiction: z.string() }),
-  notice: z.object({ id: z.string(), language: z.string(), version: z.string(), sha256: z.string() }),
-  purposes: z.array(z.object({ id: z.string(), dpv: z.string() })),
-  lawfulBasis: z.string(),
-  jurisdiction: z.string(),
-  license: z.string(),
-  status: z.enum(['dpv:ConsentGiven', 'dpv:ConsentWithdrawn']),
-  active: z.boolean(),
-  events: z.array(z.object({ type: z.string(), at: z.string(), reason: z.string().optional() })),
-});
+/** My consent records, oldest first; a record's shape is the domain's (consent-record.ts). */
+export const consentListView = z.object({ records: z.array(consentRecordSchema) });
 
-export const withdrawalView = z.object({ record: consentRecordView, withdrawnSamples: z.number() });
+export const withdrawalView = z.object({ record: consentRecordSchema, withdrawnSamples: z.number() });

@@ -1,9 +1,8 @@
-import { z } from 'zod';
-import type { Route } from '../../core/api.js';
-import type { Contributor } from '../stores/contributors.js';
+import type { NodeRoute } from '../auth.js';
+import { consentRecordSchema } from '../domain/consent-record.js';
 import type { ConsentService } from '../services/consent.js';
 import {
-  consentRecordView,
+  consentListView,
   giveConsentBody,
   noticeQuery,
   noticeView,
@@ -13,7 +12,7 @@ import {
 import { idParams } from './common.schema.js';
 import { notice } from './views.js';
 
-export function consentRoutes(route: Route<Contributor>, consent: ConsentService): void {
+export function consentRoutes(route: NodeRoute, consent: ConsentService): void {
   route({
     method: 'get',
     path: '/consent/notice',
@@ -33,7 +32,7 @@ export function consentRoutes(route: Route<Contributor>, consent: ConsentService
     access: 'contributor',
     body: giveConsentBody,
     status: 201,
-    response: consentRecordView,
+    response: consentRecordSchema,
     errors: ['NoticeChanged', 'PurposeNotOffered', 'RequiredPurposeMissing'],
     handler: ({ principal, body }) => consent.give(principal, body),
   });
@@ -44,7 +43,7 @@ export function consentRoutes(route: Route<Contributor>, consent: ConsentService
     tag: 'consent',
     summary: 'My consent records with their events',
     access: 'contributor',
-    response: z.object({ records: z.array(consentRecordView) }),
+    response: consentListView,
     handler: ({ principal }) => ({ records: consent.recordsOf(principal) }),
   });
 

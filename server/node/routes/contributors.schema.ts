@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { consentRecordSchema } from '../domain/consent-record.js';
+import { audioFactsView, lidView } from './samples.schema.js';
 
 const demographic = z.string().trim().min(1).max(64).nullable().optional();
 
@@ -41,4 +43,72 @@ export const erasureView = z.object({
   withdrawnConsentRecords: z.number(),
   withdrawnSamples: z.number(),
   erasedAt: z.string(),
+});
+
+const storedSample = z.object({
+  id: z.string(),
+  contributorId: z.string(),
+  consentRecordId: z.string(),
+  modality: z.enum(['text', 'speech']),
+  language: z.string(),
+  iso639_3: z.string(),
+  text: z.string().nullable(),
+  promptId: z.string().nullable(),
+  lid: lidView.nullable(),
+  audio: z
+    .object({
+      originalKey: z.string(),
+      originalType: z.string(),
+      sha256: z.string(),
+      normalizedKey: z.string(),
+      facts: audioFactsView,
+      flags: z.array(z.string()),
+    })
+    .nullable(),
+  license: z.string(),
+  status: z.enum(['pending', 'validated', 'rejected', 'withdrawn']),
+  createdAt: z.string(),
+  decidedAt: z.string().nullable(),
+  withdrawnAt: z.string().nullable(),
+});
+
+const storedVote = z.object({ targetId: z.string(), contributorId: z.string(), value: z.enum(['up', 'down', 'skip']), createdAt: z.string() });
+
+/** Everything the node holds about the caller (`GET /me/export`), as stored. */
+export const dataExportView = z.object({
+  format: z.literal('tributary:export/1'),
+  exportedAt: z.string(),
+  node: z.object({ name: z.string(), url: z.string().nullable() }),
+  contributor: profileView.extend({ erasedAt: z.string().nullable() }),
+  tokens: z.array(z.object({ createdAt: z.string(), revokedAt: z.string().nullable() })),
+  consentRecords: z.array(consentRecordSchema),
+  samples: z.array(storedSample),
+  votes: z.object({ samples: z.array(storedVote), prompts: z.array(storedVote) }),
+  reports: z.array(
+    z.object({
+      id: z.string(),
+      sampleId: z.string().nullable(),
+      promptId: z.string().nullable(),
+      reporterId: z.string(),
+      reason: z.string(),
+      detail: z.string().nullable(),
+      status: z.enum(['open', 'dismissed', 'upheld']),
+      createdAt: z.string(),
+      resolvedAt: z.string().nullable(),
+      resolvedBy: z.string().nullable(),
+    }),
+  ),
+  proposedPrompts: z.array(
+    z.object({
+      id: z.string(),
+      language: z.string(),
+      text: z.string(),
+      source: z.string().nullable(),
+      license: z.string(),
+      status: z.enum(['pending', 'accepted', 'rejected']),
+      proposedBy: z.string().nullable(),
+      createdAt: z.string(),
+      decidedAt: z.string().nullable(),
+    }),
+  ),
 });

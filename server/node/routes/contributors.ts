@@ -1,13 +1,13 @@
-import type { Route } from '../../core/api.js';
+import type { NodeRoute } from '../auth.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { ContributorService } from '../services/contributors.js';
 import type { MyDataService } from '../services/my-data.js';
-import { erasureView, profileBody, profileView, registeredView, registerBody } from './contributors.schema.js';
+import { dataExportView, erasureView, profileBody, profileView, registeredView, registerBody } from './contributors.schema.js';
 import { profile } from './views.js';
 import { z } from 'zod';
 
 export function contributorRoutes(
-  route: Route<Contributor>,
+  route: NodeRoute,
   services: { contributors: ContributorService; myData: MyDataService },
 ): void {
   route({
@@ -52,7 +52,7 @@ export function contributorRoutes(
     tag: 'my data',
     summary: 'Everything the node holds about me, as one JSON document',
     access: 'contributor',
-    response: z.record(z.string(), z.unknown()),
+    response: dataExportView,
     handler: ({ principal, res }) => {
       res.attachment(`tributary-export-${principal.id}.json`);
       return services.myData.export(principal);

@@ -30,6 +30,12 @@ export const envelopeView = z.object({
   signatures: z.array(z.object({ keyid: z.string(), sig: z.string() })),
 });
 
+/** What a withdrawal feed answers: signed notices after the cursor, and the cursor to ask from next. */
+export const withdrawalFeedView = z.object({
+  notices: z.array(z.object({ seq: z.number(), envelope: envelopeView })),
+  next: z.number(),
+});
+
 export const accessRequestBody = z
   .object({
     name: z.string().trim().min(1).max(200),
@@ -50,6 +56,20 @@ export const grantView = z.object({
   decidedAt: z.string().nullable(),
 });
 
+/** The access token is shown once, here; the node keeps only its hash. */
+export const accessGrantedView = z.object({ grant: grantView, token: z.string() });
+
+export const receiptView = z.object({
+  seq: z.number(),
+  grantId: z.string(),
+  grantName: z.string(),
+  datasetId: z.string(),
+  version: z.string(),
+  shard: z.string(),
+  range: z.string().nullable(),
+  at: z.string(),
+});
+
 export const withdrawalsQuery = z.object({
   since: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -66,3 +86,32 @@ export const buildBody = z
     accessClass: z.enum(['open', 'gated', 'on-request']).optional(),
   })
   .strict();
+
+/**
+ * A built release as an admin sees it: without the speaker salt, which would link the
+ * pseudonyms back to people, nor the envelope, which is served at /manifest.
+ */
+export const releaseSummaryView = z.object({
+  release: z.object({
+    id: z.string(),
+    datasetId: z.string(),
+    version: z.string(),
+    rev: z.number(),
+    status: z.enum(['current', 'superseded']),
+    dir: z.string().describe('the release folder, relative to the node’s releases folder'),
+    license: z.string(),
+    purposes: z.array(z.string()),
+    format: z.enum(['parquet', 'webdataset']),
+    seed: z.number(),
+    manifestSha256: z.string(),
+    records: z.number(),
+    createdAt: z.string(),
+    supersededAt: z.string().nullable(),
+  }),
+  shards: z.array(
+    z.object({ releaseId: z.string(), name: z.string(), split: z.string(), sha256: z.string(), bytes: z.number(), records: z.number() }),
+  ),
+  change: z.enum(['initial', 'major', 'minor', 'none']),
+  added: z.number(),
+  removed: z.number(),
+});

@@ -1,30 +1,34 @@
 import { hash } from 'node:crypto';
 import { z } from 'zod';
-import type { Route } from '../../core/api.js';
+import type { NodeRoute } from '../auth.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import { sendBlob } from '../../core/send-blob.js';
 import { bearerToken } from '../../core/tokens.js';
-import type { Contributor } from '../stores/contributors.js';
 import type { DatasetService } from '../services/datasets.js';
 import { buildSummary, type ReleaseBuilder } from '../services/release-builder.js';
 import type { WithdrawalNotices } from '../services/withdrawal-notices.js';
 import { idParams, limitQuery } from './common.schema.js';
 import {
+  accessGrantedView,
   accessRequestBody,
   buildBody,
   datasetParams,
   datasetView,
   envelopeView,
   grantView,
+  receiptView,
+  releaseSummaryView,
   shardParams,
   versionQuery,
+  withdrawalFeedView,
   withdrawalsQuery,
 } from './datasets.schema.js';
+import { grant } from './views.js';
 
 const SHARD_TYPES: Record<string, string> = { parquet: 'application/vnd.apache.parquet', tar: 'application/x-tar' };
 
 export function datasetRoutes(
-  route: Route<Contributor>,
+  route: NodeRoute,
   services: { datasets: DatasetService; releaseBuilder: ReleaseBuilder; notices: WithdrawalNotices; releaseFiles: BlobStore },
 ): void {
   const { datasets } = services;
@@ -104,8 +108,11 @@ export function datasetRoutes(
     params: datasetParams,
     body: accessRequestBody,
     status: 201,
-    response: z.object({ grant: grantView, token: z.string() }),
-    handler: ({ params, body }) => datasets.requestAccess(params.id, body),
+    response: accessGrantedView,
+    handler: ({ params, body }) => {
+      const granted = datasets.requestAccess(params.id, body);
+      return { grant: grant(granted.grant), token: granted.token };
+    },
   });
 
   route({
@@ -115,11 +122,12 @@ export function datasetRoutes(
     summary: 'Signed withdrawal notices after a cursor (append-only); trainers must drop the records named',
     access: 'public',
     query: withdrawalsQuery,
-    response: z.object({ notices: z.array(z.object({ seq: z.number(), envelope: envelopeView })), next: z.number() }),
+    response: withdrawalFeedView,
     handler: ({ query }) => {
       const notices = services.notices.since(query.since, query.limit);
       return {
-        notices: notices.map((n) => ({ seq: n.seq, envelope: JSON.parse(n.envelope) })),
+        // Stored as the signed JSON text; parsed only to nest it in the answer.
+        notices: notices.map((n) => ({ seq: n.seq, envelope: JSON.parse(n.envelope) as z.input<typeof envelopeView> })),
         next: notices.at(-1)?.seq ?? query.since,
       };
     },
@@ -133,11 +141,9 @@ export function datasetRoutes(
     access: 'admin',
     body: buildBody,
     status: 201,
-    response: z.record(z.string(), z.unknown()),
+    response: releaseSummaryView,
     errors: ['NothingToRelease', 'ReleaseUnchanged', 'LanguageNotSupported'],
-    handler: async ({ body }) => {
-      return buildSummary(await services.releaseBuilder.build(body));
-    },
+    handler: async ({ body }) => buildSummary(await services.releaseBuilder.build(body)),
   });
 
   route({
@@ -148,7 +154,7 @@ export function datasetRoutes(
     access: 'admin',
     query: z.object({ status: z.enum(['pending', 'approved', 'refused', 'revoked']).optional(), limit: limitQuery }),
     response: z.object({ grants: z.array(grantView) }),
-    handler: ({ query }) => ({ grants: datasets.grants(query.status ?? '').slice(0, query.limit) }),
+    handler: ({ query }) => ({ grants: datasets.grants(query.status ?? '').slice(0, query.limit).map(grant) }),
   });
 
   route({
@@ -160,7 +166,7 @@ export function datasetRoutes(
     params: idParams,
     body: z.object({ decision: z.enum(['approved', 'refused', 'revoked']) }).strict(),
     response: grantView,
-    handler: ({ principal, params, body }) => datasets.decide(principal.id, params.id, body.decision),
+    handler: ({ principal, params, body }) => grant(datasets.decide(principal.id, params.id, body.decision)),
   });
 
   route({
@@ -170,7 +176,7 @@ export function datasetRoutes(
     summary: 'Download receipts of gated and on-request datasets: who downloaded which shard, when',
     access: 'admin',
     query: z.object({ dataset: z.string().max(80).optional() }),
-    response: z.object({ receipts: z.array(z.record(z.string(), z.unknown())) }),
+    response: z.object({ receipts: z.array(receiptView) }),
     handler: ({ query }) => ({ receipts: datasets.receipts(query.dataset) }),
   });
 }

@@ -1,23 +1,9 @@
-import { z } from 'zod';
-import type { Route } from '../../core/api.js';
-import type { Contributor } from '../stores/contributors.js';
+import type { NodeRoute } from '../auth.js';
 import type { LanguageStats } from '../services/stats.js';
+import { statsView } from './meta.schema.js';
+import { languageStats } from './views.js';
 
-const counts = z.record(z.string(), z.number());
-
-export const statsView = z.object({
-  languages: z.array(
-    z.object({
-      language: z.string(),
-      samples: z.object({ text: counts, speech: counts }),
-      contributors: z.number(),
-      backlog: z.object({ text: z.number(), speech: z.number() }),
-      prompts: counts,
-    }),
-  ),
-});
-
-export function metaRoutes(route: Route<Contributor>, stats: () => LanguageStats[]): void {
+export function metaRoutes(route: NodeRoute, stats: () => LanguageStats[]): void {
   route({
     method: 'get',
     path: '/stats',
@@ -25,6 +11,6 @@ export function metaRoutes(route: Route<Contributor>, stats: () => LanguageStats
     summary: 'Per language: samples by status, contributors, validation backlog, prompts',
     access: 'public',
     response: statsView,
-    handler: () => ({ languages: stats() }),
+    handler: () => ({ languages: stats().map(languageStats) }),
   });
 }

@@ -1,4 +1,4 @@
-import type { Route } from '../../core/api.js';
+import type { NodeRoute } from '../auth.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { PromptService } from '../services/prompts.js';
 import type { ValidationService } from '../services/validation.js';
@@ -7,7 +7,7 @@ import { promptListView, promptQuery, promptView, proposeBody } from './prompts.
 import { prompt, report } from './views.js';
 
 export function promptRoutes(
-  route: Route<Contributor>,
+  route: NodeRoute,
   services: { prompts: PromptService; validation: ValidationService },
 ): void {
   route({

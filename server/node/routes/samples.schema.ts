@@ -24,6 +24,22 @@ export const lidView = z.object({
   mismatch: z.enum(['language', 'script']).nullable(),
 });
 
+/** What the audio pipeline measured (pipelines/audio/facts.ts). */
+export const audioFactsView = z.object({
+  format: z.string(),
+  originalSampleRate: z.number(),
+  originalChannels: z.number(),
+  durationSeconds: z.number(),
+  peakDbfs: z.number(),
+  rmsDbfs: z.number(),
+  clippingRatio: z.number(),
+  speechRatio: z.number(),
+  speechSeconds: z.number(),
+  snrDb: z.number(),
+  leadingSilenceSeconds: z.number(),
+  trailingSilenceSeconds: z.number(),
+});
+
 /** What a validator sees: the content and why it might be doubtful, never who made it. */
 export const sampleView = z.object({
   id: z.string(),
@@ -37,7 +53,7 @@ export const sampleView = z.object({
     .object({
       url: z.string(),
       type: z.string(),
-      facts: z.record(z.string(), z.union([z.number(), z.string()])),
+      facts: audioFactsView,
     })
     .nullable(),
   flags: z.array(z.string()),

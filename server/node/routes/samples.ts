@@ -1,4 +1,4 @@
-import type { Route } from '../../core/api.js';
+import type { NodeRoute } from '../auth.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { TextIntake } from '../services/text-intake.js';
 import type { ValidationService } from '../services/validation.js';
@@ -7,7 +7,7 @@ import { queueQuery, queueView, sampleView, textSampleBody } from './samples.sch
 import { report, sample } from './views.js';
 
 export function sampleRoutes(
-  route: Route<Contributor>,
+  route: NodeRoute,
   services: { textIntake: TextIntake; validation: ValidationService },
 ): void {
   route({

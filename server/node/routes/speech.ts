@@ -1,8 +1,9 @@
 import multer from 'multer';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Route } from '../../core/api.js';
-import { AudioMissingError, AudioTooLargeError, InvalidRequestError } from '../../core/errors.js';
+import type { NodeRoute } from '../auth.js';
+import { InvalidRequestError } from '../../core/errors.js';
+import { AudioMissingError, AudioTooLargeError } from '../errors.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import { sendBlob } from '../../core/send-blob.js';
@@ -30,7 +31,7 @@ function singleClip(maxBytes: number): RequestHandler {
 }
 
 export function speechRoutes(
-  route: Route<Contributor>,
+  route: NodeRoute,
   services: { speechIntake: SpeechIntake; validation: ValidationService; blobs: BlobStore },
   maxBytes: number,
 ): void {

@@ -1,12 +1,6 @@
 import type { Db } from '../../core/db.js';
-import {
-  ConsentRequiredError,
-  ConsentWithdrawnError,
-  NoticeChangedError,
-  NotFoundError,
-  PurposeNotOfferedError,
-  RequiredPurposeMissingError,
-} from '../../core/errors.js';
+import { NotFoundError } from '../../core/errors.js';
+import { ConsentRequiredError, ConsentWithdrawnError, NoticeChangedError, PurposeNotOfferedError, RequiredPurposeMissingError } from '../errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
 import { consentRecordView, type ConsentRecordView } from '../domain/consent-record.js';
@@ -33,9 +27,15 @@ export class ConsentService {
     private readonly samples: SampleStore,
     private readonly uploads: UnfinishedUploads,
     private readonly followUp: WithdrawalFollowUp,
-  ) {
-    for (const notice of notices.values()) {
-      consents.saveNotice({
+  ) {}
+
+  /**
+   * Keeps a copy of every notice the node shows, so that records can always be traced to the
+   * exact text agreed to, even after the notice changes. A node does this when it starts serving.
+   */
+  recordNotices(): void {
+    for (const notice of this.notices.values()) {
+      this.consents.saveNotice({
         id: notice.id,
         language: notice.document.language,
         version: notice.document.version,

@@ -1,13 +1,8 @@
-import { API_BASE } from '../../core/paths.js';
+import { API_BASE } from '../paths.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import type { Db } from '../../core/db.js';
-import {
-  AccessPendingError,
-  AccessRefusedError,
-  AccessTokenRequiredError,
-  NotFoundError,
-  ReleaseSupersededError,
-} from '../../core/errors.js';
+import { NotFoundError } from '../../core/errors.js';
+import { AccessPendingError, AccessRefusedError, AccessTokenRequiredError, ReleaseSupersededError } from '../errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import { hashToken, newToken } from '../../core/tokens.js';
 import type { AccessGrant, AccessStore } from '../stores/access.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../../core/db.js';
-import { LastAdminError } from '../../core/errors.js';
+import { LastAdminError } from '../errors.js';
 import { nowIso } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
 import type { ConsentRecordView } from '../domain/consent-record.js';

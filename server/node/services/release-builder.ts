@@ -15,7 +15,7 @@ import { nextVersion, type VersionChange } from '../../../pipelines/release/vers
 import { signEnvelope } from '../../../pipelines/signing/dsse.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import type { Db } from '../../core/db.js';
-import { NothingToReleaseError, PurposeNotOfferedError, ReleaseUnchangedError } from '../../core/errors.js';
+import { NothingToReleaseError, PurposeNotOfferedError, ReleaseUnchangedError } from '../errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
 import { permittedActions, usageDuties, type Purpose } from '../domain/purposes.js';
@@ -48,6 +48,13 @@ export type BuildProgress =
   | { phase: 'writing'; split: Split; records: number; totalRecords: number; bytes: number }
   | { phase: 'signing' };
 
+/**
+ * Told of each step of a build. The build waits for it where a step begins (selecting, each
+ * split before its records are read, signing), so a caller can act at exactly that point; the
+ * updates while records are written are not waited for.
+ */
+export type BuildProgressListener = (p: BuildProgress) => void | Promise<void>;
+
 export interface BuildOutcome {
   release: Release;
   shards: ShardRow[];
@@ -74,7 +81,7 @@ export class ReleaseBuilder {
     private readonly notices: WithdrawalNotices,
   ) {}
 
-  async build(request: BuildRequest, onProgress: (p: BuildProgress) => void = () => {}): Promise<BuildOutcome> {
+  async build(request: BuildRequest, onProgress: BuildProgressListener = () => {}): Promise<BuildOutcome> {
     const tag = this.languages.resolve(request.language);
     const datasetId = `${tag.tag.toLowerCase()}-${request.modality}`;
     const license = request.license ?? this.config.license;
@@ -86,7 +93,7 @@ export class ReleaseBuilder {
     const previous = this.releases.current(datasetId);
     const accessClass = request.accessClass ?? this.releases.dataset(datasetId)?.accessClass ?? 'open';
 
-    onProgress({ phase: 'selecting' });
+    await onProgress({ phase: 'selecting' });
     const selection = new ReleaseSelection(this.db, {
       language: tag.tag,
       modality: request.modality,
@@ -127,6 +134,7 @@ export class ReleaseBuilder {
       let writtenBytes = 0;
       let totalSeconds = 0;
       for (const split of SPLITS) {
+        await onProgress({ phase: 'writing', split, records: written, totalRecords, bytes: writtenBytes });
         const speakers = new Set<string>();
         let seconds = 0;
         let records = 0;
@@ -138,7 +146,7 @@ export class ReleaseBuilder {
         const splitShards = await writeShards(
           source,
           { dir: buildDir, split, modality: request.modality, format, targetBytes: request.targetShardBytes ?? 256 * 1024 * 1024 },
-          (p) => onProgress({ phase: 'writing', split, records: written + p.records, totalRecords, bytes: writtenBytes + p.bytes }),
+          (p) => void onProgress({ phase: 'writing', split, records: written + p.records, totalRecords, bytes: writtenBytes + p.bytes }),
         );
         written += records;
         totalSeconds += seconds;
@@ -149,7 +157,7 @@ export class ReleaseBuilder {
         }
       }
 
-      onProgress({ phase: 'signing' });
+      await onProgress({ phase: 'signing' });
       const published = nowIso();
       const description: ReleaseDescription = {
         datasetId,

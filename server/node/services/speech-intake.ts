@@ -2,12 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { ScreeningRules } from '../../../pipelines/audio/screen.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import { tagMatchesRange } from '../../../pipelines/language/tags.js';
-import {
-  AudioProblemError,
-  AudioTooLargeError,
-  LanguageNotSupportedError,
-  PromptNotFoundError,
-} from '../../core/errors.js';
+import { AudioProblemError, AudioTooLargeError, LanguageNotSupportedError, PromptNotFoundError } from '../errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { Logger } from '../../core/log.js';
 import type { AnalysisPool } from '../audio/analysis-pool.js';
@@ -36,6 +31,7 @@ export type SpeechAudio = { bytes: Uint8Array } | { path: string };
 const ORIGINAL_TYPES: Record<string, { mime: string; extension: string }> = {
   'webm/opus': { mime: 'audio/webm', extension: 'webm' },
   webm: { mime: 'audio/webm', extension: 'webm' },
+  mkv: { mime: 'audio/x-matroska', extension: 'mka' },
   opus: { mime: 'audio/ogg', extension: 'ogg' },
   oga: { mime: 'audio/ogg', extension: 'ogg' },
   wav: { mime: 'audio/wav', extension: 'wav' },

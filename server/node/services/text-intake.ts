@@ -5,7 +5,7 @@ import {
 } from '../../../pipelines/language/identify.js';
 import { checkTextSample } from '../../../pipelines/text/check.js';
 import { keyOfNormalized } from '../../../pipelines/text/normalize.js';
-import { TextProblemError } from '../../core/errors.js';
+import { TextProblemError } from '../errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
 import type { NodeLanguages } from '../languages.js';

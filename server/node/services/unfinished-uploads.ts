@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import type { FileStore } from '@tus/file-store';
 import type { Db } from '../../core/db.js';
-import { NodeStorageFullError, UploadQuotaExceededError } from '../../core/errors.js';
+import { NodeStorageFullError, UploadQuotaExceededError } from '../errors.js';
 import { nowIso } from '../../core/ids.js';
 import type { Logger } from '../../core/log.js';
 import type { NodeConfig } from '../config.js';

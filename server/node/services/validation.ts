@@ -1,14 +1,6 @@
 import type { Db } from '../../core/db.js';
-import {
-  AlreadyReportedError,
-  AlreadyVotedError,
-  NotFoundError,
-  OwnSampleError,
-  ReportResolvedError,
-  SampleOnHoldError,
-  SampleWithdrawnError,
-  VotingClosedError,
-} from '../../core/errors.js';
+import { NotFoundError } from '../../core/errors.js';
+import { AlreadyReportedError, AlreadyVotedError, OwnSampleError, ReportResolvedError, SampleOnHoldError, SampleWithdrawnError, VotingClosedError } from '../errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
 import { decide, type VoteValue } from '../domain/quorum.js';
