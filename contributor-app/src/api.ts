@@ -2,6 +2,8 @@
  * The node's HTTP API. Every refusal becomes an ApiError with the node's stable code, which
  * doubles as the key of its explanation in locales/<lng>/errors.json.
  */
+import type { NodeInfo } from './types.js';
+
 export const API_BASE = '/api/v1';
 
 /** `Network` and `Unexpected` are the app's own codes, for when the node gave no usable answer. */
@@ -85,7 +87,7 @@ export function createApiClient(options: ApiClientOptions) {
 }
 
 /** Public, outside /api/v1: the node's name and languages. */
-export async function fetchNodeInfo(): Promise<{ name: string; languages: string[] }> {
+export async function fetchNodeInfo(): Promise<NodeInfo> {
   let response: Response;
   try {
     response = await fetch('/.well-known/tributary.json', { headers: { accept: 'application/json' } });
@@ -93,6 +95,6 @@ export async function fetchNodeInfo(): Promise<{ name: string; languages: string
     throw new ApiError('Network', (error as Error).message, 0);
   }
   if (!response.ok) throw errorFromBody(response.status, await response.text());
-  const body = (await response.json()) as { name: string; languages: string[] };
+  const body = (await response.json()) as NodeInfo;
   return { name: body.name, languages: body.languages };
 }

@@ -1,6 +1,6 @@
 import { ApiError, type ApiClient } from './api.js';
 import { storage } from './storage.js';
-import type { ConsentRecord, NodeInfo, Profile } from './types.js';
+import type { ConsentList, NodeInfo, Profile } from './types.js';
 
 /**
  * Who the volunteer is on this device: the bearer token (their "key"), their profile, whether
@@ -27,7 +27,7 @@ export class Session {
     try {
       const [profile, consents] = await Promise.all([
         api.get<Profile>('/me'),
-        api.get<{ records: ConsentRecord[] }>('/consents'),
+        api.get<ConsentList>('/consents'),
       ]);
       this.profile = profile;
       this.consented = consents.records.some((record) => record.active);

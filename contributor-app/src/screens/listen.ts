@@ -5,7 +5,7 @@ import { screenHeading } from '../components/heading.js';
 import { createStatus } from '../components/status.js';
 import type { Screen } from '../context.js';
 import { busy, h, replaceChildren, uid } from '../dom.js';
-import { REPORT_REASONS, type Sample, type VoteValue } from '../types.js';
+import { REPORT_REASONS, type Sample, type SampleQueue, type VoteValue } from '../types.js';
 
 type Modality = 'speech' | 'text';
 
@@ -62,7 +62,7 @@ export const listenScreen: Screen = (ctx, root) => {
     empty.hidden = true;
     status.show('progress', 'validate:loading');
     try {
-      const { samples } = await api.get<{ samples: Sample[] }>(
+      const { samples } = await api.get<SampleQueue>(
         `/samples/to-validate?modality=${modality}&lang=${encodeURIComponent(language)}&limit=10`,
       );
       if (mine !== ticket) return;

@@ -4,7 +4,7 @@ import { keyField } from '../components/key-field.js';
 import { createStatus, type Status } from '../components/status.js';
 import type { AppContext, Screen } from '../context.js';
 import { busy, h, replaceChildren, uid } from '../dom.js';
-import { AGE_BANDS, type ConsentNotice, type ConsentRecord, type Erasure, type Profile, type Withdrawal } from '../types.js';
+import { AGE_BANDS, type ConsentList, type ConsentNotice, type ConsentRecord, type Erasure, type Profile, type Withdrawal } from '../types.js';
 
 const GENDERS = ['female', 'male', 'non-binary', 'other'] as const;
 
@@ -142,7 +142,7 @@ function consentSection(ctx: AppContext, status: Status): HTMLElement {
     list.setAttribute('aria-busy', 'true');
     try {
       const [{ records }, notice] = await Promise.all([
-        api.get<{ records: ConsentRecord[] }>('/consents'),
+        api.get<ConsentList>('/consents'),
         api.get<ConsentNotice>(`/consent/notice?lang=${encodeURIComponent(i18n.locale)}`).catch(() => null),
       ]);
       if (notice) labels = new Map(notice.purposes.map((p) => [p.id, p.label]));
@@ -156,7 +156,7 @@ function consentSection(ctx: AppContext, status: Status): HTMLElement {
   };
 
   const render = (records: ConsentRecord[]) => {
-    const given = (r: ConsentRecord) => r.events.find((e) => e.type.endsWith('Given') || e.type === 'given')?.at ?? '';
+    const given = (r: ConsentRecord) => r.events.find((e) => e.type === 'dpv:ConsentGiven')?.at ?? '';
     const sorted = [...records].sort((a, b) => given(b).localeCompare(given(a)));
     if (sorted.length === 0) {
       replaceChildren(list, i18n.text('mydata:consents.none', {}, 'li'));
@@ -165,7 +165,7 @@ function consentSection(ctx: AppContext, status: Status): HTMLElement {
     replaceChildren(
       list,
       sorted.map((record) => {
-        const withdrawn = record.events.find((e) => /withdraw/i.test(e.type));
+        const withdrawn = record.events.find((e) => e.type === 'dpv:ConsentWithdrawn');
         const withdraw = record.active
           ? h('button', { type: 'button', class: 'button button--danger', 'data-testid': 'withdraw-consent', 'data-record': record.recordId }, i18n.text('mydata:consents.withdraw'))
           : null;

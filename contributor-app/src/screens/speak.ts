@@ -6,7 +6,7 @@ import type { Screen } from '../context.js';
 import { ApiError } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { MicError, Recording, recordingSupported, type Take } from '../recorder.js';
-import type { Prompt, Sample } from '../types.js';
+import type { Prompt, PromptList, Sample } from '../types.js';
 import { uploadRecording, type RecordingUpload } from '../upload.js';
 
 /** The longest take the app keeps recording; the node refuses what is over its own limit. */
@@ -147,7 +147,7 @@ export const speakScreen: Screen = (ctx, root) => {
     sentence.classList.add('is-loading');
     status.show('progress', 'contribute:speak.loading');
     try {
-      const { prompts } = await api.get<{ prompts: Prompt[] }>(`/prompts?lang=${encodeURIComponent(language)}&limit=20`);
+      const { prompts } = await api.get<PromptList>(`/prompts?lang=${encodeURIComponent(language)}&limit=20`);
       if (ticket !== loadTicket) return;
       // Sentences skipped in this visit go last, so "another sentence" means another one.
       queue = [...prompts.filter((p) => !skipped.has(p.id)), ...prompts.filter((p) => skipped.has(p.id))];
