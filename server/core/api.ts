@@ -116,11 +116,38 @@ export function createApi<Principal, Level extends string>({ router, registry, a
       if (res.headersSent) return;
       if (checkResponses) {
         const checked = spec.response.safeParse(result);
-        if (!checked.success) throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered off its schema: ${checked.error.message}`);
+        const problem = checked.success ? undeclaredKey(result, checked.data) : checked.error.message;
+        if (problem) throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered off its schema: ${problem}`);
       }
       res.status(status).json(result);
     });
   };
+}
+
+/**
+ * The path of a key the answer has and its schema does not declare (zod's parse drops such keys
+ * silently, so a field leaking into an answer would pass the check otherwise).
+ */
+function undeclaredKey(sent: unknown, declared: unknown, path = ''): string | undefined {
+  const json = JSON.parse(JSON.stringify(sent ?? null)) as unknown;
+  const walk = (a: unknown, b: unknown, at: string): string | undefined => {
+    if (Array.isArray(a) && Array.isArray(b)) {
+      for (let i = 0; i < a.length; i++) {
+        const found = walk(a[i], b[i], `${at}[${i}]`);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (a && typeof a === 'object' && b && typeof b === 'object') {
+      for (const [key, value] of Object.entries(a)) {
+        if (!(key in b)) return `undeclared key ${at}.${key}`;
+        const found = walk(value, (b as Record<string, unknown>)[key], `${at}.${key}`);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return walk(json, JSON.parse(JSON.stringify(declared ?? null)), path);
 }
 
 export type Route<Principal, Level extends string> = ReturnType<typeof createApi<Principal, Level>>;
