@@ -7,6 +7,7 @@ import * as signingErrors from '../pipelines/signing/errors.js';
 import * as shardErrors from '../pipelines/release/shards/errors.js';
 import * as transparencyErrors from '../pipelines/transparency/errors.js';
 import { InvalidReleaseError } from '../pipelines/release/manifest/release-schema.js';
+import { RELEASE_PROBLEMS } from '../pipelines/release/verify/problems.js';
 import { BlobNotFoundError } from '../server/core/blob-store.js';
 import * as coreErrors from '../server/core/errors.js';
 import { RangeNotSatisfiableError } from '../server/core/send-blob.js';
@@ -59,7 +60,7 @@ describe('locales', () => {
       .map((value) => (value as { code?: unknown }).code)
       .filter((code): code is string => typeof code === 'string');
     expect(codes.length).toBeGreaterThan(40);
-    codes.push(...TEXT_PROBLEMS, ...AUDIO_PROBLEMS, ...Object.keys(NODE_STATUSES), 'Internal');
+    codes.push(...TEXT_PROBLEMS, ...AUDIO_PROBLEMS, ...RELEASE_PROBLEMS, ...Object.keys(NODE_STATUSES), 'Internal');
     for (const code of codes) expect(english.has(code), `errors:${code}`).toBe(true);
     // Every code a node's own services throw has a status; pipeline codes reaching HTTP are bugs (500).
     for (const code of [...Object.values(nodeErrors), ...Object.values(coreErrors)].map((v) => (v as { code?: unknown }).code)) {

@@ -4,7 +4,7 @@ import { formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint, type
 import { CheckpointRefusedError, InvalidNoteError, NoteRefusedError } from './errors.js';
 import { hashLeaf } from './hashing.js';
 import { MemoryTreeStore } from './memory-tree-store.js';
-import { hex } from './fixtures/naive-merkle.js';
+import { hex } from '../../test/fixtures/transparency/naive-merkle.js';
 import { consistencyProof, rootHash } from './proofs.js';
 import { parseVerifierKey, signNote, verifierKey } from './signed-note.js';
 import { verifyConsistency } from './verify.js';

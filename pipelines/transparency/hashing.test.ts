@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CT_LEAF_DATA, CT_ROOTS } from './fixtures/ct-vectors.js';
+import { CT_LEAF_DATA, CT_ROOTS } from '../../test/fixtures/transparency/ct-vectors.js';
 import { emptyRoot, hashChildren, hashLeaf, isHash, sameHash } from './hashing.js';
-import { hex, naiveLeafHash, naiveRoot } from './fixtures/naive-merkle.js';
+import { hex, naiveLeafHash, naiveRoot } from '../../test/fixtures/transparency/naive-merkle.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { MissingTreeNodeError, TreeNodeConflictError } from './errors.js';
 import { hashLeaf } from './hashing.js';
 import { MemoryTreeStore } from './memory-tree-store.js';
-import { hex, naiveRoot } from './fixtures/naive-merkle.js';
+import { hex, naiveRoot } from '../../test/fixtures/transparency/naive-merkle.js';
 import { rootHash } from './proofs.js';
-import { describeTreeStoreContract } from './fixtures/tree-store.contract.js';
+import { describeTreeStoreContract } from '../../test/contracts/tree-store.contract.js';
 
 describeTreeStoreContract('MemoryTreeStore', async () => ({ store: new MemoryTreeStore() }));
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { appendLeaves } from './append.js';
 import { hashLeaf } from './hashing.js';
 import { MemoryTreeStore } from './memory-tree-store.js';
-import { hex, naiveRoot } from './fixtures/naive-merkle.js';
+import { hex, naiveRoot } from '../../test/fixtures/transparency/naive-merkle.js';
 import { consistencyProof, inclusionProof, rootHash } from './proofs.js';
 import { verifyConsistency, verifyInclusion } from './verify.js';
 

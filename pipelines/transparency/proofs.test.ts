@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { appendLeaves } from './append.js';
-import { CT_CONSISTENCY, CT_INCLUSION, CT_LEAF_DATA, CT_ROOTS } from './fixtures/ct-vectors.js';
+import { CT_CONSISTENCY, CT_INCLUSION, CT_LEAF_DATA, CT_ROOTS } from '../../test/fixtures/transparency/ct-vectors.js';
 import { InvalidTreeRequestError, MissingTreeNodeError } from './errors.js';
 import { hashLeaf } from './hashing.js';
 import { MemoryTreeStore } from './memory-tree-store.js';
-import { hex, naiveConsistency, naivePath, naiveRoot } from './fixtures/naive-merkle.js';
+import { hex, naiveConsistency, naivePath, naiveRoot } from '../../test/fixtures/transparency/naive-merkle.js';
 import { consistencyProof, inclusionProof, rootHash } from './proofs.js';
 import type { NodeId } from './subtrees.js';
 import type { TreeNodeReader } from './tree-store.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CT_CONSISTENCY, CT_INCLUSION, CT_LEAF_DATA, CT_ROOTS } from './fixtures/ct-vectors.js';
+import { CT_CONSISTENCY, CT_INCLUSION, CT_LEAF_DATA, CT_ROOTS } from '../../test/fixtures/transparency/ct-vectors.js';
 import { emptyRoot, hashChildren, hashLeaf } from './hashing.js';
 import { MemoryTreeStore } from './memory-tree-store.js';
-import { unhex } from './fixtures/naive-merkle.js';
+import { unhex } from '../../test/fixtures/transparency/naive-merkle.js';
 import { consistencyProof, inclusionProof, rootHash } from './proofs.js';
 import { verifyConsistency, verifyInclusion } from './verify.js';
 

@@ -6,13 +6,17 @@ export interface BlobInfo {
 }
 
 /**
- * Where a node keeps audio and shards. Keys are relative, slash-separated names chosen by the
- * node (never by clients). Every implementation passes test/contracts/blob-store.contract.ts.
+ * Where a node keeps audio and releases. Keys are relative, slash-separated names chosen by the
+ * node (never by clients). Every implementation passes test/contracts/blob-store.contract.ts, so
+ * one that passes serves releases as well as audio.
  */
 export interface BlobStore {
   /** Stores the bytes under `key` atomically: a reader sees the whole blob or none. */
   put(key: string, data: Uint8Array): Promise<BlobInfo>;
-  /** Moves a local file into the store (the file is gone afterwards). */
+  /**
+   * Moves a local file into the store, atomically as `put`: the local file is gone afterwards,
+   * whatever file system (or remote store) it came from. Rejects if the file cannot be read.
+   */
   putFile(key: string, path: string): Promise<BlobInfo>;
   stat(key: string): Promise<BlobInfo | null>;
   /** The whole blob in memory, for small blobs such as clips. Rejects with BlobNotFoundError. */
@@ -21,6 +25,12 @@ export interface BlobStore {
   read(key: string, range?: { start: number; end: number }): Promise<Readable>;
   /** Idempotent: deleting what is not there is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Deletes every blob whose key starts with `prefix`, a key followed by `/` (so `a/b/` takes
+   * `a/b/c` and `a/b/c/d`, never `a/bc` nor `a/b` itself). Idempotent, like `delete`; not atomic:
+   * callers delete only what no row points at any more.
+   */
+  deletePrefix(prefix: string): Promise<void>;
 }
 
 export class BlobNotFoundError extends TributaryError {
@@ -36,5 +46,15 @@ const KEY = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/i;
 export function assertBlobKey(key: string): void {
   if (!KEY.test(key) || key.split('/').some((part) => part === '..' || part === '.')) {
     throw new RangeError(`invalid blob key: ${JSON.stringify(key)}`);
+  }
+}
+
+/** A prefix is a key and a trailing `/`: a folder, never part of a name (`a/b` would take `a/bc`). */
+export function assertBlobPrefix(prefix: string): void {
+  if (!prefix.endsWith('/')) throw new RangeError(`invalid blob prefix (must end with "/"): ${JSON.stringify(prefix)}`);
+  try {
+    assertBlobKey(prefix.slice(0, -1));
+  } catch {
+    throw new RangeError(`invalid blob prefix: ${JSON.stringify(prefix)}`);
   }
 }

@@ -1,8 +1,8 @@
-import { copyFile, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { newId } from './ids.js';
-import { assertBlobKey, BlobNotFoundError, type BlobInfo, type BlobStore } from './blob-store.js';
+import { assertBlobKey, assertBlobPrefix, BlobNotFoundError, type BlobInfo, type BlobStore } from './blob-store.js';
 
 /** Blobs as files under one directory; writes go to a temp file and are renamed into place. */
 export class DiskBlobStore implements BlobStore {
@@ -35,10 +35,16 @@ export class DiskBlobStore implements BlobStore {
       await rename(path, target);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-      // Another file system: copy to a temp file beside the target, then rename.
+      // Another file system: copy to a temp file in the store, rename it into place, and only
+      // then remove the source, so a crash leaves the blob whole or absent and the source intact.
       const temp = await this.temp();
-      await copyFile(path, temp);
-      await rename(temp, target);
+      try {
+        await copyFile(path, temp);
+        await rename(temp, target);
+      } catch (copyError) {
+        await rm(temp, { force: true });
+        throw copyError;
+      }
       await unlink(path);
     }
     return { size: (await stat(target)).size };
@@ -49,7 +55,7 @@ export class DiskBlobStore implements BlobStore {
       const info = await stat(this.path(key));
       return info.isFile() ? { size: info.size } : null;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (missing(error)) return null;
       throw error;
     }
   }
@@ -59,20 +65,47 @@ export class DiskBlobStore implements BlobStore {
       // A Buffer is a Uint8Array: returned as it is, without a copy.
       return await readFile(this.path(key));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(key);
+      if (missing(error)) throw new BlobNotFoundError(key);
       throw error;
     }
   }
 
   async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
-    // Opening first turns a missing file into BlobNotFoundError here, with one system call.
+    // Opening first turns a missing file into BlobNotFoundError here, before any byte is sent.
     const handle = await open(this.path(key)).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'ENOENT' ? new BlobNotFoundError(key) : error;
+      throw missing(error) ? new BlobNotFoundError(key) : error;
     });
+    // A folder (the parent of other keys) opens on Linux, but it is not a blob.
+    if (!(await handle.stat()).isFile()) {
+      await handle.close();
+      throw new BlobNotFoundError(key);
+    }
     return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.path(key), { force: true });
+    try {
+      await rm(this.path(key), { force: true });
+    } catch (error) {
+      // A folder is not a blob: the keys below it are not this key, and stay.
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_FS_EISDIR') throw error;
+    }
   }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    assertBlobPrefix(prefix);
+    const dir = this.path(prefix.slice(0, -1));
+    // A file named like the prefix (key `a/b` for `a/b/`) is not under it and stays.
+    const info = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
+      throw error;
+    });
+    if (info?.isDirectory()) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The errors that mean "no blob under this key": no file, a file where a folder would be, a folder. */
+function missing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
 }

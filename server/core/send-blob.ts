@@ -13,7 +13,7 @@ export class RangeNotSatisfiableError extends TributaryError {
 
 /**
  * Streams a blob with Range support (one range; multi-range requests get the whole blob, as
- * RFC 9110 allows). Used for clips and, later, dataset shards.
+ * RFC 9110 allows). Used for clips and release files (shards), from whichever store holds them.
  */
 export async function sendBlob(
   req: Request,

@@ -62,7 +62,7 @@ export interface NodeContext {
   notices: WithdrawalNotices;
   releaseBuilder: ReleaseBuilder;
   datasets: DatasetService;
-  /** The releases folder as a blob store, for serving release files. */
+  /** Where releases are published and served from (`<dataset>/<version>/<name>`). */
   releaseFiles: BlobStore;
   /** Stops the worker threads and closes the database, in the order they depend on each other. */
   close(): Promise<void>;
@@ -104,8 +104,7 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
   const notices = new WithdrawalNotices(identity, stores.releases, stores.notices);
   const consentNotices = loadNotices(config, options.localesDir ?? defaultLocalesDir);
   const blobs = new DiskBlobStore(join(dir, 'blobs'));
-  const releasesDir = join(dir, 'releases');
-  const releaseFiles = new DiskBlobStore(releasesDir);
+  const releaseFiles = new DiskBlobStore(join(dir, 'releases'));
   const writer = new SampleWriter(databaseFile);
   const analysis = new AnalysisPool(config.audio.analysisThreads);
   const uploadFiles = new FileStore({
@@ -134,7 +133,19 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
     myData: new MyDataService(db, config, stores, consent, unfinishedUploads, followUp),
     identity,
     notices,
-    releaseBuilder: new ReleaseBuilder(db, releasesDir, config, languages, identity, blobs, stores.releases, notices),
+    releaseBuilder: new ReleaseBuilder({
+      db,
+      config,
+      languages,
+      identity,
+      blobs,
+      releaseFiles,
+      releases: stores.releases,
+      notices,
+      nodeDir: dir,
+      // Local and outside the served store: a build is written here, then published file by file.
+      buildsDir: join(dir, 'tmp'),
+    }),
     datasets: new DatasetService(db, releaseFiles, stores.releases, stores.access),
     releaseFiles,
     stats: new StatsStore(db),

@@ -84,6 +84,14 @@ export const UnknownLicenseError = defineError(
   'UnknownLicense',
   'That is not an SPDX license id (such as CC-BY-4.0) nor a LicenseRef-… of the community’s own.',
 );
+export const ReleaseBuildConflictError = defineError(
+  'ReleaseBuildConflict',
+  'Another release of this dataset was published while this one was being built; build again.',
+);
+export const NodeUrlRequiredError = defineError(
+  'NodeUrlRequired',
+  'This node has no public URL, and what it signs must say where trainers reach it: set "url" in node.json to that address (e.g. https://sauti.example.org) and restart.',
+);
 
 /**
  * A text or sentence the language rules refuse. The code is the rule's own problem code
@@ -136,6 +144,8 @@ export const NODE_STATUSES: StatusTable = {
   UploadQuotaExceeded: 429,
   NodeStorageFull: 507,
   UnknownLicense: 422,
+  NodeUrlRequired: 409,
+  ReleaseBuildConflict: 409,
   ...Object.fromEntries(TEXT_PROBLEMS.map((code) => [code, 422])),
   ...Object.fromEntries(AUDIO_PROBLEMS.map((code) => [code, 422])),
 };

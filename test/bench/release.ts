@@ -14,7 +14,7 @@ import { seedBulkSpeech } from '../helpers/bulk-speech.js';
 export function benchRelease(root: string, gigabytes = 1) {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-release-'));
   try {
-    initNode(dir, { name: 'Bench node', languages: ['sw'] });
+    initNode(dir, { name: 'Bench node', languages: ['sw'], url: 'https://bench.example.org' });
     const seconds = 5;
     const clipBytes = 44 + 16000 * seconds * 2;
     const records = Math.ceil((gigabytes * 1e9) / clipBytes);

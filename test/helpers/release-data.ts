@@ -21,8 +21,26 @@ const SWAHILI_TEXTS = [
 export interface ReleaseData {
   speakers: Volunteer[];
   validators: Volunteer[];
+  /** The three sentences every speaker read, by prompt id. */
+  prompts: string[];
   speech: Array<{ id: string; speaker: string }>;
   text: Array<{ id: string; speaker: string }>;
+}
+
+const CLIPS = ['sw.webm', 'sw.ogg', 'sw.flac'] as const;
+
+/** One validated recording of each prompt by `speaker` (real espeak-ng clips, the real upload path). */
+export async function recordPrompts(t: TestNode, speaker: Volunteer, prompts: string[], validators: Volunteer[]): Promise<string[]> {
+  const files = audioFixtures().files;
+  const ids: string[] = [];
+  for (const [c, promptId] of prompts.entries()) {
+    const clip = CLIPS[c % CLIPS.length]!;
+    const res = await postRecording(t.url, speaker.token, { promptId }, { bytes: new Uint8Array(readFileSync(files[clip])), name: clip });
+    if (res.status !== 201) throw new Error(`upload failed: ${JSON.stringify(res.body)}`);
+    await validate(t, res.body.id, validators);
+    ids.push(res.body.id);
+  }
+  return ids;
 }
 
 /** Up votes from two validators: the default quorum. */
@@ -43,18 +61,13 @@ export async function seedReleaseData(t: TestNode, options: { speakers?: number;
   const speakers: Volunteer[] = [];
   for (let i = 0; i < count; i++) speakers.push(await joinWithConsent(t.api, 'en', options.purposes?.[i]));
   const validators = [await joinWithConsent(t.api), await joinWithConsent(t.api)];
-  const clips = ['sw.webm', 'sw.ogg', 'sw.flac'] as const;
-  const promptIds = importPrompts(t, 'sw', [sentences['sw.wav'], sentences['speech-5s.webm'], 'Karibu sana nyumbani kwetu leo.']);
-  const files = audioFixtures().files;
-  const data: ReleaseData = { speakers, validators, speech: [], text: [] };
+  const prompts = importPrompts(t, 'sw', [sentences['sw.wav'], sentences['speech-5s.webm'], 'Karibu sana nyumbani kwetu leo.']);
+  const data: ReleaseData = { speakers, validators, prompts, speech: [], text: [] };
   let text = 0;
   for (const [s, speaker] of speakers.entries()) {
     await t.api.patch('/me', { ageBand: s % 2 ? '25-34' : '35-44', gender: s % 2 ? 'female' : 'male' }, speaker.token);
-    for (const [c, clip] of clips.entries()) {
-      const res = await postRecording(t.url, speaker.token, { promptId: promptIds[c]! }, { bytes: new Uint8Array(readFileSync(files[clip])), name: clip });
-      if (res.status !== 201) throw new Error(`upload failed: ${JSON.stringify(res.body)}`);
-      await validate(t, res.body.id, validators);
-      data.speech.push({ id: res.body.id, speaker: speaker.id });
+    for (const id of await recordPrompts(t, speaker, prompts, validators)) data.speech.push({ id, speaker: speaker.id });
+    for (let c = 0; c < prompts.length; c++) {
       const written = await t.api.post('/samples/text', { language: 'sw', text: SWAHILI_TEXTS[text++]! }, speaker.token);
       if (written.status !== 201) throw new Error(`text failed: ${JSON.stringify(written.body)}`);
       await validate(t, written.body.id, validators);

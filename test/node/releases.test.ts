@@ -1,19 +1,21 @@
-import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import { cpSync, createReadStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { cpSync, writeFileSync } from 'node:fs';
-import { createReadStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import jsonld from 'jsonld';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publicKeyFromDidKey } from '../../pipelines/signing/did.js';
 import { pae, verifyEnvelope, type DsseEnvelope } from '../../pipelines/signing/dsse.js';
+import { keyId, publicKeyMultibase } from '../../pipelines/signing/keys.js';
 import type { BuildOutcome, BuildProgress } from '../../server/node/services/release-builder.js';
 import { ReleaseStore } from '../../server/node/stores/releases.js';
-import { runCli } from '../helpers/cli.js';
-import { startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
-import { seedReleaseData, validate, type ReleaseData } from '../helpers/release-data.js';
+import { signedRelease, writeReleaseFolder } from '../fixtures/signed-release.js';
+import { killHard, runCli, startNodeProcess } from '../helpers/cli.js';
+import { joinWithConsent, startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
+import { recordPrompts, seedReleaseData, validate, type ReleaseData } from '../helpers/release-data.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -49,12 +51,32 @@ async function publishedKeys(t: TestNode): Promise<Map<string, KeyObject>> {
   );
 }
 
+/**
+ * `runCli` without blocking: a command that fetches from the test node, which answers on this
+ * process's event loop, would otherwise wait for a node that cannot answer until it returns.
+ */
+function runCliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const root = join(fileURLToPath(import.meta.url), '../../..');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/cli/tributary.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
 describe('releases', () => {
   let t: TestNode;
   let data: ReleaseData;
   let admin: string;
   /** Record key → split in release 2.0.0, to compare with a later build using the same seed. */
   const v2Splits = new Map<string, string>();
+  /** The records a published release holds, as the node recorded them. */
+  const releasedRecords = (releaseId: string) =>
+    t.inspect((db) => db.prepare('SELECT sample_id FROM release_records WHERE release_id = ? ORDER BY sample_id').pluck().all(releaseId)) as string[];
 
   beforeAll(async () => {
     t = await startTestNode({ languages: ['sw'] });
@@ -138,11 +160,15 @@ describe('releases', () => {
     expect(card).toMatch(/^---\n[\s\S]*license: cc-by-4.0[\s\S]*data_files[\s\S]*---\n/);
   });
 
-  it('`tributary release verify` checks the signature and every shard, and catches a changed byte', () => {
+  it('`tributary release verify` checks the signature and every shard, and catches a changed byte', async () => {
     const folder = join(t.dir, 'releases', 'sw-speech', '1.0.0');
-    const ok = runCli(['release', 'verify', folder, '--json']);
-    expect(ok.status, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout).ok).toBe(true);
+    const ok = await runCliAsync(['release', 'verify', folder, '--node', t.url, '--json']);
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    const verdict = JSON.parse(ok.stdout);
+    expect(verdict).toMatchObject({ ok: true, verified: true, status: 'verified', problems: [] });
+    expect(verdict.key).toMatchObject({ source: 'node', url: t.url, rotationsFollowed: 0 });
+    expect(verdict.checks.map((c: { item: string }) => c.item).slice(0, 5)).toEqual(['envelope', 'signature', 'manifest', 'expiry', 'croissant.json']);
+    expect(verdict.checks.filter((c: { kind: string }) => c.kind === 'shard').length).toBeGreaterThanOrEqual(2);
 
     const copy = join(t.dir, 'tampered');
     cpSync(folder, copy, { recursive: true });
@@ -150,17 +176,72 @@ describe('releases', () => {
     const bytes = readFileSync(shard);
     bytes.writeUInt8(bytes[5000]! ^ 0x01, 5000);
     writeFileSync(shard, bytes);
-    const tampered = runCli(['release', 'verify', copy]);
+    const tampered = await runCliAsync(['release', 'verify', copy, '--node', t.url]);
     expect(tampered.status).toBe(1);
-    expect(tampered.stdout).toMatch(/train-00000-of-00001\.parquet.*NO/);
+    expect(tampered.stdout).toMatch(/data\/train-00000-of-00001\.parquet.*NO.*sha256 is/);
+    expect(tampered.stdout).toMatch(/NOT verified: 1 check\(s\) failed \(ShardHashMismatch\)\./);
 
     const envelope = JSON.parse(readFileSync(join(copy, 'croissant.dsse.json'), 'utf8'));
     const payload = Buffer.from(envelope.payload, 'base64');
     payload.writeUInt8(payload[100]! ^ 0x01, 100);
     writeFileSync(join(copy, 'croissant.dsse.json'), JSON.stringify({ ...envelope, payload: payload.toString('base64') }));
-    const forged = runCli(['release', 'verify', copy, '--json']);
+    const forged = await runCliAsync(['release', 'verify', copy, '--node', t.url, '--json']);
     expect(forged.status).toBe(1);
-    expect(JSON.parse(forged.stdout).checks[0]).toMatchObject({ item: 'signature', ok: false });
+    expect(JSON.parse(forged.stdout).checks[1]).toMatchObject({ item: 'signature', ok: false, problem: 'ManifestSignatureInvalid' });
+  });
+
+  it('`tributary release verify` says where the key came from: --node, --key, or the manifest itself (exit 0, 1, 2, 3)', async () => {
+    const folder = join(t.dir, 'releases', 'sw-speech', '1.0.0');
+    const signing = [...(await publishedKeys(t)).values()][0]!;
+
+    // --key: pinned by the person checking, as multibase or as a did:key.
+    for (const key of [publicKeyMultibase(signing), `did:key:${publicKeyMultibase(signing)}`]) {
+      const pinned = runCli(['release', 'verify', folder, '--key', key, '--json']);
+      expect(pinned.status, pinned.stderr).toBe(0);
+      expect(JSON.parse(pinned.stdout)).toMatchObject({ verified: true, key: { source: 'key', keyid: keyId(signing) } });
+    }
+    const table = runCli(['release', 'verify', folder, '--key', publicKeyMultibase(signing)]);
+    expect(table.stdout).toMatch(/^key +ed25519:\S+, pinned with --key$/m);
+    expect(table.stdout).toMatch(/Verified: signed by a key you trust, and every check passed\./);
+    // Another key: the signature is not by a key the user trusts.
+    const stranger = publicKeyMultibase(generateKeyPairSync('ed25519').publicKey);
+    const wrong = runCli(['release', 'verify', folder, '--key', stranger, '--json']);
+    expect(wrong.status).toBe(1);
+    expect(JSON.parse(wrong.stdout)).toMatchObject({ ok: false, verified: false, problems: ['ManifestSignerUnknown'] });
+
+    // Neither, for a did:web node: nothing to check against, said in one line.
+    const none = runCli(['release', 'verify', folder]);
+    expect(none.status).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr.trim().split('\n')).toEqual([expect.stringMatching(/did:web:127\.0\.0\.1%3A\d+, which names no key: give --node https:\/\/127\.0\.0\.1:\d+ .* or --key/)]);
+    const both = runCli(['release', 'verify', folder, '--node', t.url, '--key', stranger]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/--node or --key, not both/);
+    const unreachable = runCli(['release', 'verify', folder, '--node', 'http://127.0.0.1:9']);
+    expect(unreachable.status).toBe(2);
+    expect(unreachable.stderr.trim().split('\n')).toHaveLength(1);
+
+    // Neither, for a did:key manifest: the key it names for itself is used, and the result says
+    // the key was never checked (exit 3), though a failed check still wins (exit 1).
+    const key = generateKeyPairSync('ed25519').privateKey;
+    const did = `did:key:${publicKeyMultibase(key)}`;
+    const selfNamed = join(t.dir, 'did-key-release');
+    writeReleaseFolder(
+      signedRelease((r) => Object.assign(r, { node: { ...r.node, did }, published: new Date().toISOString(), expires: new Date(Date.now() + 86_400_000).toISOString() }), { key }),
+      selfNamed,
+    );
+    const unverified = runCli(['release', 'verify', selfNamed]);
+    expect(unverified.status, unverified.stderr).toBe(3);
+    expect(unverified.stdout).toMatch(/signature +│ yes +│ valid, by ed25519:\S+; key UNVERIFIED \(taken from the manifest itself\)/);
+    expect(unverified.stdout).toMatch(/Signature valid, key UNVERIFIED \(taken from the manifest itself\)/);
+    const unverifiedJson = JSON.parse(runCli(['release', 'verify', selfNamed, '--json']).stdout);
+    expect(unverifiedJson).toMatchObject({ ok: true, verified: false, status: 'key-unverified', key: { source: 'manifest', did } });
+    expect(runCli(['release', 'verify', selfNamed, '--key', did]).status).toBe(0);
+    const shardFile = join(selfNamed, 'data', 'dev-00000-of-00001.parquet');
+    writeFileSync(shardFile, Buffer.concat([readFileSync(shardFile), Buffer.of(0)]));
+    const broken = runCli(['release', 'verify', selfNamed, '--json']);
+    expect(broken.status).toBe(1);
+    expect(JSON.parse(broken.stdout)).toMatchObject({ status: 'failed', problems: ['ShardSizeMismatch'] });
   });
 
   it('publishes a manifest that expands as JSON-LD without fetching anything', async () => {
@@ -336,6 +417,8 @@ describe('releases', () => {
       const added = await t.api.post('/samples/text', { language: 'sw', text }, writer.token);
       await validate(t, added.body.id, data.validators);
       const contributor = context.contributors.authenticate(leaving.token)!;
+      const before = context.datasets.release('sw-text');
+      const previous = { version: before.version, keys: releasedRecords(before.id) };
       const reached: BuildProgress[] = [];
       published.mockClear();
       const outcome = await context.releaseBuilder.build({ language: 'sw', modality: 'text' }, async (progress) => {
@@ -348,8 +431,11 @@ describe('releases', () => {
       const found = await releasedKeys(outcome);
       expect(found).toContain(added.body.id);
       expect(outcome.release.records).toBe(found.length);
+      const envelope = await fetch(`${t.url}/api/v1/datasets/sw-text/manifest?version=${outcome.release.version}`).then((r) => r.json() as Promise<DsseEnvelope>);
       return {
         outcome,
+        previous,
+        manifest: manifestOf(envelope),
         keys: found,
         reachedAt: reached[0]!,
         /** What `publish` found withdrawn among the records it was given. */
@@ -377,11 +463,18 @@ describe('releases', () => {
       expect(early.keys.filter((id) => early.theirs.includes(id))).toEqual([]);
       expect(early.reported).toEqual([]);
       expect(await noticesFor(early.outcome.release.version)).toEqual([]);
+      // The version follows what the release holds: it drops 3 records the previous one had, so
+      // it is MAJOR and says so, though they were still selected when the build began.
+      expect(early.previous.keys).toEqual(expect.arrayContaining(early.theirs));
+      expect(early.outcome).toMatchObject({ change: 'major', added: 1, removed: 3 });
+      expect(early.outcome.release.version).toBe(`${Number(early.previous.version.split('.')[0]) + 1}.0.0`);
+      expect(early.manifest).toMatchObject({ 'tributary:withdrawnSincePrevious': 3, 'tributary:records': early.keys.length });
 
       // Withdrawn once every record is written: they are in the shards, `publish` reports them,
       // and the builder announces them for this release in a signed notice naming their shards.
       const late = await buildWithdrawingAt((p) => p.phase === 'signing', 'Mvua ya leo imeleta baridi kali mjini.', data.speakers[0]!);
-      expect(late.outcome.change).toBe('minor');
+      expect(late.outcome).toMatchObject({ change: 'minor', added: 1, removed: 0 });
+      expect(late.manifest).toMatchObject({ 'tributary:withdrawnSincePrevious': 0 });
       expect(late.theirs).toHaveLength(3);
       expect(late.keys).toEqual(expect.arrayContaining(late.theirs));
       expect(late.reported).toEqual(late.theirs);
@@ -396,6 +489,131 @@ describe('releases', () => {
       ]);
     } finally {
       published.mockRestore();
+    }
+  });
+  it('two builds of one dataset at once: the later to publish refuses, without touching what the first published', async () => {
+    const { context } = t.node;
+    const added = await t.api.post('/samples/text', { language: 'sw', text: 'Jua limechomoza mapema sana leo asubuhi.' }, data.speakers[3]!.token);
+    expect(added.status).toBe(201);
+    await validate(t, added.body.id, data.validators);
+    // The second build runs to the end while the first waits to sign: both chose the same version.
+    let first: BuildOutcome | undefined;
+    const second = context.releaseBuilder.build({ language: 'sw', modality: 'text' }, async (p) => {
+      if (p.phase === 'signing' && !first) first = await context.releaseBuilder.build({ language: 'sw', modality: 'text' });
+    });
+    await expect(second).rejects.toMatchObject({ code: 'ReleaseBuildConflict' });
+    expect(context.datasets.release('sw-text').id).toBe(first!.release.id);
+    // What is served is the first build's, whole: its files are the ones its rows describe.
+    const folder = join(t.dir, 'releases', 'sw-text', first!.release.version);
+    expect(JSON.parse(readFileSync(join(folder, 'croissant.dsse.json'), 'utf8'))).toEqual(JSON.parse(context.datasets.envelope('sw-text')));
+    for (const shard of first!.shards) expect(sha256(readFileSync(join(folder, shard.name)))).toBe(shard.sha256);
+    const key = publicKeyMultibase([...(await publishedKeys(t)).values()][0]!);
+    const verified = runCli(['release', 'verify', folder, '--key', key, '--json']);
+    expect(verified.status, verified.stdout).toBe(0);
+    expect(readdirSync(join(t.dir, 'tmp'))).toEqual([]);
+  });
+
+  // The builder reads clips a few records ahead of the shard writer. A withdrawal that lands
+  // after a page of records was read but before their clips are loaded erases those clips: the
+  // records are left out (like one withdrawn before its page was read), not the build failed.
+  it('a withdrawal between reading a page of speech and loading its clips: left out, counted out, and the release is MAJOR', async () => {
+    const { context } = t.node;
+    const newcomer = await joinWithConsent(t.api);
+    const speech = [...data.speech, ...(await recordPrompts(t, newcomer, data.prompts, data.validators)).map((id) => ({ id, speaker: newcomer.id }))];
+    const volunteers = new Map([...data.speakers, newcomer].map((v) => [v.id, v]));
+    const before = context.datasets.release('sw-speech');
+
+    const load = context.blobs.get.bind(context.blobs);
+    let withdrawal: Promise<Volunteer> | undefined;
+    const loads = vi.spyOn(context.blobs, 'get').mockImplementation(async (key) => {
+      // The first clip the build asks for: its page has been read, its clips not yet. Its
+      // speaker withdraws now, before this or any other clip is read.
+      withdrawal ??= (async () => {
+        const owner = t.inspect((db) => db.prepare('SELECT contributor_id FROM samples WHERE audio_normalized = ?').pluck().get(key)) as string;
+        const leaving = volunteers.get(owner)!;
+        await context.consent.withdraw(context.contributors.authenticate(leaving.token)!, leaving.consentRecordId, null);
+        return leaving;
+      })();
+      await withdrawal;
+      return load(key);
+    });
+    let outcome: BuildOutcome;
+    try {
+      outcome = await context.releaseBuilder.build({ language: 'sw', modality: 'speech', seed: 7 });
+    } finally {
+      loads.mockRestore();
+    }
+    const leaving = await withdrawal!;
+    const left = speech.filter((s) => s.speaker === leaving.id).map((s) => s.id);
+    expect(left).toHaveLength(3);
+    const kept = t.inspect((db) => db.prepare("SELECT id FROM samples WHERE modality = 'speech' AND status = 'validated' ORDER BY id").pluck().all()) as string[];
+    expect(kept.length).toBeGreaterThan(0);
+
+    const found: string[] = [];
+    for (const shard of outcome.shards) {
+      const { rows } = await readShard(join(t.dir, 'releases', 'sw-speech', outcome.release.version, shard.name));
+      found.push(...rows.map((row) => row.key as string));
+    }
+    expect(found.sort()).toEqual(kept);
+    expect(found.filter((id) => left.includes(id))).toEqual([]);
+    // Counted as what was written: the release, its shards, its manifest and its record rows agree.
+    expect(outcome.release.records).toBe(kept.length);
+    expect(outcome.shards.reduce((n, s) => n + s.records, 0)).toBe(kept.length);
+    expect(releasedRecords(outcome.release.id)).toEqual(kept);
+    const manifest = manifestOf(await fetch(`${t.url}/api/v1/datasets/sw-speech/manifest`).then((r) => r.json() as Promise<DsseEnvelope>));
+    expect(manifest['tributary:records']).toBe(kept.length);
+    const dropped = releasedRecords(before.id).filter((id) => !kept.includes(id));
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(outcome).toMatchObject({ change: 'major', removed: dropped.length });
+    expect(manifest['tributary:withdrawnSincePrevious']).toBe(dropped.length);
+  });
+
+  // Last: it rotates the node's signing key.
+  it('`tributary release verify --node` follows the node’s key rotations: a release signed before one still verifies', async () => {
+    const release = t.node.context.datasets.release('sw-text');
+    const folder = join(t.dir, 'releases', 'sw-text', release.version);
+    const rotated = runCli(['node', 'rotate-key', '--dir', t.dir, '--json']);
+    expect(rotated.status, rotated.stderr).toBe(0);
+    // The node signs with its new key once restarted: another process on the same folder.
+    const restarted = await startNodeProcess(t.dir);
+    try {
+      const wellKnown = await fetch(`${restarted.url}/.well-known/tributary.json`).then((r) => r.json() as Promise<any>);
+      expect(wellKnown.keyRotations).toHaveLength(1);
+      const current = wellKnown.publicKeys.find((k: { use: string }) => k.use === 'signing').publicKeyMultibase as string;
+      // The key it signs with now did not sign the release…
+      const pinnedNow = runCli(['release', 'verify', folder, '--key', current, '--json']);
+      expect(pinnedNow.status).toBe(1);
+      expect(JSON.parse(pinnedNow.stdout).problems).toEqual(['ManifestSignerUnknown']);
+      // …but the chain from the key it started with names the key that did.
+      const followed = runCli(['release', 'verify', folder, '--node', restarted.url, '--json']);
+      expect(followed.status, followed.stdout + followed.stderr).toBe(0);
+      expect(JSON.parse(followed.stdout)).toMatchObject({ verified: true, key: { source: 'node', did: wellKnown.did, rotationsFollowed: 1 } });
+    } finally {
+      await killHard(restarted.child);
+    }
+  });
+});
+
+describe('a node without a public URL', () => {
+  it('refuses to build a release, through the API and the CLI, before touching anything', async () => {
+    const t = await startTestNode({ languages: ['sw'], url: undefined });
+    try {
+      expect(t.node.context.identity.did).toMatch(/^did:key:/);
+      const admin = runCli(['admin', 'token', '--dir', t.dir]).stdout.trim();
+      const how = `set "url" in ${join(t.dir, 'node.json')} to the address trainers reach the node at, e.g. https://sauti.example.org, and restart`;
+      const refused = await t.api.post('/admin/releases', { language: 'sw', modality: 'text' }, admin);
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('NodeUrlRequired');
+      expect(refused.body.error.message).toContain(how);
+      const cli = runCli(['release', 'build', '--dir', t.dir, '--lang', 'sw', '--modality', 'text']);
+      expect(cli.status).toBe(1);
+      expect(cli.stdout).toBe('');
+      expect(cli.stderr.trim().split('\n')).toEqual([expect.stringContaining(how)]);
+      expect(existsSync(join(t.dir, 'tmp'))).toBe(false);
+      expect(existsSync(join(t.dir, 'releases'))).toBe(false);
+      expect(t.inspect((db) => db.prepare('SELECT count(*) FROM releases').pluck().get())).toBe(0);
+    } finally {
+      await t.stop();
     }
   });
 });

@@ -2,7 +2,7 @@ import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
 import { CROISSANT_1_1, CROISSANT_NS, CROISSANT_RAI_1_0, DCT_NS, ODRL_NS, RAI_NS, SCHEMA_ORG_NS, TRIBUTARY_NS } from './context.js';
 import { buildManifest, CROISSANT_CONTEXT, manifestBytes, permittedActions } from './croissant.js';
-import { speechRelease, textRelease } from './fixtures/sample-release.js';
+import { speechRelease, textRelease } from '../../../test/fixtures/sample-release.js';
 import { InvalidReleaseError } from './release-schema.js';
 import type { ReleaseDescription } from './types.js';
 
@@ -250,12 +250,13 @@ describe('buildManifest', () => {
     expect(text).toMatch(/at least 5 speakers; smaller cells, and cells from which a smaller one could be derived, are suppressed/);
   });
 
-  it('works for a node without a public URL: URLs relative to where the manifest is fetched', async () => {
+  it('works for a did:key node: its links carry its public URL like any other', async () => {
     const manifest = buildManifest(textRelease());
-    expect(manifest.url).toBe('/api/v1/datasets/yo-text');
-    const dataset = await expand(manifest, 'http://127.0.0.1:8080/api/v1/datasets/yo-text/manifest');
+    expect(manifest.url).toBe('https://ohun.example.org/api/v1/datasets/yo-text');
+    const dataset = await expand(manifest, 'https://mirror.example.net/yo-text/croissant.json');
     const file = nodes(dataset, sc('distribution')).find((node) => types(node).includes(cr('FileObject')))!;
-    expect(literal(file, sc('contentUrl'))).toBe('/api/v1/datasets/yo-text/shards/data/test-00000-of-00001.parquet?version=1.0.0');
+    expect(literal(file, sc('contentUrl'))).toBe('https://ohun.example.org/api/v1/datasets/yo-text/shards/data/test-00000-of-00001.parquet?version=1.0.0');
+    expect(manifest.citeAs).toContain('url = {https://ohun.example.org/api/v1/datasets/yo-text}');
     expect(values(dataset, tributary('previousManifest'))).toEqual([]); // null: a first release
     expect(values(dataset, tributary('hours'))).toEqual([]);
   });
@@ -339,6 +340,9 @@ describe('release checks', () => {
     ['mixed shard formats', (r) => void (r.shards[0]!.encodingFormat = 'application/x-tar'), /one format/],
     ['speech without hours', (r) => void (r.counts.hours = null), /counts\.hours/],
     ['withdrawals in a first release', (r) => void (r.previousManifest = null), /withdrawnSincePrevious/],
+    // Signed links without a host would point wherever a copy of the manifest is read from.
+    ['a node URL without a host', (r) => void (r.node.url = '/api/v1'), /node\.url/],
+    ['a node URL that is not http(s)', (r) => void (r.node.url = 'ftp://sauti.example.org/api/v1'), /node\.url/],
   ];
 
   it.each(broken)('refuses %s', (_, breakIt, message) => {

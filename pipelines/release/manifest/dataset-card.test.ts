@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 // here, to read the front matter the way the Hub would.
 import { parse } from 'yaml';
 import { datasetCard } from './dataset-card.js';
-import { speechRelease, textRelease } from './fixtures/sample-release.js';
+import { speechRelease, textRelease } from '../../../test/fixtures/sample-release.js';
 import { hubLanguage, hubLicense, sizeCategory, taskCategories } from './hf-metadata.js';
 import type { ReleaseDescription } from './types.js';
 import { toYaml } from './yaml.js';

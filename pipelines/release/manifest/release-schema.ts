@@ -16,12 +16,12 @@ export class InvalidReleaseError extends TributaryError {
 }
 
 // semver.org's suggested regular expression for SemVer 2.0.0.
-const SEMVER =
+export const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
-const SHA256 = /^[0-9a-f]{64}$/;
+export const SHA256 = /^[0-9a-f]{64}$/;
 // Shard names become URL paths and file paths on trainers' machines: no '.'/'..' segments, no
 // absolute paths, nothing that needs percent-encoding.
-const SHARD_NAME = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
+export const SHARD_NAME = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
 // Hugging Face split names: \w+(\.\w+)*; we keep to \w+ so they are also safe in globs and regexes.
 const SPLIT_NAME = /^\w+$/;
 
@@ -46,7 +46,8 @@ export const releaseDescriptionSchema = z
     node: z.object({
       did: z.string().regex(/^did:(?:web|key):\S+$/, 'a did:web or did:key'),
       name: text,
-      url: z.union([httpUrl, z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, 'an absolute path')]),
+      // Absolute: signed links must name the node's host, wherever a copy is read from.
+      url: httpUrl,
     }),
     language: z.object({
       tag: z.string().refine((tag) => parseLanguageTag(tag)?.tag === tag, 'a canonical BCP-47 tag (e.g. sw, pa-Arab)'),

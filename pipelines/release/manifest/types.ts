@@ -20,9 +20,9 @@ export interface ReleaseDescription {
     did: string;
     name: string;
     /**
-     * The node's API base, e.g. https://sauti.example.org/api/v1; shard URLs hang off it. A node
-     * without a public URL passes an absolute path (/api/v1): its URLs are then relative to
-     * wherever the manifest is fetched from.
+     * The node's API base as trainers reach it, e.g. https://sauti.example.org/api/v1; shard URLs
+     * and the citation hang off it. Always absolute: a signed manifest is copied (indexes, pulled
+     * folders), and a link without a host would point wherever the copy is read from.
      */
     url: string;
   };

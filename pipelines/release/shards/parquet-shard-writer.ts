@@ -1,7 +1,7 @@
 /**
  * One Parquet shard, written a row group at a time with hyparquet-writer.
  *
- * Why hyparquet-writer rather than @dsnp/parquetjs, measured with bench-parquet-writers.ts:
+ * Why hyparquet-writer rather than @dsnp/parquetjs, measured with test/bench/parquet-writers.ts:
  * 300 MiB of distinct 5 s 16 kHz WAV clips (1,966 rows), the speech schema, 100-row row groups,
  * each variant in its own process, Node 20 on the 2-core/24 GiB project machine, two runs.
  * MB/s counts audio bytes per second including making the records (0.6 s of it, see input-only);

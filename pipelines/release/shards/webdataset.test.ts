@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectedNames, readBytes, readTar, sha256, speechRecord, stream, textRecord } from './test-fixtures.js';
+import { expectedNames, readBytes, readTar, sha256, speechRecord, stream, textRecord } from '../../../test/fixtures/shards.js';
 import { writeShards } from './write-shards.js';
 
 let dir: string;

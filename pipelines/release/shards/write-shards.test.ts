@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ShardError } from './errors.js';
 import { SHARD_FORMAT_VERSION } from './parquet-schema.js';
-import { expectedNames, readBytes, readParquet, sha256, speechRecord, stream, textRecord } from './test-fixtures.js';
+import { expectedNames, readBytes, readParquet, sha256, speechRecord, stream, textRecord } from '../../../test/fixtures/shards.js';
 import type { ShardFile, SpeechRecord, TextRecord } from './types.js';
 import { writeShards } from './write-shards.js';
 

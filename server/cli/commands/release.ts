@@ -1,24 +1,18 @@
 import { parse } from '../../core/http.js';
 import { buildBody } from '../../node/routes/datasets.schema.js';
-import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { publicKeyFromDidKey } from '../../../pipelines/signing/did.js';
-import { verifyEnvelope, type DsseEnvelope } from '../../../pipelines/signing/dsse.js';
+import { verifyRelease, type ReleaseVerdict } from '../../../pipelines/release/verify/verify-release.js';
+import { publicKeyFromDidKey, publicKeyFromMultibase } from '../../../pipelines/signing/did.js';
+import { pinFromWellKnown } from '../../../pipelines/signing/key-rotation.js';
 import { keyId } from '../../../pipelines/signing/keys.js';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, TributaryError } from '../../core/errors.js';
 import { buildSummary, type BuildProgress } from '../../node/services/release-builder.js';
 import { printJson, printTable } from '../output.js';
 import { list, nodeDir, withNode } from '../with-node.js';
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /** A progress bar on a terminal; nothing when output goes to a file or a script. */
 function progressReporter(enabled: boolean): { report: (p: BuildProgress) => void; stop: () => void } {
@@ -45,22 +39,95 @@ function progressReporter(enabled: boolean): { report: (p: BuildProgress) => voi
   };
 }
 
-/** Keys a verifier trusts: the node's published keys, or the key inside a did:key. */
-async function trustedKeys(manifest: Record<string, unknown>, nodeUrl: string | undefined): Promise<Map<string, KeyObject>> {
-  const keys = new Map<string, KeyObject>();
-  if (nodeUrl) {
-    const wellKnown = (await (await fetch(new URL('/.well-known/tributary.json', nodeUrl))).json()) as {
-      publicKeys: Array<{ id: string; use: string; publicKeyMultibase: string }>;
-    };
-    // A did:key is the multibase key with a prefix, so the same decoder reads both.
-    for (const k of wellKnown.publicKeys) if (k.use === 'signing') keys.set(k.id, publicKeyFromDidKey(`did:key:${k.publicKeyMultibase}`));
-    return keys;
+/** Where the keys a verification trusts came from; only the first two are checked against anything. */
+type KeySource =
+  | { source: 'node'; url: string; did: string; rotationsFollowed: number }
+  | { source: 'key'; keyid: string }
+  | { source: 'manifest'; did: string };
+
+interface Trust {
+  keys: Map<string, KeyObject>;
+  from: KeySource;
+  /** The node the manifest must name (when the keys came from a node). */
+  expectedDid?: string;
+}
+
+/**
+ * The node's published keys, following its key-rotation chain from the key it started with to
+ * the one it signs with now, so a release signed before a rotation still verifies.
+ */
+async function keysOfNode(url: string): Promise<Trust> {
+  let address: URL;
+  try {
+    address = new URL('/.well-known/tributary.json', url);
+  } catch {
+    throw new ConfigError(`--node ${url} is not a URL`);
   }
-  const did = String((manifest['tributary:nodeDid'] as string | undefined) ?? '');
-  if (!did.startsWith('did:key:')) throw new ConfigError(`the manifest is signed by ${did || 'an unknown node'}; give --node URL to fetch its keys`);
-  const key = publicKeyFromDidKey(did);
-  keys.set(keyId(key), key);
-  return keys;
+  let document: unknown;
+  try {
+    const response = await fetch(address, { signal: AbortSignal.timeout(30_000) });
+    if (!response.ok) throw new Error(`it answered ${response.status}`);
+    document = await response.json();
+  } catch (error) {
+    throw new ConfigError(`could not read the node's keys at ${address.href}: ${(error as Error).message}`);
+  }
+  const pinned = pinFromWellKnown(document);
+  if (!pinned.ok) throw new ConfigError(`the keys published at ${address.href} do not hold together: ${pinned.reason}`);
+  return {
+    keys: pinned.signingKeys,
+    from: { source: 'node', url: address.origin, did: pinned.pinned.did, rotationsFollowed: pinned.statements.length },
+    expectedDid: pinned.pinned.did,
+  };
+}
+
+/** A key the user pins: its multibase (as published at /.well-known/tributary.json) or a did:key. */
+function pinnedKey(text: string): Trust {
+  const key = text.startsWith('did:key:') ? publicKeyFromDidKey(text) : publicKeyFromMultibase(text);
+  return { keys: new Map([[keyId(key), key]]), from: { source: 'key', keyid: keyId(key) } };
+}
+
+/**
+ * With neither --node nor --key, the only key at hand is the one a did:key manifest names for
+ * itself: it shows the folder is intact and self-consistent, not who made it. A did:web names no
+ * key, so there is nothing to check against.
+ */
+function keyOfManifest(envelopeText: string): Trust {
+  let did = '';
+  try {
+    // Read only to find the DID; verification proper starts from the envelope again.
+    const envelope = JSON.parse(envelopeText) as { payload?: unknown };
+    const manifest = JSON.parse(Buffer.from(String(envelope.payload), 'base64').toString('utf8')) as Record<string, unknown>;
+    did = typeof manifest['tributary:nodeDid'] === 'string' ? manifest['tributary:nodeDid'] : '';
+  } catch {
+    // Not readable: the verification says what is wrong with it.
+  }
+  if (did.startsWith('did:key:')) {
+    const key = publicKeyFromDidKey(did);
+    return { keys: new Map([[keyId(key), key]]), from: { source: 'manifest', did } };
+  }
+  if (did.startsWith('did:web:')) {
+    const host = decodeURIComponent(did.slice('did:web:'.length).split(':')[0]!);
+    throw new ConfigError(`the manifest is signed by ${did}, which names no key: give --node https://${host} (the node's URL) or --key <its signing key> to check it`);
+  }
+  return { keys: new Map(), from: { source: 'manifest', did } };
+}
+
+function describeSource(from: KeySource): string {
+  switch (from.source) {
+    case 'node':
+      return `published by ${from.url} (${from.did}), ${from.rotationsFollowed} key rotation(s) followed`;
+    case 'key':
+      return `${from.keyid}, pinned with --key`;
+    case 'manifest':
+      return from.did ? `named by the manifest itself (${from.did}): UNVERIFIED` : 'none: the manifest names no node';
+  }
+}
+
+/** The outcome a script reads from the exit code: 0 verified, 1 a check failed, 3 key unverified. */
+function outcomeOf(verdict: ReleaseVerdict, from: KeySource): { status: 'verified' | 'failed' | 'key-unverified'; exitCode: number } {
+  if (!verdict.ok) return { status: 'failed', exitCode: 1 };
+  if (from.source === 'manifest') return { status: 'key-unverified', exitCode: 3 };
+  return { status: 'verified', exitCode: 0 };
 }
 
 export function registerReleaseCommands(program: Command): void {
@@ -108,39 +175,68 @@ export function registerReleaseCommands(program: Command): void {
 
   release
     .command('verify <folder>')
-    .description('check a release folder: the manifest signature and every shard’s size and sha256')
-    .option('--node <url>', 'fetch the signing keys from this node’s /.well-known/tributary.json')
+    .description('check a release folder: its signature against a key you trust, the manifest, its expiry and every shard’s size and sha256')
+    .option('--node <url>', 'trust the keys this node publishes at /.well-known/tributary.json (following its key rotations)')
+    .option('--key <key>', 'trust this signing key: its multibase (z…) or did:key')
     .option('--json', 'print JSON')
-    .action(async (folder, options) => {
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 verified; 1 a check failed; 2 no key to check against (a did:web manifest without --node or --key,\n' +
+        'a node that cannot be read); 3 every check passed, but the key came from the manifest itself (no --node or --key).',
+    )
+    .action(async (folder: string, options: { node?: string; key?: string; json?: boolean }) => {
       const envelopeFile = join(folder, 'croissant.dsse.json');
       if (!existsSync(envelopeFile)) throw new ConfigError(`${envelopeFile} not found: is this a release folder?`);
-      const envelope = JSON.parse(readFileSync(envelopeFile, 'utf8')) as DsseEnvelope;
-      const payload = Buffer.from(envelope.payload, 'base64');
-      const manifest = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
-      const verdict = verifyEnvelope(envelope, await trustedKeys(manifest, options.node));
-      const checks: Array<{ item: string; ok: boolean; detail: string }> = [
-        { item: 'signature', ok: verdict.ok, detail: verdict.ok ? `signed by ${verdict.keyid}` : verdict.reason },
-      ];
-      const published = join(folder, 'croissant.json');
-      if (existsSync(published)) {
-        const same = readFileSync(published).equals(payload);
-        checks.push({ item: 'croissant.json', ok: same, detail: same ? 'identical to the signed payload' : 'differs from the signed payload' });
+      const envelopeBytes = readFileSync(envelopeFile);
+      let trust: Trust;
+      try {
+        if (options.node && options.key) throw new ConfigError('give --node or --key, not both');
+        trust = options.node ? await keysOfNode(options.node) : options.key ? pinnedKey(options.key) : keyOfManifest(envelopeBytes.toString('utf8'));
+      } catch (error) {
+        if (!(error instanceof TributaryError)) throw error;
+        console.error(`tributary: ${error.message}`);
+        process.exitCode = 2;
+        return;
       }
-      const files = (manifest.distribution as Array<Record<string, unknown>> | undefined) ?? [];
-      for (const file of files.filter((f) => typeof f.sha256 === 'string')) {
-        const name = String(file.name);
-        const path = join(folder, name);
-        if (!existsSync(path)) {
-          checks.push({ item: name, ok: false, detail: 'missing' });
-          continue;
-        }
-        const digest = await sha256File(path);
-        const ok = digest === file.sha256;
-        checks.push({ item: name, ok, detail: ok ? 'sha256 matches' : `sha256 is ${digest}, manifest says ${String(file.sha256)}` });
+
+      const copyFile = join(folder, 'croissant.json');
+      const verdict = await verifyRelease(envelopeBytes, {
+        trustedKeys: trust.keys,
+        expectedDid: trust.expectedDid,
+        publishedCopy: { name: 'croissant.json', bytes: existsSync(copyFile) ? readFileSync(copyFile) : null },
+        // Names were checked by the manifest's schema (relative, no '..') before any is opened.
+        openShard: (name) => {
+          const path = join(folder, name);
+          return existsSync(path) ? createReadStream(path) : null;
+        },
+      });
+      const { status, exitCode } = outcomeOf(verdict, trust.from);
+      const unverified = trust.from.source === 'manifest';
+      const checks = verdict.checks.map((c) =>
+        c.kind === 'signature' && c.ok && unverified ? { ...c, detail: `${c.detail}; key UNVERIFIED (taken from the manifest itself)` } : c,
+      );
+      const release = verdict.manifest && {
+        datasetId: verdict.manifest.datasetId,
+        version: verdict.manifest.version,
+        rev: verdict.manifest.rev,
+        nodeDid: verdict.manifest.nodeDid,
+        expires: verdict.manifest.expires,
+      };
+
+      if (options.json) {
+        printJson({ ok: verdict.ok, verified: status === 'verified', status, key: trust.from, keyid: verdict.keyid, release, problems: verdict.problems, checks });
+      } else {
+        if (release) console.log(`release  ${release.datasetId} ${release.version} (rev ${release.rev}) of ${release.nodeDid}`);
+        console.log(`key      ${describeSource(trust.from)}`);
+        printTable(['check', 'ok', 'detail'], checks.map((c) => [c.item, c.ok ? 'yes' : 'NO', c.detail]));
+        console.log(
+          status === 'verified'
+            ? 'Verified: signed by a key you trust, and every check passed.'
+            : status === 'key-unverified'
+              ? 'Signature valid, key UNVERIFIED (taken from the manifest itself): the folder is intact, but nothing says who signed it. Give --node URL or --key to check the key.'
+              : `NOT verified: ${checks.filter((c) => !c.ok).length} check(s) failed (${verdict.problems.join(', ')}).`,
+        );
       }
-      const ok = checks.every((c) => c.ok);
-      if (options.json) printJson({ ok, checks });
-      else printTable(['item', 'ok', 'detail'], checks.map((c) => [c.item, c.ok ? 'yes' : 'NO', c.detail]));
-      if (!ok) process.exitCode = 1;
+      process.exitCode = exitCode;
     });
 }

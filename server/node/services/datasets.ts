@@ -24,7 +24,7 @@ export interface DatasetSummary {
 export interface ShardDownload {
   release: Release;
   shard: ShardRow;
-  /** Blob key of the shard file in the releases store. */
+  /** Blob key of the shard file in the release store. */
   key: string;
   grant: AccessGrant | null;
 }
@@ -33,7 +33,7 @@ export interface ShardDownload {
 export class DatasetService {
   constructor(
     private readonly db: Db,
-    /** The releases folder as a blob store: nothing outside it can be served. */
+    /** The release store the builder publishes to: nothing outside it can be served. */
     private readonly files: BlobStore,
     private readonly releases: ReleaseStore,
     private readonly access: AccessStore,

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LANGID_MODEL } from '../../../pipelines/language/identify.js';
 import { AUDIO_PIPELINE_VERSION } from '../../../pipelines/audio/analyse.js';
@@ -15,7 +14,7 @@ import { nextVersion, type VersionChange } from '../../../pipelines/release/vers
 import { signEnvelope } from '../../../pipelines/signing/dsse.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import type { Db } from '../../core/db.js';
-import { NothingToReleaseError, PurposeNotOfferedError, ReleaseUnchangedError } from '../errors.js';
+import { NodeUrlRequiredError, NothingToReleaseError, PurposeNotOfferedError, ReleaseBuildConflictError, ReleaseUnchangedError } from '../errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
 import { permittedActions, usageDuties, type Purpose } from '../domain/purposes.js';
@@ -30,6 +29,9 @@ const DEFAULT_PURPOSES: Record<'text' | 'speech', Purpose[]> = {
   speech: ['train-asr', 'train-tts', 'evaluate'],
   text: ['train-lm', 'evaluate'],
 };
+
+/** A record the build leaves out after reading it (its sample was withdrawn meanwhile). */
+const LEFT_OUT = Symbol('left out');
 
 export interface BuildRequest {
   language: string;
@@ -63,25 +65,60 @@ export interface BuildOutcome {
   removed: number;
 }
 
+export interface ReleaseBuilderDeps {
+  db: Db;
+  config: NodeConfig;
+  languages: NodeLanguages;
+  identity: NodeIdentity;
+  /** Where the clips are. */
+  blobs: BlobStore;
+  /** Where releases are published and served from: `<dataset>/<version>/<name>`. */
+  releaseFiles: BlobStore;
+  releases: ReleaseStore;
+  notices: WithdrawalNotices;
+  /** The node's folder, named in refusals that the operator fixes there. */
+  nodeDir: string;
+  /** A local folder for builds in progress, outside the served store. */
+  buildsDir: string;
+}
+
 /**
- * Builds a release: select what consent allows, split by speaker, write shards into a
- * temporary folder, describe and sign, then move the folder into place and record it in one
- * transaction. A crash at any point before that leaves nothing that is served.
+ * Builds a release: select what consent allows, split by speaker, write shards into a local
+ * temporary folder, describe and sign, then publish each file to the release store and record
+ * the release in one transaction. Rows decide what is served, so a crash at any point before
+ * that transaction leaves nothing served: files an interrupted build published under its
+ * version are cleared by the next build of that version, its temporary folder by the next build.
  */
 export class ReleaseBuilder {
-  constructor(
-    private readonly db: Db,
-    /** The node's releases folder; a release lives in `<dataset>/<version>` below it. */
-    private readonly root: string,
-    private readonly config: NodeConfig,
-    private readonly languages: NodeLanguages,
-    private readonly identity: NodeIdentity,
-    private readonly blobs: BlobStore,
-    private readonly releases: ReleaseStore,
-    private readonly notices: WithdrawalNotices,
-  ) {}
+  private readonly db: Db;
+  private readonly config: NodeConfig;
+  private readonly languages: NodeLanguages;
+  private readonly identity: NodeIdentity;
+  private readonly blobs: BlobStore;
+  private readonly releaseFiles: BlobStore;
+  private readonly releases: ReleaseStore;
+  private readonly notices: WithdrawalNotices;
+
+  constructor(private readonly deps: ReleaseBuilderDeps) {
+    this.db = deps.db;
+    this.config = deps.config;
+    this.languages = deps.languages;
+    this.identity = deps.identity;
+    this.blobs = deps.blobs;
+    this.releaseFiles = deps.releaseFiles;
+    this.releases = deps.releases;
+    this.notices = deps.notices;
+  }
 
   async build(request: BuildRequest, onProgress: BuildProgressListener = () => {}): Promise<BuildOutcome> {
+    // What is signed says where trainers reach the node; a manifest of relative links would
+    // point wherever a copy of it is read from.
+    if (!this.config.url) {
+      throw new NodeUrlRequiredError(
+        `This node has no public URL, and a release must say where trainers reach it: set "url" in ` +
+          `${join(this.deps.nodeDir, 'node.json')} to the address trainers reach the node at, e.g. https://sauti.example.org, and restart.`,
+      );
+    }
     const tag = this.languages.resolve(request.language);
     const datasetId = `${tag.tag.toLowerCase()}-${request.modality}`;
     const license = request.license ?? this.config.license;
@@ -92,6 +129,13 @@ export class ReleaseBuilder {
     const seed = request.seed ?? 42;
     const previous = this.releases.current(datasetId);
     const accessClass = request.accessClass ?? this.releases.dataset(datasetId)?.accessClass ?? 'open';
+    const terms = !previous
+      ? 'same'
+      : previous.license !== license || [...previous.purposes].sort().join() !== [...purposes].sort().join()
+        ? 'rights'
+        : previous.format !== format
+          ? 'packaging'
+          : 'same';
 
     await onProgress({ phase: 'selecting' });
     const selection = new ReleaseSelection(this.db, {
@@ -101,30 +145,24 @@ export class ReleaseBuilder {
       purposes,
       maxPerSentence: request.maxPerSentence ?? 10,
     });
-    const releaseRoot = join(this.root, datasetId);
-    const buildDir = join(releaseRoot, `.build-${newId()}`);
+    // Named after this process, so that another build can tell a folder in use from an abandoned one.
+    const buildDir = join(this.deps.buildsDir, `build-${process.pid}-${newId()}`);
     try {
       const totalRecords = selection.count();
       if (totalRecords === 0) throw new NothingToReleaseError();
-      const comparison = previous ? selection.compare(previous.id) : { removed: 0, added: totalRecords };
-      const terms = !previous
-        ? 'same'
-        : previous.license !== license || [...previous.purposes].sort().join() !== [...purposes].sort().join()
-          ? 'rights'
-          : previous.format !== format
-            ? 'packaging'
-            : 'same';
-      const { version, change } = nextVersion(previous?.version ?? null, { ...comparison, terms });
-      if (change === 'none') throw new ReleaseUnchangedError();
+      // Refused before anything is written when the selection is the previous release again;
+      // the version itself is decided on what is written (below).
+      const selected = previous ? selection.compare(previous.id) : { removed: 0, added: totalRecords };
+      if (nextVersion(previous?.version ?? null, { ...selected, terms }).change === 'none') throw new ReleaseUnchangedError();
 
       const speakerLoads = selection.speakers();
       selection.assign(assignSplits(speakerLoads, seed));
       // Self-declared demographics go into the shards only where their cell is published too:
       // a value shared by fewer than five speakers would point at people.
-      const demographics = selection.demographics();
-      const publishable = publishableDemographics(demographics, speakerLoads.length);
-      const shown = new Set(publishable.map((cell) => `${cell.field}\u0000${cell.value}`));
-      await this.clearAbandonedBuilds(releaseRoot);
+      const shown = new Set(
+        publishableDemographics(selection.demographics(), speakerLoads.length).map((cell) => `${cell.field}\u0000${cell.value}`),
+      );
+      await this.clearAbandonedBuilds();
       await mkdir(buildDir, { recursive: true });
 
       const speakerSalt = randomBytes(16).toString('hex');
@@ -138,7 +176,7 @@ export class ReleaseBuilder {
         const speakers = new Set<string>();
         let seconds = 0;
         let records = 0;
-        const source = this.records(selection.records(split), speakerSalt, shown, (r) => {
+        const source = this.records(selection, split, speakerSalt, shown, (r) => {
           speakers.add(r.contributorId);
           seconds += r.durationSeconds ?? 0;
           records++;
@@ -156,6 +194,14 @@ export class ReleaseBuilder {
           bySplit[split] = { records, speakers: speakers.size, hours: request.modality === 'speech' ? round(seconds / 3600) : null };
         }
       }
+
+      // The release is what the shards hold: records withdrawn while they were written are not
+      // in it, so they count as removed (MAJOR), like any record the previous release had.
+      selection.keepOnly(recordKeys(shards));
+      if (written === 0) throw new NothingToReleaseError();
+      const comparison = previous ? selection.compare(previous.id) : { removed: 0, added: written };
+      const { version, change } = nextVersion(previous?.version ?? null, { ...comparison, terms });
+      if (change === 'none') throw new ReleaseUnchangedError();
 
       await onProgress({ phase: 'signing' });
       const published = nowIso();
@@ -179,10 +225,10 @@ export class ReleaseBuilder {
         counts: {
           records: written,
           hours: request.modality === 'speech' ? round(totalSeconds / 3600) : null,
-          speakers: speakerLoads.length,
+          speakers: selection.speakers().length,
           bySplit,
         },
-        demographics,
+        demographics: selection.demographics(),
         shards: shards.map((s) => ({
           name: s.name,
           split: s.split,
@@ -216,16 +262,22 @@ export class ReleaseBuilder {
       await writeFile(join(buildDir, 'croissant.dsse.json'), JSON.stringify(envelope, null, 2) + '\n');
       await writeFile(join(buildDir, 'README.md'), datasetCard(description));
 
-      // Until this rename and the transaction after it, nothing of the build is served.
-      const finalDir = join(releaseRoot, version);
-      if (existsSync(finalDir)) await rm(finalDir, { recursive: true, force: true });
-      await rename(buildDir, finalDir);
+      // Publishing: nothing below is served until the transaction after it. Leftovers of an
+      // interrupted build of this version go first; a version some row points at is never touched.
+      const dir = `${datasetId}/${version}`;
+      if (this.releases.byVersion(datasetId, version) || this.releases.current(datasetId)?.id !== previous?.id) {
+        throw new ReleaseBuildConflictError();
+      }
+      await this.releaseFiles.deletePrefix(`${dir}/`);
+      for (const name of [...shards.map((s) => s.name), 'README.md', 'croissant.json', 'croissant.dsse.json']) {
+        await this.releaseFiles.putFile(`${dir}/${name}`, join(buildDir, name));
+      }
       const release = {
         id: newId(),
         datasetId,
         version,
         rev: description.rev,
-        dir: `${datasetId}/${version}`,
+        dir,
         license,
         purposes,
         format,
@@ -245,12 +297,12 @@ export class ReleaseBuilder {
         records: s.records,
       }));
       this.releases.saveDataset({ id: datasetId, language: tag.tag, modality: request.modality, accessClass, createdAt: published });
-      const withdrawnDuringBuild = this.releases.publish(release, shardRows, recordShards(shards));
+      const withdrawnDuringBuild = this.releases.publish(release, shardRows, recordShards(shards), previous?.id ?? null);
       // Their own withdrawal's notice went out before this release existed.
       if (withdrawnDuringBuild.length > 0) this.notices.issue(withdrawnDuringBuild, 'consent-withdrawn');
       // Superseded shards are no longer served (410); their files go, with any withdrawn records in them.
       for (const old of this.releases.supersededDirs(datasetId)) {
-        if (old !== release.dir) await rm(join(this.root, old), { recursive: true, force: true });
+        if (old !== release.dir) await this.releaseFiles.deletePrefix(`${old}/`);
       }
       return {
         release: { ...release, status: 'current', supersededAt: null },
@@ -266,14 +318,27 @@ export class ReleaseBuilder {
   }
 
   private async *records(
-    source: AsyncIterable<SelectedRecord>,
+    selection: ReleaseSelection,
+    split: Split,
     salt: string,
     shown: ReadonlySet<string>,
     count: (r: SelectedRecord) => void,
   ): AsyncGenerator<SpeechRecord | TextRecord> {
     const cell = (field: string, value: string | null) => (value !== null && shown.has(`${field}\u0000${value}`) ? value : null);
+    const clip = async (r: SelectedRecord & { audioKey: string }): Promise<Uint8Array | typeof LEFT_OUT> => {
+      try {
+        return await this.blobs.get(r.audioKey);
+      } catch (error) {
+        // Withdrawn after its page was read: the withdrawal erased the clip, and the record is
+        // left out like one withdrawn before it was read.
+        if (selection.withdrawn(r.id)) return LEFT_OUT;
+        throw error;
+      }
+    };
     // Clips are read a few ahead, so the disk works while the shard writer encodes.
-    for await (const [r, audio] of readAhead(source, (r) => (r.audioKey ? this.blobs.get(r.audioKey) : null), 8)) {
+    const loaded = readAhead(selection.records(split), (r) => (r.audioKey ? clip({ ...r, audioKey: r.audioKey }) : null), 8);
+    for await (const [r, audio] of loaded) {
+      if (audio === LEFT_OUT) continue;
       count(r);
       const common = {
         key: r.id,
@@ -295,10 +360,36 @@ export class ReleaseBuilder {
     }
   }
 
-  private async clearAbandonedBuilds(root: string): Promise<void> {
-    const entries = existsSync(root) ? await readdir(root) : [];
-    await Promise.all(entries.filter((e) => e.startsWith('.build-')).map((e) => rm(join(root, e), { recursive: true, force: true })));
+  /**
+   * Build folders that a crashed or killed build left behind: those of processes that are gone.
+   * A build running in this or another process (the CLI beside a serving node) keeps its folder.
+   */
+  private async clearAbandonedBuilds(): Promise<void> {
+    const entries = await readdir(this.deps.buildsDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    const abandoned = entries.filter((entry) => {
+      const owner = /^build-(\d+)-[0-9A-Z]{26}$/.exec(entry)?.[1];
+      return owner !== undefined && !processAlive(Number(owner));
+    });
+    await Promise.all(abandoned.map((entry) => rm(join(this.deps.buildsDir, entry), { recursive: true, force: true })));
   }
+}
+
+/** Whether a process of this id runs (signal 0 checks without sending anything). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function* recordKeys(shards: ShardFile[]): Generator<string> {
+  for (const shard of shards) yield* shard.keys;
 }
 
 function* recordShards(shards: ShardFile[]): Generator<[string, string]> {

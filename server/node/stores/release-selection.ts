@@ -28,6 +28,9 @@ export interface SelectedRecord {
  * through them page by page and compares them with the previous release in SQL: memory stays
  * flat however large the dataset. A sample qualifies when it is validated, not held by a
  * report, and its consent record is active and covers every release purpose and the license.
+ * Once the shards are written, `keepOnly` narrows the table to the records they hold, so what
+ * the release is compared and counted on is what it contains, not what was chosen before a
+ * withdrawal took some of it away.
  */
 export class ReleaseSelection {
   private readonly table = `selection_${newId().toLowerCase()}`;
@@ -36,7 +39,7 @@ export class ReleaseSelection {
     private readonly db: Db,
     criteria: SelectionCriteria,
   ) {
-    db.exec(`CREATE TEMP TABLE ${this.table} (sample_id TEXT PRIMARY KEY, contributor_id TEXT NOT NULL, split TEXT)`);
+    db.exec(`CREATE TEMP TABLE ${this.table} (sample_id TEXT PRIMARY KEY, contributor_id TEXT NOT NULL, split TEXT, written INTEGER NOT NULL DEFAULT 0)`);
     db.prepare(
       `INSERT INTO ${this.table} (sample_id, contributor_id)
        SELECT id, contributor_id FROM (
@@ -79,6 +82,24 @@ export class ReleaseSelection {
     })();
   }
 
+  /**
+   * Narrows the selection to the records that were actually written (a record withdrawn while
+   * the build ran is left out of the shards): speakers, demographics and `compare` then describe
+   * the release as published.
+   */
+  keepOnly(written: Iterable<string>): void {
+    const mark = this.db.prepare(`UPDATE ${this.table} SET written = 1 WHERE sample_id = ?`);
+    this.db.transaction(() => {
+      for (const id of written) mark.run(id);
+      this.db.prepare(`DELETE FROM ${this.table} WHERE written = 0`).run();
+    })();
+  }
+
+  /** Whether a selected sample has been withdrawn since the selection (its content is erased). */
+  withdrawn(sampleId: string): boolean {
+    return this.db.prepare("SELECT 1 FROM samples WHERE id = ? AND status = 'withdrawn'").pluck().get(sampleId) === 1;
+  }
+
   /** Against a previous release: records it had that this selection drops, and new ones. */
   compare(previousReleaseId: string): { removed: number; added: number } {
     const removed = this.db
@@ -101,7 +122,8 @@ export class ReleaseSelection {
   /**
    * One split's records in id order, a page at a time. A record withdrawn since the selection
    * (a build takes minutes) is skipped: its content is already erased. One withdrawn after its
-   * page was read is caught when the release is published (`ReleaseStore.publish`).
+   * page was read is left out by the builder if its clip is already gone (`withdrawn`), else
+   * caught when the release is published (`ReleaseStore.publish`).
    */
   async *records(split: string, pageSize = 256): AsyncGenerator<SelectedRecord> {
     const page = this.db.prepare<[string, string, number], SelectedRecord>(

@@ -1,4 +1,5 @@
 import type { Db } from '../../core/db.js';
+import { ReleaseBuildConflictError } from '../errors.js';
 
 export type AccessClass = 'open' | 'gated' | 'on-request';
 
@@ -16,7 +17,7 @@ export interface Release {
   version: string;
   rev: number;
   status: 'current' | 'superseded';
-  /** `<dataset>/<version>`, relative to the node's releases folder. */
+  /** `<dataset>/<version>`: the prefix of its files (`<dir>/<name>`) in the node's release store. */
   dir: string;
   license: string;
   purposes: string[];
@@ -139,10 +140,18 @@ export class ReleaseStore {
   /**
    * The new release becomes current and its predecessor superseded, in one transaction. Returns
    * the records withdrawn while the release was being built: they are in its shards, so they
-   * need a withdrawal notice like any record withdrawn after publication.
+   * need a withdrawal notice like any record withdrawn after publication. Refuses
+   * (ReleaseBuildConflict) when the current release is no longer `basedOn`, the one the build
+   * compared itself with: another build published in between.
    */
-  publish(release: Omit<Release, 'status' | 'supersededAt'>, shards: ShardRow[], records: Iterable<[string, string]>): string[] {
+  publish(
+    release: Omit<Release, 'status' | 'supersededAt'>,
+    shards: ShardRow[],
+    records: Iterable<[string, string]>,
+    basedOn: string | null,
+  ): string[] {
     return this.db.transaction(() => {
+      if ((this.currentStmt.get(release.datasetId)?.id ?? null) !== basedOn) throw new ReleaseBuildConflictError();
       this.supersedeStmt.run(release.createdAt, release.datasetId);
       this.insertReleaseStmt.run({ ...release, purposes: JSON.stringify(release.purposes) });
       for (const shard of shards) this.insertShardStmt.run(shard);
@@ -154,7 +163,6 @@ export class ReleaseStore {
   shard(releaseId: string, name: string): ShardRow | undefined {
     return this.shardStmt.get(releaseId, name);
   }
-
 
   /** Where a sample was published in current releases: dataset, shard and the shard's hash. */
   publishedIn(sampleId: string) {

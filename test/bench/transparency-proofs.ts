@@ -1,22 +1,23 @@
 /**
- * The measurement behind the README's figures: a log of 1,000,000 entries in a MemoryTreeStore,
- * built with the appender one entry at a time, then proof generation and verification timed one
- * call at a time over random indices and sizes.
+ * The measurement behind pipelines/transparency/README.md's figures: a log of 1,000,000
+ * entries in a MemoryTreeStore, built with the appender one entry at a time, then proof
+ * generation and verification timed one call at a time over random indices and sizes.
  *
- *   node --expose-gc --import tsx pipelines/transparency/bench-proofs.ts [entries]
+ *   node --expose-gc --import tsx test/bench/transparency-proofs.ts [entries]
  *
  * (--expose-gc lets it collect the garbage of one phase before timing the next; without it the
  * means carry pauses that belong to building the log, not to proofs.)
  * The store answers from memory, so these are the cost of this stage alone (planning, hashing,
- * verifying); the index adds one database read of ≤ 2·log2(n) + 1 rows per proof.
+ * verifying); the index adds one database read of ≤ 2·log2(n) + 1 rows per proof. Run on its
+ * own, not by `npm run bench`.
  */
 import os from 'node:os';
-import { hashLeaf } from './hashing.js';
-import { MemoryTreeStore } from './memory-tree-store.js';
-import { consistencyProof, inclusionProof, rootHash } from './proofs.js';
-import type { NodeId } from './subtrees.js';
-import type { TreeNodeReader } from './tree-store.js';
-import { verifyConsistency, verifyInclusion } from './verify.js';
+import { hashLeaf } from '../../pipelines/transparency/hashing.js';
+import { MemoryTreeStore } from '../../pipelines/transparency/memory-tree-store.js';
+import { consistencyProof, inclusionProof, rootHash } from '../../pipelines/transparency/proofs.js';
+import type { NodeId } from '../../pipelines/transparency/subtrees.js';
+import type { TreeNodeReader } from '../../pipelines/transparency/tree-store.js';
+import { verifyConsistency, verifyInclusion } from '../../pipelines/transparency/verify.js';
 
 const ENTRIES = Number(process.argv[2] ?? 1_000_000);
 const SAMPLES = 20_000;

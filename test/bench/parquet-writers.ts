@@ -2,12 +2,14 @@
  * Measures the two Parquet writers installed here on speech shards: MB/s of audio bytes written
  * and peak RSS, each variant in its own process so one's heap does not colour another's figure.
  *
- *   npx tsx pipelines/release/shards/bench-parquet-writers.ts [mebibytes=300]
+ *   npx tsx test/bench/parquet-writers.ts [mebibytes=300]
  *
  * Variants: `input-only` (making the records, nothing written: the floor), `write-shards` (the
  * production path, hyparquet-writer via writeShards), `hyparquet-writer` and `parquetjs` (the bare
  * libraries on the same schema and 100-row row groups, audio uncompressed), and each library with
- * Snappy on the audio. The figures are quoted at the top of parquet-shard-writer.ts.
+ * Snappy on the audio. The figures are quoted at the top of
+ * pipelines/release/shards/parquet-shard-writer.ts. Run on its own, not by `npm run bench`: it
+ * measures a choice already made, not Tributary against a baseline.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
@@ -18,11 +20,11 @@ import { fileURLToPath } from 'node:url';
 import parquetjs from '@dsnp/parquetjs';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { ulid } from 'ulid';
-import { shardMetadata, SPEECH_SCHEMA, speechColumns } from './parquet-schema.js';
-import { toShardRow } from './rows.js';
-import { ShardFileSink } from './shard-file-sink.js';
-import type { SpeechRecord, SpeechRow } from './types.js';
-import { writeShards } from './write-shards.js';
+import { shardMetadata, SPEECH_SCHEMA, speechColumns } from '../../pipelines/release/shards/parquet-schema.js';
+import { toShardRow } from '../../pipelines/release/shards/rows.js';
+import { ShardFileSink } from '../../pipelines/release/shards/shard-file-sink.js';
+import type { SpeechRecord, SpeechRow } from '../../pipelines/release/shards/types.js';
+import { writeShards } from '../../pipelines/release/shards/write-shards.js';
 
 const VARIANTS = [
   'input-only',
