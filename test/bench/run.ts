@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printTable } from '../../server/cli/output.js';
 import { benchRelease } from './release.js';
+import { benchSoak } from './soak.js';
 import { benchAnalysis, benchEventLoop, benchUploads } from './speech.js';
 import { benchLanguageId, benchTextIntake } from './text.js';
 
@@ -28,7 +29,7 @@ function build() {
  * `npm run bench` runs every section; `npm run bench -- text uploads` runs the named ones and
  * keeps the other sections' figures from the last results file.
  */
-const SECTIONS = ['text', 'analysis', 'uploads', 'eventLoop', 'release'] as const;
+const SECTIONS = ['text', 'analysis', 'uploads', 'eventLoop', 'release', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !SECTIONS.includes(name as Section));
@@ -103,6 +104,21 @@ if (runs('release')) {
   rows.push(
     [`release build MB/s (${release.audioMB} MB)`, release.buildMBps, release.tarThenSha256sumMBps, release.ratio.toFixed(2), '≥ 0.70'],
     ['release build peak RSS MB', release.peakRssMB, '', '', '≤ 300'],
+  );
+}
+if (runs('soak')) {
+  const soak = await benchSoak(root, Number(process.env.BENCH_SOAK_SECONDS ?? 60));
+  results.soak = {
+    ...soak,
+    goal: '0 errors, 0 lost writes, peak RSS <= 300 MB, final RSS within 20% of idle (both after a full GC)',
+  };
+  rows.push(
+    [`soak: 2 rounds × ${soak.seconds} s, errors / lost writes`, `${soak.errors} / ${soak.lostWrites}`, `${soak.acknowledgedWrites} writes`, '', '0 / 0'],
+    ...Object.entries(soak.routes).map(([route, r]) => [`  ${route}`, `${r.ok} ok`, `${r.refused} refused, ${r.errors} errors`, '', '']),
+    ['  event loop p99 ms', soak.eventLoop.p99Ms, '', '', ''],
+    ['  RSS MB peak', soak.rssMB.peak, soak.rssMB.idle, '', '≤ 300'],
+    ['  RSS MB final (after GC) / idle', soak.rssMB.finalCollected, soak.rssMB.idleCollected, soak.rssMB.finalOverIdle.toFixed(2), '≤ 1.20'],
+    ['  RSS MB after each round (GC)', soak.rssMB.afterEachRound.join(' → '), '', soak.rssMB.growthSecondRound.toFixed(2), 'no growth'],
   );
 }
 writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');

@@ -40,9 +40,11 @@ export class AnalysisPool {
     const worker = new URL(`../../../pipelines/audio/worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
     return new Piscina({
       filename: fileURLToPath(worker),
-      minThreads: 1,
+      // No thread is kept for a node nobody is recording on: each holds 20–50 MB that a small
+      // box can use better. Half a minute covers the pause between two clips of a session.
+      minThreads: 0,
       maxThreads: this.threadCount,
-      idleTimeout: 60_000,
+      idleTimeout: 30_000,
       loadBalancer: (_task, threads) => {
         // Piscina's own choice (a thread with nothing to do), passing over retiring threads.
         this.poolThreads = new Map(threads.map((thread) => [thread.id, thread]));
