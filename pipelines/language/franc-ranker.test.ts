@@ -5,7 +5,7 @@ import { expressions } from 'franc-all/expressions.js';
 import { describe, expect, it } from 'vitest';
 import { defaultContactLanguages } from './contact-languages.js';
 import { createFrancRanker } from './franc-ranker.js';
-import { everydaySentences } from './fixtures/everyday-sentences.js';
+import { everydaySentences } from '../../test/fixtures/language/everyday-sentences.js';
 
 const sentences = Object.values(everydaySentences).flat();
 const edgeCases = [

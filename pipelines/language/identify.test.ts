@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { everydaySentences } from './fixtures/everyday-sentences.js';
+import { everydaySentences } from '../../test/fixtures/language/everyday-sentences.js';
 import { createLanguageIdentifier, identifyLanguage, LANGID_MODEL, languageMismatch } from './identify.js';
 import { LANGUAGE_MISMATCH_MIN_LEAD } from './mismatch.js';
 import { countScripts } from './scripts.js';

@@ -62,7 +62,7 @@ function makePlan(options: IdentifyOptions): IdentifyPlan {
  * 1 − (d − d₁) / (n·300 − d₁): the share of the winner's remaining headroom (up to the worst
  * possible distance for this text) by which that language is further away. So 1 − runner-up is
  * the winner's lead on a 0..1 scale that does not grow with text length. On the everyday
- * sentences in fixtures/, right answers lead by 0.03–0.8 and wrong ones by at most 0.17.
+ * sentences in test/fixtures/language/, right answers lead by 0.03–0.8 and wrong ones by at most 0.17.
  * (`languageMismatch` asks a different question, the lead over the declared language, which it
  * reads from `alternatives`.)
  *

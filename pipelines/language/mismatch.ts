@@ -5,7 +5,7 @@ import type { LanguageTag } from './tags.js';
 
 /**
  * How far the detected language must be ahead of the declared one before the sample is
- * flagged. On the everyday sentences in fixtures/ (single-language nodes, text in the node's
+ * flagged. On the everyday sentences in test/fixtures/language/ (single-language nodes, text in the node's
  * language or a contact language), 0.1 flags 203 of 205 contact-language texts and 1 of 59
  * own-language texts; the top-vs-runner-up margin would have missed a tenth of them, because
  * English text often has German close behind it while the node's language is far away.

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { pae, signEnvelope, verifyEnvelope, type DsseEnvelope } from './dsse.js';
 import { keyId } from './keys.js';
 
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/signing/${name}`, import.meta.url), 'utf8');
 
 function trusted(...keys: KeyObject[]): Map<string, KeyObject> {
   return new Map(keys.map((key) => [keyId(key), createPublicKey(key)]));

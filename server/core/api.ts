@@ -98,7 +98,7 @@ export function createApi<Principal, Level extends string>({ router, registry, a
       },
     });
 
-    // The caller is known before any body is read, so an anonymous client cannot make the node
+    // The caller is known before any body is read, so an anonymous client cannot make the server
     // buffer a multipart upload only to be refused.
     const authenticate: RequestHandler = (req, res, next) => {
       if (spec.access !== 'public') res.locals.principal = authorize(req, spec.access as Level);

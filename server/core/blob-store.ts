@@ -6,8 +6,8 @@ export interface BlobInfo {
 }
 
 /**
- * Where a node keeps audio and releases. Keys are relative, slash-separated names chosen by the
- * node (never by clients). Every implementation passes test/contracts/blob-store.contract.ts, so
+ * Where a service keeps files (audio, releases). Keys are relative, slash-separated names chosen
+ * by the service (never by clients). Every implementation passes test/contracts/blob-store.contract.ts, so
  * one that passes serves releases as well as audio.
  */
 export interface BlobStore {
@@ -42,7 +42,7 @@ export class BlobNotFoundError extends TributaryError {
 
 const KEY = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/i;
 
-/** Keys are node-made; this refuses anything that could climb out of the store. */
+/** Keys are made by the service; this refuses anything that could climb out of the store. */
 export function assertBlobKey(key: string): void {
   if (!KEY.test(key) || key.split('/').some((part) => part === '..' || part === '.')) {
     throw new RangeError(`invalid blob key: ${JSON.stringify(key)}`);

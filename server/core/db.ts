@@ -11,7 +11,7 @@ export interface Migration {
 }
 
 /**
- * Settings every connection to a node's database makes (WAL mode is a property of the file).
+ * Settings every connection to a service's database makes (WAL mode is a property of the file).
  * Write transactions that read first begin IMMEDIATE (`db.transaction(fn).immediate()`): the
  * sample writer thread writes through a second connection, and a deferred transaction that read
  * before it committed could not write afterwards.
@@ -27,11 +27,11 @@ export const CONNECTION_PRAGMAS: readonly string[] = [
 /**
  * Opens (creating if needed) a SQLite file in WAL mode with foreign keys on, and brings its
  * schema up to date. `synchronous = NORMAL` keeps every committed transaction across a crash of
- * the process; only a power loss can cost the last moments, which a node on one machine accepts
+ * the process; only a power loss can cost the last moments, which a service on one machine accepts
  * for a large gain in write throughput.
  *
  * The WAL is checkpointed into the database every 8,000 pages (32 MB) instead of SQLite's 1,000:
- * each checkpoint syncs the disk twice, and on a busy node those syncs, not the page copies, were
+ * each checkpoint syncs the disk twice, and on a busy server those syncs, not the page copies, were
  * the largest cost of writing a sample (40 µs of 90 with the default). A crash loses nothing by
  * this, and the WAL file is truncated back to 32 MB after a burst.
  */

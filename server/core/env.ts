@@ -2,7 +2,7 @@ import { LOG_LEVELS, type LogLevel } from './log.js';
 
 /**
  * The only module that reads `process.env`. Everything else receives these values through
- * configuration objects, so tests can build a node without touching the environment.
+ * configuration objects, so tests can build a service without touching the environment.
  */
 export interface Env {
   port?: number;

@@ -4,7 +4,7 @@ export { TributaryError, defineError };
 
 /**
  * Errors any Tributary HTTP service can answer with, whatever it serves. Each service adds its
- * own (server/node/errors.ts) and gives every code its status in one table; the contributor app
+ * own in an errors module of its own and gives every code its status in one table; the contributor app
  * and the CLI show `errors:<code>` from locales/<lng>/errors.json, so add a key there with a code.
  */
 export const MalformedJsonError = defineError('MalformedJson', 'The request body is not valid JSON.');

@@ -78,7 +78,7 @@ export function securityHeaders(): RequestHandler {
         mediaSrc: ["'self'", 'blob:'],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
-        // A node on a community LAN may run without TLS; upgrading would break every load there.
+        // A server on a community LAN may run without TLS; upgrading would break every load there.
         upgradeInsecureRequests: null,
       },
     },

@@ -16,7 +16,7 @@ export interface RateLimits {
  * `Retry-After` with a 429.
  *
  * Hand-written rather than express-rate-limit: on the text intake path that library cost as much
- * CPU as language identification (a promise per budget, a hash per header), and a node needs
+ * CPU as language identification (a promise per budget, a hash per header), and a service needs
  * only this one in-memory policy.
  */
 export function rateLimit(limits: RateLimits, now: () => number = Date.now): RequestHandler {
