@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,6 +64,47 @@ describe('tributary CLI', () => {
     expect(res.stderr).toContain('modality');
     expect(res.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(nodeDir, 'releases'))).toBe(false);
+    expect(existsSync(join(nodeDir, 'node.sqlite'))).toBe(false);
+  });
+
+  it('every command finds the node through TRIBUTARY_DIR when --dir is not given', () => {
+    const nodeDir = join(dir, 'from-env');
+    const env = { TRIBUTARY_DIR: nodeDir };
+    expect(runCli(['node', 'init', '--name', 'From env', '--languages', 'sw', '--url', 'http://127.0.0.1:9'], { env }).status).toBe(0);
+    expect(existsSync(join(nodeDir, 'node.json'))).toBe(true);
+    const token = runCli(['admin', 'token'], { env });
+    expect(token.status, token.stderr).toBe(0);
+    expect(token.stdout.trim()).toMatch(/^trb_/);
+    expect(runCli(['admin', 'tokens', '--json'], { env }).status).toBe(0);
+    const sentences = join(dir, 'from-env.txt');
+    writeFileSync(sentences, 'Watoto wanacheza mpira uwanjani kila jioni.\n');
+    const imported = runCli(['prompts', 'import', sentences, '--lang', 'sw', '--json'], { env });
+    expect(imported.status, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout).imported).toBe(1);
+    const release = runCli(['release', 'build', '--lang', 'sw', '--modality', 'text'], { env });
+    expect(release.stderr).toContain('No validated samples');
+  });
+
+  it('node start takes its port and address from TRIBUTARY_PORT and TRIBUTARY_HOST, as npm start runs it', async () => {
+    const nodeDir = join(dir, 'port-from-env');
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const node = await startNodeProcess(nodeDir, ['--init-if-missing'], {
+      TRIBUTARY_DIR: nodeDir,
+      TRIBUTARY_PORT: String(port),
+      TRIBUTARY_HOST: '127.0.0.1',
+    });
+    try {
+      expect(node.url).toBe(`http://127.0.0.1:${port}`);
+      // The default node's public URL is where it listens, so what it signs links somewhere real.
+      expect(JSON.parse(readFileSync(join(nodeDir, 'node.json'), 'utf8')).url).toBe(`http://localhost:${port}`);
+    } finally {
+      await killHard(node.child);
+    }
   });
 
   it('node start refuses a broken node.json at once, naming the setting, without a stack trace', () => {

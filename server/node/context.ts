@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { FileStore } from '@tus/file-store';
 import type { BlobStore } from '../core/blob-store.js';
 import { openDatabase, type Db } from '../core/db.js';
 import { DiskBlobStore } from '../core/disk-blob-store.js';
@@ -107,11 +106,7 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
   const releaseFiles = new DiskBlobStore(join(dir, 'releases'));
   const writer = new SampleWriter(databaseFile);
   const analysis = new AnalysisPool(config.audio.analysisThreads);
-  const uploadFiles = new FileStore({
-    directory: join(dir, 'uploads'),
-    expirationPeriodInMilliseconds: config.audio.uploadExpiryHours * 3600_000,
-  });
-  const unfinishedUploads = new UnfinishedUploads(db, new UnfinishedUploadStore(db), uploadFiles, config.audio, log);
+  const unfinishedUploads = new UnfinishedUploads(db, new UnfinishedUploadStore(db), join(dir, 'uploads'), config.audio, log);
   const followUp = new WithdrawalFollowUp({ blobs, notices, uploads: unfinishedUploads, log });
   const consent = new ConsentService(db, config, consentNotices, stores.consents, stores.samples, unfinishedUploads, followUp);
   return {

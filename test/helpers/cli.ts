@@ -6,12 +6,12 @@ const root = join(fileURLToPath(import.meta.url), '../../..');
 const entry = join(root, 'server/cli/tributary.ts');
 
 /** Runs the real `tributary` CLI from source, as a separate process. */
-export function runCli(args: string[], options: { input?: string } = {}) {
+export function runCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: root,
     encoding: 'utf8',
     input: options.input,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -22,10 +22,12 @@ export interface NodeProcess {
 }
 
 /** Starts `tributary node start` on a free port and resolves once it is listening. */
-export function startNodeProcess(dir: string, extraArgs: string[] = []): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'node', 'start', '--dir', dir, '--port', '0', ...extraArgs], {
+export function startNodeProcess(dir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<NodeProcess> {
+  // With TRIBUTARY_DIR/TRIBUTARY_PORT given, the command line leaves them out, as `npm start` does.
+  const where = [...(env.TRIBUTARY_DIR ? [] : ['--dir', dir]), ...(env.TRIBUTARY_PORT ? [] : ['--port', '0'])];
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'node', 'start', ...where, ...extraArgs], {
     cwd: root,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import type { FileStore } from '@tus/file-store';
+import { FileStore } from '@tus/file-store';
 import type { Db } from '../../core/db.js';
 import { NodeStorageFullError, UploadQuotaExceededError } from '../errors.js';
 import { nowIso } from '../../core/ids.js';
@@ -14,19 +14,32 @@ import type { UnfinishedUploadStore } from '../stores/unfinished-uploads.js';
  * while the disk is nearly full. Erasure and withdrawal discard a contributor's uploads at once.
  */
 export class UnfinishedUploads {
+  private fileStore: FileStore | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly store: UnfinishedUploadStore,
-    /** The tus data store: upload files and their metadata files. */
-    readonly files: FileStore,
+    /** Where upload files and their metadata files live. */
+    private readonly directory: string,
     private readonly limits: NodeConfig['audio'],
     private readonly log: Logger,
   ) {}
 
+  /**
+   * The tus data store over the uploads folder, made when first needed: making one creates the
+   * folder (asynchronously), which opening a node for a command must not do.
+   */
+  get files(): FileStore {
+    return (this.fileStore ??= new FileStore({
+      directory: this.directory,
+      expirationPeriodInMilliseconds: this.limits.uploadExpiryHours * 3600_000,
+    }));
+  }
+
   /** Claims disk for a new upload, or refuses it; `bytes` is what it may grow to. */
   async claim(upload: { id: string; contributorId: string; consentRecordId: string; bytes: number }): Promise<void> {
     const { limits } = this;
-    const disk = await statfs(this.files.directory).catch(() => undefined);
+    const disk = await statfs(this.directory).catch(() => undefined);
     if (disk && disk.bavail * disk.bsize - upload.bytes < limits.minFreeDiskBytes) {
       throw new NodeStorageFullError();
     }
@@ -51,6 +64,7 @@ export class UnfinishedUploads {
 
   /** Deletes upload files whose rows are already gone (taken inside a withdrawal's transaction). */
   async discard(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
     await Promise.all(ids.map((id) => this.removeFiles(id)));
   }
 
