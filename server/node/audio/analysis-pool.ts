@@ -32,7 +32,11 @@ export class AnalysisPool {
   /** The pool's view of each thread (its live `currentUsage`), by thread id, as last seen. */
   private poolThreads = new Map<number, PoolThread>();
 
-  constructor(private readonly threadCount = availableParallelism()) {}
+  constructor(
+    private readonly threadCount = availableParallelism(),
+    /** A thread whose memory passed this after a clip is ended and replaced. */
+    private readonly recycleAboveBytes = RECYCLE_EXTERNAL_BYTES,
+  ) {}
 
   private start(): Piscina {
     // From source (tests, tsx) the worker is TypeScript and needs the same loader.
@@ -40,9 +44,10 @@ export class AnalysisPool {
     const worker = new URL(`../../../pipelines/audio/worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
     return new Piscina({
       filename: fileURLToPath(worker),
-      // No thread is kept for a node nobody is recording on: each holds 20–50 MB that a small
-      // box can use better. Half a minute covers the pause between two clips of a session.
-      minThreads: 0,
+      // At least one thread, always: piscina starts threads for queued clips only when one ends
+      // or becomes free, so with none left (the last one retired below) queued clips would wait
+      // for ever (test/node/analysis-pool.test.ts). Others end after half a minute idle.
+      minThreads: 1,
       maxThreads: this.threadCount,
       idleTimeout: 30_000,
       loadBalancer: (_task, threads) => {
@@ -59,7 +64,7 @@ export class AnalysisPool {
     const pool = (this.pool ??= this.start());
     const task: AnalysisTask = { source, rules };
     const report: AnalysisReport = await pool.run(task);
-    if (report.externalBytes > RECYCLE_EXTERNAL_BYTES) this.retiring.add(report.threadId);
+    if (report.externalBytes > this.recycleAboveBytes) this.retiring.add(report.threadId);
     if (this.retiring.has(report.threadId)) this.endIfIdle(pool, report.threadId);
     return report.analysis;
   }
