@@ -1,26 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { signEnvelope } from '../../../pipelines/signing/dsse.js';
+import { PAYLOAD_TYPES, signStatement, type WithdrawalNotice } from '../../../pipelines/federation/statements.js';
 import { nowIso } from '../../core/ids.js';
 import type { NodeIdentity } from '../identity.js';
 import type { ReleaseStore } from '../stores/releases.js';
 import type { StoredNotice, WithdrawalNoticeStore } from '../stores/withdrawal-notices.js';
 
-export const NOTICE_PAYLOAD_TYPE = 'application/vnd.tributary.withdrawal-notice+json';
-
-export interface WithdrawalNotice {
-  type: 'tributary:withdrawal-notice/1';
-  id: string;
-  node: string;
-  dataset: string;
-  release: { version: string };
-  /** Record keys (the `key` column of the shards) that trainers must drop. */
-  records: string[];
-  shards: Array<{ name: string; sha256: string }>;
-  /** Why the records must go; an erasure of a whole profile is a withdrawal like any other. */
-  reason: 'consent-withdrawn';
-  /** The UTC day the notice was issued (YYYY-MM-DD), no finer. */
-  issued: string;
-}
+export const NOTICE_PAYLOAD_TYPE = PAYLOAD_TYPES.withdrawal;
+export type { WithdrawalNotice };
 
 /**
  * When a volunteer withdraws after a release, every current release holding their records gets
@@ -69,12 +55,7 @@ export class WithdrawalNotices {
         reason,
         issued,
       };
-      const envelope = signEnvelope(
-        new TextEncoder().encode(JSON.stringify(notice)),
-        NOTICE_PAYLOAD_TYPE,
-        this.identity.signingKey,
-        this.identity.keyId,
-      );
+      const envelope = signStatement(NOTICE_PAYLOAD_TYPE, notice, this.identity.signingKey, this.identity.keyId);
       this.notices.append({ id: notice.id, datasetId: dataset, records: notice.records.length, envelope: JSON.stringify(envelope), createdAt: now });
       return notice;
     });
