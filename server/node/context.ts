@@ -34,7 +34,7 @@ import { SampleStore } from './stores/samples.js';
 import { StatsStore } from './stores/stats.js';
 import { UnfinishedUploadStore } from './stores/unfinished-uploads.js';
 import { VoteStore } from './stores/votes.js';
-import { WithdrawalNoticeStore } from './stores/withdrawal-notices.js';
+import { NoticeStore } from './stores/notices.js';
 
 /** Everything a node's routes and commands need, built once by `openNodeContext`. */
 export interface NodeContext {
@@ -97,7 +97,7 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
     prompts: new PromptStore(db),
     releases: new ReleaseStore(db),
     access: new AccessStore(db),
-    notices: new WithdrawalNoticeStore(db),
+    notices: new NoticeStore(db),
   };
   const identity = nodeIdentity(config, options.secrets);
   const notices = new WithdrawalNotices(identity, stores.releases, stores.notices);

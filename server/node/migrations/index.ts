@@ -5,6 +5,7 @@ import { releases } from './003-releases.js';
 import { promptIndex } from './004-prompt-index.js';
 import { unfinishedUploads } from './005-unfinished-uploads.js';
 import { tokenLifecycle } from './006-token-lifecycle.js';
+import { notices } from './007-notices.js';
 
 /** Append only: a released node may have run any prefix of this list. */
 export const nodeMigrations: Migration[] = [
@@ -14,4 +15,5 @@ export const nodeMigrations: Migration[] = [
   { version: 4, name: 'prompt-index', sql: promptIndex },
   { version: 5, name: 'unfinished-uploads', sql: unfinishedUploads },
   { version: 6, name: 'token-lifecycle', sql: tokenLifecycle },
+  { version: 7, name: 'notices', sql: notices },
 ];

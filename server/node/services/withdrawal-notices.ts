@@ -3,7 +3,7 @@ import { PAYLOAD_TYPES, signStatement, type WithdrawalNotice } from '../../../pi
 import { nowIso } from '../../core/ids.js';
 import type { NodeIdentity } from '../identity.js';
 import type { ReleaseStore } from '../stores/releases.js';
-import type { StoredNotice, WithdrawalNoticeStore } from '../stores/withdrawal-notices.js';
+import type { NoticeStore, StoredNotice } from '../stores/notices.js';
 
 export const NOTICE_PAYLOAD_TYPE = PAYLOAD_TYPES.withdrawal;
 export type { WithdrawalNotice };
@@ -25,7 +25,7 @@ export class WithdrawalNotices {
   constructor(
     private readonly identity: NodeIdentity,
     private readonly releases: ReleaseStore,
-    private readonly notices: WithdrawalNoticeStore,
+    private readonly notices: NoticeStore,
   ) {}
 
   issue(sampleIds: readonly string[], reason: WithdrawalNotice['reason']): WithdrawalNotice[] {
@@ -56,12 +56,12 @@ export class WithdrawalNotices {
         issued,
       };
       const envelope = signStatement(NOTICE_PAYLOAD_TYPE, notice, this.identity.signingKey, this.identity.keyId);
-      this.notices.append({ id: notice.id, datasetId: dataset, records: notice.records.length, envelope: JSON.stringify(envelope), createdAt: now });
+      this.notices.append({ id: notice.id, kind: 'withdrawal', datasetId: dataset, records: notice.records.length, envelope: JSON.stringify(envelope), createdAt: now });
       return notice;
     });
   }
 
   since(seq: number, limit: number): StoredNotice[] {
-    return this.notices.since(seq, limit);
+    return this.notices.since(seq, limit, 'withdrawal');
   }
 }
