@@ -11,7 +11,11 @@ import { RELEASE_PROBLEMS } from '../pipelines/release/verify/problems.js';
 import { BlobNotFoundError } from '../server/core/blob-store.js';
 import * as coreErrors from '../server/core/errors.js';
 import { RangeNotSatisfiableError } from '../server/core/send-blob.js';
+import { PeerUnreachableError } from '../server/core/http-client.js';
+import * as indexErrors from '../server/index/errors.js';
+import { INDEX_STATUSES } from '../server/index/errors.js';
 import * as nodeErrors from '../server/node/errors.js';
+import * as trainerErrors from '../server/trainer/errors.js';
 import { NODE_STATUSES } from '../server/node/errors.js';
 import { localesDir } from '../server/node/paths.js';
 
@@ -54,17 +58,21 @@ describe('locales', () => {
 
   it('explains every error code, of every service and pipeline, and the node answers each with a status', () => {
     const english = flatten(JSON.parse(readFileSync(join(localesDir, 'en', 'errors.json'), 'utf8')));
-    const classes = [coreErrors, nodeErrors, signingErrors, shardErrors, transparencyErrors, { InvalidReleaseError, RangeNotSatisfiableError, BlobNotFoundError }]
+    const classes = [coreErrors, nodeErrors, trainerErrors, indexErrors, signingErrors, shardErrors, transparencyErrors, { InvalidReleaseError, RangeNotSatisfiableError, BlobNotFoundError, PeerUnreachableError }]
       .flatMap((module) => Object.values(module));
     const codes = classes
       .map((value) => (value as { code?: unknown }).code)
       .filter((code): code is string => typeof code === 'string');
     expect(codes.length).toBeGreaterThan(40);
-    codes.push(...TEXT_PROBLEMS, ...AUDIO_PROBLEMS, ...RELEASE_PROBLEMS, ...Object.keys(NODE_STATUSES), 'Internal');
+    codes.push(...TEXT_PROBLEMS, ...AUDIO_PROBLEMS, ...RELEASE_PROBLEMS, ...Object.keys(NODE_STATUSES), ...Object.keys(INDEX_STATUSES), 'Internal');
     for (const code of codes) expect(english.has(code), `errors:${code}`).toBe(true);
     // Every code a node's own services throw has a status; pipeline codes reaching HTTP are bugs (500).
     for (const code of [...Object.values(nodeErrors), ...Object.values(coreErrors)].map((v) => (v as { code?: unknown }).code)) {
       if (typeof code === 'string' && code !== 'InvalidConfig') expect(NODE_STATUSES[code], code).toBeGreaterThanOrEqual(400);
+    }
+    // And every code the index's services throw.
+    for (const code of [...Object.values(indexErrors), ...Object.values(coreErrors)].map((v) => (v as { code?: unknown }).code)) {
+      if (typeof code === 'string' && code !== 'InvalidConfig') expect(INDEX_STATUSES[code], code).toBeGreaterThanOrEqual(400);
     }
   });
 });

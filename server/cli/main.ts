@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { TributaryError } from '../core/errors.js';
 import { version } from '../core/version.js';
 import { registerAdminCommands } from './commands/admin.js';
+import { registerIndexCommands } from './commands/index.js';
 import { registerLangidCommand } from './commands/langid.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerPromptCommands } from './commands/prompts.js';
@@ -18,6 +19,7 @@ export function program(): Command {
   registerPromptCommands(program);
   registerLangidCommand(program);
   registerReleaseCommands(program);
+  registerIndexCommands(program);
   return program;
 }
 

@@ -33,6 +33,7 @@ export const CORE_STATUSES: StatusTable = {
   UnsupportedMediaType: 415,
   RateLimited: 429,
   BlobNotFound: 404,
+  PeerUnreachable: 502,
   RangeNotSatisfiable: 416,
 };
 

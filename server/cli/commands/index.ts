@@ -1,0 +1,115 @@
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { readEnv } from '../../core/env.js';
+import { createLogger } from '../../core/log.js';
+import { loadIndexConfig } from '../../index/config.js';
+import { openIndexContext, type IndexContext } from '../../index/context.js';
+import { createIndex } from '../../index/create-index.js';
+import { initIndex } from '../../index/init.js';
+import { KEYS_DIR, loadIndexSecrets } from '../../index/secrets.js';
+import { printJson, printTable } from '../output.js';
+
+/** Where an index lives when neither --dir nor TRIBUTARY_DIR says. */
+export const DEFAULT_INDEX_DIR = './data/index';
+
+/** The index directory a command works on: `--dir`, else `TRIBUTARY_DIR`, else ./data/index. */
+export function indexDir(option: string | undefined): string {
+  return resolve(option ?? readEnv().dir ?? DEFAULT_INDEX_DIR);
+}
+
+/** Opens an index (config → secrets → context), runs `fn`, and closes it whatever happens. */
+async function withIndex<T>(dir: string, fn: (context: IndexContext) => T | Promise<T>): Promise<T> {
+  const config = loadIndexConfig(dir);
+  const secrets = loadIndexSecrets(dir);
+  const logger = createLogger({ service: 'index', level: 'warn', destination: process.stderr });
+  const context = openIndexContext({ dir, config, secrets, logger });
+  try {
+    return await fn(context);
+  } finally {
+    await context.close();
+  }
+}
+
+export function registerIndexCommands(program: Command): void {
+  const index = program.command('index').description('run a global index of nodes, manifests and notices');
+  const dirOption = '--dir <dir>';
+  const dirHelp = 'data directory of the index (default: $TRIBUTARY_DIR, else ./data/index)';
+
+  index
+    .command('init')
+    .description('create an index: its config and the key that signs its log')
+    .option(dirOption, dirHelp)
+    .requiredOption('--name <name>', 'what the index is called')
+    .requiredOption('--url <url>', 'public URL of the index (its log origin is made from it)')
+    .option('--json', 'print JSON')
+    .action((options) => {
+      const dir = indexDir(options.dir);
+      const config = initIndex(dir, { name: options.name, url: options.url });
+      if (options.json) return printJson({ dir, config });
+      printTable(
+        ['setting', 'value'],
+        [
+          ['directory', dir],
+          ['name', config.name],
+          ['url', config.url],
+          ['log origin', config.origin],
+        ],
+      );
+      console.log(`\nBack up ${join(dir, KEYS_DIR)}/: the log key is what trainers pin to check the index's history.`);
+      console.log(`Next: tributary index start --dir ${dir}`);
+    });
+
+  index
+    .command('start')
+    .description('serve the index over HTTP')
+    .option(dirOption, dirHelp)
+    .option('--port <port>', 'port to listen on (default: $TRIBUTARY_PORT, else 8090)', (v) => Number.parseInt(v, 10))
+    .option('--host <host>', 'address to listen on, 0.0.0.0 for every interface (default: $TRIBUTARY_HOST, else 127.0.0.1)')
+    .action(async (options) => {
+      const env = readEnv();
+      const dir = indexDir(options.dir);
+      const port: number = options.port ?? env.port ?? 8090;
+      const host: string = options.host ?? env.host ?? '127.0.0.1';
+      const config = loadIndexConfig(dir);
+      const secrets = loadIndexSecrets(dir);
+      const logger = createLogger({ service: 'index', level: env.logLevel });
+      const served = createIndex({ dir, config, secrets, logger });
+      await new Promise<void>((resolveListening) => {
+        const server = served.app.listen(port, host, () => {
+          const address = server.address();
+          const actualPort = typeof address === 'object' && address ? address.port : port;
+          console.log(`Tributary index "${config.name}" listening on http://${host}:${actualPort} (log ${config.origin}; data in ${dir})`);
+          resolveListening();
+        });
+        server.keepAliveTimeout = 65_000;
+        server.headersTimeout = 66_000;
+        server.on('error', (error) => {
+          console.error(`tributary: cannot listen on ${host}:${port}: ${error.message}`);
+          process.exit(1);
+        });
+        const stop = () => {
+          server.close(() => {
+            void served.close().then(() => process.exit(0));
+          });
+          server.closeAllConnections();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+
+  index
+    .command('suspend')
+    .description('refuse everything a node sends from now on (a node.suspended event in the feed)')
+    .argument('<did>', 'the node’s DID')
+    .requiredOption('--reason <reason>', 'why, as the feed will show it')
+    .option(dirOption, dirHelp)
+    .option('--json', 'print JSON')
+    .action(async (did: string, options) => {
+      const dir = indexDir(options.dir);
+      const outcome = await withIndex(dir, (context) => context.registry.suspend(did, options.reason));
+      if (options.json) return printJson(outcome);
+      if (outcome.status === 'unchanged') console.log(`${did} was already suspended.`);
+      else console.log(`Suspended ${did} (feed event ${outcome.logIndices[0]}).`);
+    });
+}

@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { isValidKeyName } from '../../pipelines/transparency/signed-note.js';
+import { readConfigFile, trustProxySchema, writeConfigFile } from '../core/config.js';
+
+export const CONFIG_FILE = 'index.json';
+
+const DEFAULT_LIMITS = { bodyBytes: 1024 * 1024, rateWindowSeconds: 60, ratePerAddress: 1200, ratePerToken: 600 };
+const DEFAULT_NODES = { staleAfterMinutes: 30, staleCheckSeconds: 60, confirmWellKnown: true, wellKnownTimeoutMs: 5000, wellKnownMaxBytes: 1024 * 1024 };
+
+export const indexConfigSchema = z
+  .object({
+    name: z.string().trim().min(1).max(120),
+    // Without a trailing slash, so every link built on it has exactly one.
+    url: z
+      .url({ protocol: /^https?$/ })
+      .transform((url) => url.replace(/\/+$/, '')),
+    /**
+     * The log's identity: the first line of every checkpoint and the name of the key that signs
+     * them. Fixed at init (from the URL) and kept when the index moves, since trainers pin it.
+     */
+    origin: z.string().max(200).refine(isValidKeyName, 'one word: no spaces and no "+"'),
+    limits: z
+      .object({
+        /**
+         * Largest body accepted: a manifest envelope is about 1.4 × the manifest (base64), and a
+         * withdrawal notice about 40 bytes per record; 1 MiB takes both with room to spare.
+         */
+        bodyBytes: z.number().int().min(16 * 1024).max(16 * 1024 * 1024).default(DEFAULT_LIMITS.bodyBytes),
+        rateWindowSeconds: z.number().int().min(1).max(3600).default(DEFAULT_LIMITS.rateWindowSeconds),
+        ratePerAddress: z.number().int().min(1).default(DEFAULT_LIMITS.ratePerAddress),
+        ratePerToken: z.number().int().min(1).default(DEFAULT_LIMITS.ratePerToken),
+      })
+      .strict()
+      .default(DEFAULT_LIMITS),
+    nodes: z
+      .object({
+        /** A node not heard from for this long gets a `node.stale` event. */
+        staleAfterMinutes: z.number().min(1).max(60 * 24 * 30).default(DEFAULT_NODES.staleAfterMinutes),
+        /** How often the running index looks for stale nodes. */
+        staleCheckSeconds: z.number().int().min(1).max(3600).default(DEFAULT_NODES.staleCheckSeconds),
+        /** Fetch `<url>/.well-known/tributary.json` at registration and require the same DID and keys. */
+        confirmWellKnown: z.boolean().default(DEFAULT_NODES.confirmWellKnown),
+        wellKnownTimeoutMs: z.number().int().min(100).max(60_000).default(DEFAULT_NODES.wellKnownTimeoutMs),
+        wellKnownMaxBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(DEFAULT_NODES.wellKnownMaxBytes),
+      })
+      .strict()
+      .default(DEFAULT_NODES),
+    http: z
+      .object({ trustProxy: trustProxySchema.default(false) })
+      .strict()
+      .default({ trustProxy: false }),
+  })
+  .strict();
+
+export type IndexConfig = z.output<typeof indexConfigSchema>;
+export type IndexConfigInput = z.input<typeof indexConfigSchema>;
+
+/** The origin a new index gets: its URL without the scheme, then `/feed` (`index.example.org/feed`). */
+export function defaultOrigin(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.host}${parsed.pathname.replace(/\/+$/, '')}/feed`;
+}
+
+export function loadIndexConfig(dir: string): IndexConfig {
+  return readConfigFile(indexConfigSchema, join(dir, CONFIG_FILE), `run \`tributary index init --dir ${dir} …\` first`);
+}
+
+/** Writes a new index's config; refuses to overwrite one. */
+export function writeIndexConfig(dir: string, input: Omit<IndexConfigInput, 'origin'> & { origin?: string }): IndexConfig {
+  let origin = input.origin;
+  if (origin === undefined) {
+    try {
+      origin = defaultOrigin(input.url);
+    } catch {
+      origin = '';
+    }
+  }
+  return writeConfigFile(indexConfigSchema, join(dir, CONFIG_FILE), { ...input, origin }, 'this directory holds an index already');
+}

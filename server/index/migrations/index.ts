@@ -1,0 +1,5 @@
+import type { Migration } from '../../core/db.js';
+import { init } from './001-init.js';
+
+/** Append only: a released index may have run any prefix of this list. */
+export const indexMigrations: Migration[] = [{ version: 1, name: 'init', sql: init }];

@@ -1,0 +1,75 @@
+import type { KeyObject } from 'node:crypto';
+import { appendLeaves } from '../../../pipelines/transparency/append.js';
+import { signCheckpoint } from '../../../pipelines/transparency/checkpoint.js';
+import { InvalidTreeRequestError } from '../../../pipelines/transparency/errors.js';
+import { hashLeaf } from '../../../pipelines/transparency/hashing.js';
+import { consistencyProof, inclusionProof, rootHash } from '../../../pipelines/transparency/proofs.js';
+import { datasetOf, leafOf, type FeedEvent } from '../domain/feed-events.js';
+import type { IndexStore, IndexTransaction } from '../store/index-store.js';
+
+export interface FeedPage {
+  events: Array<{ index: number; event: FeedEvent }>;
+  /** The cursor to ask with next: the index after the last event given. */
+  next: number;
+  /** The log's size when the page was read. */
+  size: number;
+}
+
+/**
+ * The change feed as an append-only Merkle log (pipelines/transparency): events are appended
+ * inside the caller's transaction, with the subtree hashes they complete, so a state change and
+ * its event commit together or not at all; reads, checkpoints and proofs see committed entries.
+ */
+export class FeedLog {
+  constructor(
+    private readonly store: IndexStore,
+    private readonly signer: { origin: string; logKey: KeyObject },
+  ) {}
+
+  /** Appends events in order and returns their log indices. The log's size is read under the transaction's write lock. */
+  async append(tx: IndexTransaction, events: readonly FeedEvent[]): Promise<number[]> {
+    if (events.length === 0) return [];
+    const size = await tx.logSize();
+    const leaves = events.map(leafOf);
+    await tx.log.writeNodes(await appendLeaves(tx.log, size, leaves.map((leaf) => hashLeaf(Buffer.from(leaf, 'utf8')))));
+    await tx.appendFeed(
+      size,
+      events.map((event, i) => ({ type: event.type, nodeDid: event.node, datasetId: datasetOf(event), at: event.at, leaf: leaves[i]! })),
+    );
+    return events.map((_, i) => size + i);
+  }
+
+  async page(cursor: number, limit: number): Promise<FeedPage> {
+    const size = await this.store.logSize();
+    const entries = await this.store.feed(cursor, limit);
+    return {
+      events: entries.map((entry) => ({ index: entry.index, event: JSON.parse(entry.leaf) as FeedEvent })),
+      next: entries.length ? entries.at(-1)!.index + 1 : Math.max(cursor, 0),
+      size,
+    };
+  }
+
+  /**
+   * The log's head as a signed note. Size first, then the root of that size: entries committed
+   * in between do not change the root of a size already reached.
+   */
+  async checkpoint(): Promise<string> {
+    const size = await this.store.logSize();
+    const root = await rootHash(this.store.log, size);
+    return signCheckpoint({ origin: this.signer.origin, size, rootHash: root }, this.signer.origin, this.signer.logKey);
+  }
+
+  async inclusion(index: number, size: number): Promise<Uint8Array[]> {
+    const current = await this.store.logSize();
+    if (size > current) throw new InvalidTreeRequestError(`The log has ${current} entries, not ${size}.`);
+    if (index >= size) throw new InvalidTreeRequestError(`Entry ${index} is not in a log of ${size} entries.`);
+    return inclusionProof(this.store.log, index, size);
+  }
+
+  async consistency(from: number, to: number): Promise<Uint8Array[]> {
+    const current = await this.store.logSize();
+    if (to > current) throw new InvalidTreeRequestError(`The log has ${current} entries, not ${to}.`);
+    if (from > to) throw new InvalidTreeRequestError(`A log of ${to} entries cannot extend one of ${from}.`);
+    return consistencyProof(this.store.log, from, to);
+  }
+}

@@ -1,0 +1,186 @@
+import type { TreeNodeReader, TreeNodeStore } from '../../../pipelines/transparency/tree-store.js';
+
+/**
+ * Everything an index keeps, behind one asynchronous interface, so that a PostgreSQL store can
+ * join the SQLite one without a service changing (DESIGN "Scale"). Both pass
+ * test/contracts/index-store.contract.ts.
+ *
+ * Reads on the store see committed state only. Changes happen in `transaction(fn)`: `fn` gets an
+ * `IndexTransaction` that reads its own writes, and everything it wrote commits together when
+ * the promise it returns resolves, or nothing does when it rejects. Transactions are serialised
+ * in the database, across every process using it (SQLite: BEGIN IMMEDIATE; PostgreSQL: a lock
+ * taken first), so a log append that reads the log's size inside one cannot race another
+ * writer. `fn` must do no network I/O: it holds the write lock.
+ */
+export interface IndexStore extends IndexReads {
+  transaction<T>(fn: (tx: IndexTransaction) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface IndexTransaction extends IndexReads {
+  /** Stores an envelope; one already stored under the same sha256 is left as it is. */
+  putEnvelope(envelope: EnvelopeRecord): Promise<void>;
+  /** Inserts or replaces a node's row. */
+  putNode(node: NodeRecord): Promise<void>;
+  addSigningKey(nodeDid: string, key: SigningKeyRecord): Promise<void>;
+  putManifest(manifest: ManifestRecord, shards: readonly ShardRecord[]): Promise<void>;
+  supersedeManifest(sha256: string, by: string): Promise<void>;
+  /** Inserts or replaces a dataset's row. */
+  putDataset(dataset: DatasetRecord): Promise<void>;
+  putNotice(notice: NoticeRecord): Promise<void>;
+  /** Appends feed entries at `firstIndex`, `firstIndex + 1`, …; the log's subtree hashes go through `log`. */
+  appendFeed(firstIndex: number, entries: readonly FeedEntryInput[]): Promise<void>;
+  readonly log: TreeNodeStore;
+}
+
+export interface IndexReads {
+  node(did: string): Promise<NodeRecord | undefined>;
+  /** Every signing key the node has had, oldest first. */
+  signingKeys(nodeDid: string): Promise<SigningKeyRecord[]>;
+  /** The nodes that have had a signing key with this id (one, but for a node registered under two DIDs). */
+  keyHolders(keyId: string): Promise<string[]>;
+  dataset(nodeDid: string, datasetId: string): Promise<DatasetRecord | undefined>;
+  manifest(sha256: string): Promise<ManifestRecord | undefined>;
+  /** The shards of every manifest of this release version (a re-signed manifest repeats them). */
+  releaseShards(nodeDid: string, datasetId: string, version: string): Promise<ShardRecord[] | undefined>;
+  notice(nodeDid: string, id: string): Promise<NoticeRecord | undefined>;
+  /** The envelope's body as stored (and served). */
+  envelope(sha256: string): Promise<string | undefined>;
+  /** Feed entries from `fromIndex`, in log order. */
+  feed(fromIndex: number, limit: number): Promise<FeedEntry[]>;
+  /** Entries in the feed, which is the log's size. */
+  logSize(): Promise<number>;
+  /** Nodes neither stale nor suspended that were last heard from before `before`. */
+  quietNodes(before: string): Promise<string[]>;
+  /** Row counts, for operators and for tests that a refusal changed nothing. */
+  counts(): Promise<StoreCounts>;
+  /** The stored subtree hashes, for roots and proofs. */
+  readonly log: TreeNodeReader;
+}
+
+export interface PublishedKey {
+  id: string;
+  publicKeyMultibase: string;
+}
+
+export interface EnvelopeRecord {
+  sha256: string;
+  payloadType: string;
+  nodeDid: string;
+  body: string;
+  receivedAt: string;
+}
+
+export interface NodeRecord {
+  did: string;
+  name: string;
+  url: string;
+  languages: string[];
+  rotationKey: PublishedKey;
+  signingKey: PublishedKey;
+  rotationSequence: number;
+  lastRotation: string | null;
+  /** sha256 of the registration envelope the index holds. */
+  registration: string;
+  registrationIssued: string;
+  registeredAt: string;
+  lastHeardAt: string;
+  heartbeat: { sequence: number; at: string | null; datasets: HeartbeatDataset[] };
+  stale: boolean;
+  suspended: { at: string; reason: string } | null;
+}
+
+export interface HeartbeatDataset {
+  id: string;
+  version: string;
+  manifestSha256: string;
+}
+
+export interface SigningKeyRecord extends PublishedKey {
+  /** The rotation that introduced the key; 0 for the key the index first pinned. */
+  sequence: number;
+}
+
+export interface ManifestRecord {
+  sha256: string;
+  nodeDid: string;
+  datasetId: string;
+  version: string;
+  rev: number;
+  envelope: string;
+  published: string;
+  expires: string;
+  receivedAt: string;
+  logIndex: number;
+  supersededBy: string | null;
+}
+
+export interface ShardRecord {
+  name: string;
+  sha256: string;
+}
+
+export type AccessClass = 'open' | 'gated' | 'on-request';
+
+/** A dataset as its current manifest describes it, plus what notices changed since. */
+export interface DatasetRecord {
+  nodeDid: string;
+  datasetId: string;
+  manifest: string;
+  version: string;
+  rev: number;
+  name: string;
+  description: string;
+  languageTag: string | null;
+  iso639_3: string | null;
+  modality: 'text' | 'speech';
+  license: string;
+  licenseUrl: string;
+  accessClass: AccessClass;
+  permittedActions: string[];
+  records: number;
+  hours: number | null;
+  speakers: number | null;
+  expires: string;
+  /** `issued` of the last access-change notice applied. */
+  accessChanged: string | null;
+  retracted: { at: string; notice: string } | null;
+  updatedAt: string;
+}
+
+export type NoticeKind = 'withdrawal' | 'retraction' | 'access-change';
+
+export interface NoticeRecord {
+  nodeDid: string;
+  id: string;
+  kind: NoticeKind;
+  datasetId: string;
+  envelope: string;
+  issued: string;
+  receivedAt: string;
+  logIndex: number;
+}
+
+export interface FeedEntryInput {
+  type: string;
+  nodeDid: string;
+  datasetId: string | null;
+  at: string;
+  /** The leaf's bytes as text (canonical JSON). */
+  leaf: string;
+}
+
+export interface FeedEntry extends FeedEntryInput {
+  index: number;
+}
+
+export interface StoreCounts {
+  nodes: number;
+  signingKeys: number;
+  envelopes: number;
+  manifests: number;
+  datasets: number;
+  notices: number;
+  feed: number;
+  logNodes: number;
+}

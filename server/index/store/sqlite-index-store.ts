@@ -1,0 +1,447 @@
+import type { Statement as BetterSqlite3Statement } from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TreeNodeReader } from '../../../pipelines/transparency/tree-store.js';
+import { CONNECTION_PRAGMAS, openDatabase, type Db } from '../../core/db.js';
+import { IndexBusyError } from '../errors.js';
+import { indexMigrations } from '../migrations/index.js';
+import type {
+  DatasetRecord,
+  EnvelopeRecord,
+  FeedEntry,
+  FeedEntryInput,
+  IndexReads,
+  IndexStore,
+  IndexTransaction,
+  ManifestRecord,
+  NodeRecord,
+  NoticeRecord,
+  ShardRecord,
+  SigningKeyRecord,
+  StoreCounts,
+} from './index-store.js';
+import { SqliteTreeStore } from './sqlite-tree-store.js';
+
+export interface SqliteIndexStoreOptions {
+  /** How long a transaction waits for another writer (another process) before `IndexBusy`. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * The index's SQLite store: one file in WAL mode, two connections. Reads outside transactions
+ * go through a read-only connection and so see committed state only; transactions run on the
+ * writer, one at a time per process (one connection holds one transaction), and each begins
+ * IMMEDIATE, taking SQLite's write lock before its first read: another process on the same file
+ * waits for it, and the log's size read inside cannot change before the transaction commits.
+ * That wait is polled without blocking the event loop, so two stores in one process (tests, a
+ * command beside a running index) cannot deadlock.
+ *
+ * `synchronous = FULL`: an acknowledged event survives a power cut too. A log that lost entries it
+ * had served in a checkpoint would look to trainers like a rewritten history.
+ */
+export class SqliteIndexStore implements IndexStore {
+  readonly #writer: Db;
+  readonly #reader: Db;
+  readonly #reads: SqliteReads;
+  readonly #tx: SqliteTransaction;
+  readonly #busyTimeoutMs: number;
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(file: string, options: SqliteIndexStoreOptions = {}) {
+    this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+    this.#writer = openDatabase(file, indexMigrations);
+    this.#writer.pragma('synchronous = FULL');
+    this.#reader = new Database(file);
+    for (const pragma of CONNECTION_PRAGMAS) this.#reader.pragma(pragma);
+    this.#reader.pragma('query_only = ON');
+    this.#reads = new SqliteReads(this.#reader);
+    this.#tx = new SqliteTransaction(this.#writer);
+  }
+
+  get log(): TreeNodeReader {
+    return this.#reads.log;
+  }
+
+  transaction<T>(fn: (tx: IndexTransaction) => Promise<T>): Promise<T> {
+    const run = this.#tail.then(() => this.#run(fn));
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #run<T>(fn: (tx: IndexTransaction) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new Error('The index store is closed.');
+    await this.#begin();
+    let result: T;
+    try {
+      result = await fn(this.#tx);
+      this.#writer.exec('COMMIT');
+    } catch (error) {
+      if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK');
+      throw error;
+    }
+    return result;
+  }
+
+  async #begin(): Promise<void> {
+    const deadline = Date.now() + this.#busyTimeoutMs;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      try {
+        // BEGIN IMMEDIATE must fail at once when another writer holds the lock: waiting inside
+        // SQLite would block this process's event loop, and with it the writer it waits for.
+        // Once the lock is held, statements wait as usual (in WAL mode they hardly ever need to).
+        this.#writer.pragma('busy_timeout = 0');
+        this.#writer.exec('BEGIN IMMEDIATE');
+        this.#writer.pragma('busy_timeout = 5000');
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+        if (Date.now() >= deadline) throw new IndexBusyError();
+      }
+      await sleep(wait);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#tail;
+    this.#reader.close();
+    this.#writer.close();
+  }
+
+  node(did: string) {
+    return this.#reads.node(did);
+  }
+  signingKeys(nodeDid: string) {
+    return this.#reads.signingKeys(nodeDid);
+  }
+  keyHolders(keyId: string) {
+    return this.#reads.keyHolders(keyId);
+  }
+  dataset(nodeDid: string, datasetId: string) {
+    return this.#reads.dataset(nodeDid, datasetId);
+  }
+  manifest(sha256: string) {
+    return this.#reads.manifest(sha256);
+  }
+  releaseShards(nodeDid: string, datasetId: string, version: string) {
+    return this.#reads.releaseShards(nodeDid, datasetId, version);
+  }
+  notice(nodeDid: string, id: string) {
+    return this.#reads.notice(nodeDid, id);
+  }
+  envelope(sha256: string) {
+    return this.#reads.envelope(sha256);
+  }
+  feed(fromIndex: number, limit: number) {
+    return this.#reads.feed(fromIndex, limit);
+  }
+  logSize() {
+    return this.#reads.logSize();
+  }
+  quietNodes(before: string) {
+    return this.#reads.quietNodes(before);
+  }
+  counts() {
+    return this.#reads.counts();
+  }
+}
+
+type Statement = BetterSqlite3Statement<unknown[]>;
+
+interface NodeRow {
+  did: string;
+  name: string;
+  url: string;
+  languages: string;
+  rotation_key_id: string;
+  rotation_key: string;
+  signing_key_id: string;
+  signing_key: string;
+  rotation_sequence: number;
+  last_rotation: string | null;
+  registration: string;
+  registration_issued: string;
+  registered_at: string;
+  last_heard_at: string;
+  heartbeat_sequence: number;
+  heartbeat_at: string | null;
+  heartbeat_datasets: string;
+  stale: number;
+  suspended_at: string | null;
+  suspended_reason: string | null;
+}
+
+interface DatasetRow {
+  node_did: string;
+  dataset_id: string;
+  manifest: string;
+  version: string;
+  rev: number;
+  name: string;
+  description: string;
+  language_tag: string | null;
+  iso639_3: string | null;
+  modality: 'text' | 'speech';
+  license: string;
+  license_url: string;
+  access_class: DatasetRecord['accessClass'];
+  permitted_actions: string;
+  records: number;
+  hours: number | null;
+  speakers: number | null;
+  expires: string;
+  access_changed: string | null;
+  retracted_at: string | null;
+  retraction: string | null;
+  updated_at: string;
+}
+
+const MANIFEST_COLUMNS = `sha256, node_did AS nodeDid, dataset_id AS datasetId, version, rev, envelope, published, expires,
+  received_at AS receivedAt, log_index AS logIndex, superseded_by AS supersededBy`;
+const NOTICE_COLUMNS = `node_did AS nodeDid, id, kind, dataset_id AS datasetId, envelope, issued, received_at AS receivedAt, log_index AS logIndex`;
+const FEED_COLUMNS = `log_index AS "index", type, node_did AS nodeDid, dataset_id AS datasetId, at, leaf`;
+
+/** The reads, over either connection: the reader for the store, the writer inside a transaction. */
+class SqliteReads implements IndexReads {
+  readonly log: SqliteTreeStore;
+  readonly #statements = new Map<string, Statement>();
+
+  constructor(protected readonly db: Db) {
+    this.log = new SqliteTreeStore(db);
+  }
+
+  /** Prepared once per connection, on first use. */
+  protected sql(text: string): Statement {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  async node(did: string): Promise<NodeRecord | undefined> {
+    const row = this.sql('SELECT * FROM nodes WHERE did = ?').get(did) as NodeRow | undefined;
+    return row && nodeFromRow(row);
+  }
+
+  async signingKeys(nodeDid: string): Promise<SigningKeyRecord[]> {
+    return this.sql(
+      'SELECT key_id AS id, public_key AS publicKeyMultibase, sequence FROM node_keys WHERE node_did = ? ORDER BY sequence, key_id',
+    ).all(nodeDid) as SigningKeyRecord[];
+  }
+
+  async keyHolders(keyId: string): Promise<string[]> {
+    return this.sql('SELECT node_did FROM node_keys WHERE key_id = ? ORDER BY node_did').pluck().all(keyId) as string[];
+  }
+
+  async dataset(nodeDid: string, datasetId: string): Promise<DatasetRecord | undefined> {
+    const row = this.sql('SELECT * FROM datasets WHERE node_did = ? AND dataset_id = ?').get(nodeDid, datasetId) as DatasetRow | undefined;
+    return row && datasetFromRow(row);
+  }
+
+  async manifest(sha256: string): Promise<ManifestRecord | undefined> {
+    return this.sql(`SELECT ${MANIFEST_COLUMNS} FROM manifests WHERE sha256 = ?`).get(sha256) as ManifestRecord | undefined;
+  }
+
+  async releaseShards(nodeDid: string, datasetId: string, version: string): Promise<ShardRecord[] | undefined> {
+    const manifests = this.sql('SELECT count(*) FROM manifests WHERE node_did = ? AND dataset_id = ? AND version = ?')
+      .pluck()
+      .get(nodeDid, datasetId, version) as number;
+    if (manifests === 0) return undefined;
+    return this.sql(
+      `SELECT DISTINCT s.name, s.sha256 FROM manifest_shards s JOIN manifests m ON m.sha256 = s.manifest
+       WHERE m.node_did = ? AND m.dataset_id = ? AND m.version = ? ORDER BY s.name, s.sha256`,
+    ).all(nodeDid, datasetId, version) as ShardRecord[];
+  }
+
+  async notice(nodeDid: string, id: string): Promise<NoticeRecord | undefined> {
+    return this.sql(`SELECT ${NOTICE_COLUMNS} FROM notices WHERE node_did = ? AND id = ?`).get(nodeDid, id) as NoticeRecord | undefined;
+  }
+
+  async envelope(sha256: string): Promise<string | undefined> {
+    return this.sql('SELECT body FROM envelopes WHERE sha256 = ?').pluck().get(sha256) as string | undefined;
+  }
+
+  async feed(fromIndex: number, limit: number): Promise<FeedEntry[]> {
+    return this.sql(`SELECT ${FEED_COLUMNS} FROM feed_events WHERE log_index >= ? ORDER BY log_index LIMIT ?`).all(fromIndex, limit) as FeedEntry[];
+  }
+
+  async logSize(): Promise<number> {
+    const last = this.sql('SELECT max(log_index) FROM feed_events').pluck().get() as number | null;
+    return last === null ? 0 : last + 1;
+  }
+
+  async quietNodes(before: string): Promise<string[]> {
+    return this.sql('SELECT did FROM nodes WHERE stale = 0 AND suspended_at IS NULL AND last_heard_at < ? ORDER BY did')
+      .pluck()
+      .all(before) as string[];
+  }
+
+  async counts(): Promise<StoreCounts> {
+    return this.sql(
+      `SELECT (SELECT count(*) FROM nodes) AS nodes, (SELECT count(*) FROM node_keys) AS signingKeys,
+         (SELECT count(*) FROM envelopes) AS envelopes, (SELECT count(*) FROM manifests) AS manifests,
+         (SELECT count(*) FROM datasets) AS datasets, (SELECT count(*) FROM notices) AS notices,
+         (SELECT count(*) FROM feed_events) AS feed, (SELECT count(*) FROM log_nodes) AS logNodes`,
+    ).get() as StoreCounts;
+  }
+}
+
+/** Reads and writes on the writer connection, inside the transaction `SqliteIndexStore` began. */
+class SqliteTransaction extends SqliteReads implements IndexTransaction {
+  async putEnvelope(envelope: EnvelopeRecord): Promise<void> {
+    this.sql(
+      `INSERT INTO envelopes (sha256, payload_type, node_did, body, received_at) VALUES (@sha256, @payloadType, @nodeDid, @body, @receivedAt)
+       ON CONFLICT (sha256) DO NOTHING`,
+    ).run(envelope);
+  }
+
+  async putNode(node: NodeRecord): Promise<void> {
+    this.sql(
+      `INSERT INTO nodes (did, name, url, languages, rotation_key_id, rotation_key, signing_key_id, signing_key,
+         rotation_sequence, last_rotation, registration, registration_issued, registered_at, last_heard_at,
+         heartbeat_sequence, heartbeat_at, heartbeat_datasets, stale, suspended_at, suspended_reason)
+       VALUES (@did, @name, @url, @languages, @rotationKeyId, @rotationKey, @signingKeyId, @signingKey,
+         @rotationSequence, @lastRotation, @registration, @registrationIssued, @registeredAt, @lastHeardAt,
+         @heartbeatSequence, @heartbeatAt, @heartbeatDatasets, @stale, @suspendedAt, @suspendedReason)
+       ON CONFLICT (did) DO UPDATE SET
+         name = excluded.name, url = excluded.url, languages = excluded.languages,
+         rotation_key_id = excluded.rotation_key_id, rotation_key = excluded.rotation_key,
+         signing_key_id = excluded.signing_key_id, signing_key = excluded.signing_key,
+         rotation_sequence = excluded.rotation_sequence, last_rotation = excluded.last_rotation,
+         registration = excluded.registration, registration_issued = excluded.registration_issued,
+         registered_at = excluded.registered_at, last_heard_at = excluded.last_heard_at,
+         heartbeat_sequence = excluded.heartbeat_sequence, heartbeat_at = excluded.heartbeat_at,
+         heartbeat_datasets = excluded.heartbeat_datasets, stale = excluded.stale,
+         suspended_at = excluded.suspended_at, suspended_reason = excluded.suspended_reason`,
+    ).run({
+      did: node.did,
+      name: node.name,
+      url: node.url,
+      languages: JSON.stringify(node.languages),
+      rotationKeyId: node.rotationKey.id,
+      rotationKey: node.rotationKey.publicKeyMultibase,
+      signingKeyId: node.signingKey.id,
+      signingKey: node.signingKey.publicKeyMultibase,
+      rotationSequence: node.rotationSequence,
+      lastRotation: node.lastRotation,
+      registration: node.registration,
+      registrationIssued: node.registrationIssued,
+      registeredAt: node.registeredAt,
+      lastHeardAt: node.lastHeardAt,
+      heartbeatSequence: node.heartbeat.sequence,
+      heartbeatAt: node.heartbeat.at,
+      heartbeatDatasets: JSON.stringify(node.heartbeat.datasets),
+      stale: node.stale ? 1 : 0,
+      suspendedAt: node.suspended?.at ?? null,
+      suspendedReason: node.suspended?.reason ?? null,
+    });
+  }
+
+  async addSigningKey(nodeDid: string, key: SigningKeyRecord): Promise<void> {
+    this.sql(
+      `INSERT INTO node_keys (node_did, key_id, public_key, sequence) VALUES (?, ?, ?, ?) ON CONFLICT (node_did, key_id) DO NOTHING`,
+    ).run(nodeDid, key.id, key.publicKeyMultibase, key.sequence);
+  }
+
+  async putManifest(manifest: ManifestRecord, shards: readonly ShardRecord[]): Promise<void> {
+    this.sql(
+      `INSERT INTO manifests (sha256, node_did, dataset_id, version, rev, envelope, published, expires, received_at, log_index, superseded_by)
+       VALUES (@sha256, @nodeDid, @datasetId, @version, @rev, @envelope, @published, @expires, @receivedAt, @logIndex, @supersededBy)`,
+    ).run(manifest);
+    const insert = this.sql('INSERT INTO manifest_shards (manifest, name, sha256) VALUES (?, ?, ?)');
+    for (const shard of shards) insert.run(manifest.sha256, shard.name, shard.sha256);
+  }
+
+  async supersedeManifest(sha256: string, by: string): Promise<void> {
+    this.sql('UPDATE manifests SET superseded_by = ? WHERE sha256 = ?').run(by, sha256);
+  }
+
+  async putDataset(dataset: DatasetRecord): Promise<void> {
+    this.sql(
+      `INSERT INTO datasets (node_did, dataset_id, manifest, version, rev, name, description, language_tag, iso639_3,
+         modality, license, license_url, access_class, permitted_actions, records, hours, speakers, expires, access_changed,
+         retracted_at, retraction, updated_at)
+       VALUES (@nodeDid, @datasetId, @manifest, @version, @rev, @name, @description, @languageTag, @iso639_3,
+         @modality, @license, @licenseUrl, @accessClass, @permittedActions, @records, @hours, @speakers, @expires, @accessChanged,
+         @retractedAt, @retraction, @updatedAt)
+       ON CONFLICT (node_did, dataset_id) DO UPDATE SET
+         manifest = excluded.manifest, version = excluded.version, rev = excluded.rev, name = excluded.name,
+         description = excluded.description, language_tag = excluded.language_tag, iso639_3 = excluded.iso639_3,
+         modality = excluded.modality, license = excluded.license, license_url = excluded.license_url,
+         access_class = excluded.access_class, permitted_actions = excluded.permitted_actions,
+         records = excluded.records, hours = excluded.hours, speakers = excluded.speakers, expires = excluded.expires,
+         access_changed = excluded.access_changed, retracted_at = excluded.retracted_at,
+         retraction = excluded.retraction, updated_at = excluded.updated_at`,
+    ).run({
+      ...dataset,
+      permittedActions: JSON.stringify(dataset.permittedActions),
+      retractedAt: dataset.retracted?.at ?? null,
+      retraction: dataset.retracted?.notice ?? null,
+      retracted: undefined,
+    });
+  }
+
+  async putNotice(notice: NoticeRecord): Promise<void> {
+    this.sql(
+      `INSERT INTO notices (node_did, id, kind, dataset_id, envelope, issued, received_at, log_index)
+       VALUES (@nodeDid, @id, @kind, @datasetId, @envelope, @issued, @receivedAt, @logIndex)`,
+    ).run(notice);
+  }
+
+  async appendFeed(firstIndex: number, entries: readonly FeedEntryInput[]): Promise<void> {
+    const insert = this.sql(
+      'INSERT INTO feed_events (log_index, type, node_did, dataset_id, at, leaf) VALUES (@index, @type, @nodeDid, @datasetId, @at, @leaf)',
+    );
+    entries.forEach((entry, i) => insert.run({ ...entry, index: firstIndex + i }));
+  }
+}
+
+function nodeFromRow(row: NodeRow): NodeRecord {
+  return {
+    did: row.did,
+    name: row.name,
+    url: row.url,
+    languages: JSON.parse(row.languages) as string[],
+    rotationKey: { id: row.rotation_key_id, publicKeyMultibase: row.rotation_key },
+    signingKey: { id: row.signing_key_id, publicKeyMultibase: row.signing_key },
+    rotationSequence: row.rotation_sequence,
+    lastRotation: row.last_rotation,
+    registration: row.registration,
+    registrationIssued: row.registration_issued,
+    registeredAt: row.registered_at,
+    lastHeardAt: row.last_heard_at,
+    heartbeat: { sequence: row.heartbeat_sequence, at: row.heartbeat_at, datasets: JSON.parse(row.heartbeat_datasets) },
+    stale: row.stale === 1,
+    suspended: row.suspended_at ? { at: row.suspended_at, reason: row.suspended_reason ?? '' } : null,
+  };
+}
+
+function datasetFromRow(row: DatasetRow): DatasetRecord {
+  return {
+    nodeDid: row.node_did,
+    datasetId: row.dataset_id,
+    manifest: row.manifest,
+    version: row.version,
+    rev: row.rev,
+    name: row.name,
+    description: row.description,
+    languageTag: row.language_tag,
+    iso639_3: row.iso639_3,
+    modality: row.modality,
+    license: row.license,
+    licenseUrl: row.license_url,
+    accessClass: row.access_class,
+    permittedActions: JSON.parse(row.permitted_actions) as string[],
+    records: row.records,
+    hours: row.hours,
+    speakers: row.speakers,
+    expires: row.expires,
+    accessChanged: row.access_changed,
+    retracted: row.retracted_at ? { at: row.retracted_at, notice: row.retraction ?? '' } : null,
+    updatedAt: row.updated_at,
+  };
+}

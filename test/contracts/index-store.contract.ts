@@ -1,0 +1,286 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendLeaves } from '../../pipelines/transparency/append.js';
+import { hashLeaf } from '../../pipelines/transparency/hashing.js';
+import { rootHash } from '../../pipelines/transparency/proofs.js';
+import type {
+  DatasetRecord,
+  IndexStore,
+  IndexTransaction,
+  ManifestRecord,
+  NodeRecord,
+  NoticeRecord,
+} from '../../server/index/store/index-store.js';
+import { hex, naiveRoot } from '../fixtures/transparency/naive-merkle.js';
+
+/**
+ * The one contract every `IndexStore` passes (SQLite now, PostgreSQL next), the way blob stores
+ * share blob-store.contract.ts. `open` gives a fresh, empty database; `connect` opens another
+ * store on the same database, as a second index process would, and works after `store` is closed.
+ */
+export interface IndexStoreFixture {
+  store: IndexStore;
+  connect(): Promise<IndexStore>;
+  close(): Promise<void>;
+}
+
+const T0 = '2027-01-01T00:00:00.000Z';
+const sha = (n: number) => n.toString(16).padStart(64, '0');
+
+export function node(did: string, changes: Partial<NodeRecord> = {}): NodeRecord {
+  return {
+    did,
+    name: `Node ${did}`,
+    url: 'https://node.example',
+    languages: ['sw'],
+    rotationKey: { id: 'ed25519:rotation', publicKeyMultibase: 'zRotation' },
+    signingKey: { id: 'ed25519:signing', publicKeyMultibase: 'zSigning' },
+    rotationSequence: 0,
+    lastRotation: null,
+    registration: sha(1),
+    registrationIssued: T0,
+    registeredAt: T0,
+    lastHeardAt: T0,
+    heartbeat: { sequence: 0, at: null, datasets: [] },
+    stale: false,
+    suspended: null,
+    ...changes,
+  };
+}
+
+function manifest(n: number, changes: Partial<ManifestRecord> = {}): ManifestRecord {
+  return {
+    sha256: sha(100 + n),
+    nodeDid: 'did:web:node.example',
+    datasetId: 'sw-text',
+    version: `${n}.0.0`,
+    rev: n,
+    envelope: sha(1),
+    published: T0,
+    expires: '2028-01-01T00:00:00.000Z',
+    receivedAt: T0,
+    logIndex: n,
+    supersededBy: null,
+    ...changes,
+  };
+}
+
+function dataset(changes: Partial<DatasetRecord> = {}): DatasetRecord {
+  return {
+    nodeDid: 'did:web:node.example',
+    datasetId: 'sw-text',
+    manifest: sha(101),
+    version: '1.0.0',
+    rev: 1,
+    name: 'Kiswahili text',
+    description: 'Sentences',
+    languageTag: 'sw',
+    iso639_3: 'swa',
+    modality: 'text',
+    license: 'CC-BY-4.0',
+    licenseUrl: 'https://spdx.org/licenses/CC-BY-4.0.html',
+    accessClass: 'open',
+    permittedActions: ['train', 'evaluate'],
+    records: 12,
+    hours: null,
+    speakers: 4,
+    expires: '2028-01-01T00:00:00.000Z',
+    accessChanged: null,
+    retracted: null,
+    updatedAt: T0,
+    ...changes,
+  };
+}
+
+/** Appends one feed entry and its log leaf, the way the feed service does. */
+async function appendOne(tx: IndexTransaction, label: string): Promise<number> {
+  const size = await tx.logSize();
+  const leaf = JSON.stringify({ label });
+  await tx.log.writeNodes(await appendLeaves(tx.log, size, [hashLeaf(Buffer.from(leaf))]));
+  await tx.appendFeed(size, [{ type: 'test', nodeDid: 'did:web:node.example', datasetId: null, at: T0, leaf }]);
+  return size;
+}
+
+const envelopeRecord = (n: number) => ({ sha256: sha(n), payloadType: 'application/test', nodeDid: 'did:web:node.example', body: `{"n":${n}}`, receivedAt: T0 });
+
+export function describeIndexStoreContract(name: string, open: () => Promise<IndexStoreFixture>): void {
+  describe(`IndexStore contract: ${name}`, () => {
+    let fixture: IndexStoreFixture;
+    let store: IndexStore;
+    const others: IndexStore[] = [];
+
+    beforeEach(async () => {
+      fixture = await open();
+      store = fixture.store;
+    });
+    afterEach(async () => {
+      for (const other of others.splice(0)) await other.close();
+      await fixture.close();
+    });
+
+    it('starts empty', async () => {
+      expect(await store.counts()).toEqual({ nodes: 0, signingKeys: 0, envelopes: 0, manifests: 0, datasets: 0, notices: 0, feed: 0, logNodes: 0 });
+      expect(await store.logSize()).toBe(0);
+      expect(await store.feed(0, 10)).toEqual([]);
+      expect(await store.node('did:web:node.example')).toBeUndefined();
+      expect(await store.envelope(sha(1))).toBeUndefined();
+      expect(await store.releaseShards('did:web:node.example', 'sw-text', '1.0.0')).toBeUndefined();
+    });
+
+    it('keeps what a transaction wrote; inside, the transaction reads its own writes', async () => {
+      const did = 'did:web:node.example';
+      const notice: NoticeRecord = { nodeDid: did, id: 'a'.repeat(32), kind: 'withdrawal', datasetId: 'sw-text', envelope: sha(1), issued: '2027-01-01', receivedAt: T0, logIndex: 2 };
+      await store.transaction(async (tx) => {
+        await tx.putEnvelope(envelopeRecord(1));
+        await tx.putEnvelope(envelopeRecord(1));
+        await tx.putNode(node(did));
+        await tx.addSigningKey(did, { id: 'ed25519:signing', publicKeyMultibase: 'zSigning', sequence: 0 });
+        await tx.addSigningKey(did, { id: 'ed25519:signing', publicKeyMultibase: 'zSigning', sequence: 0 });
+        await tx.addSigningKey(did, { id: 'ed25519:next', publicKeyMultibase: 'zNext', sequence: 1 });
+        await tx.putManifest(manifest(1), [{ name: 'data/train-00000-of-00001.parquet', sha256: sha(7) }]);
+        await tx.putDataset(dataset());
+        await tx.putNotice(notice);
+        expect(await tx.node(did)).toEqual(node(did));
+        expect(await tx.envelope(sha(1))).toBe('{"n":1}');
+        expect(await tx.dataset(did, 'sw-text')).toEqual(dataset());
+      });
+      expect(await store.node(did)).toEqual(node(did));
+      expect(await store.signingKeys(did)).toEqual([
+        { id: 'ed25519:signing', publicKeyMultibase: 'zSigning', sequence: 0 },
+        { id: 'ed25519:next', publicKeyMultibase: 'zNext', sequence: 1 },
+      ]);
+      expect(await store.keyHolders('ed25519:next')).toEqual([did]);
+      expect(await store.keyHolders('ed25519:unknown')).toEqual([]);
+      expect(await store.envelope(sha(1))).toBe('{"n":1}');
+      expect(await store.manifest(sha(101))).toEqual(manifest(1));
+      expect(await store.dataset(did, 'sw-text')).toEqual(dataset());
+      expect(await store.dataset(did, 'yo-text')).toBeUndefined();
+      expect(await store.notice(did, 'a'.repeat(32))).toEqual(notice);
+      expect(await store.releaseShards(did, 'sw-text', '1.0.0')).toEqual([{ name: 'data/train-00000-of-00001.parquet', sha256: sha(7) }]);
+      expect(await store.counts()).toEqual({ nodes: 1, signingKeys: 2, envelopes: 1, manifests: 1, datasets: 1, notices: 1, feed: 0, logNodes: 0 });
+    });
+
+    it('replaces nodes and datasets, marks manifests superseded, and gathers a version’s shards over its manifests', async () => {
+      const did = 'did:web:node.example';
+      await store.transaction(async (tx) => {
+        await tx.putEnvelope(envelopeRecord(1));
+        await tx.putNode(node(did));
+        await tx.putManifest(manifest(1), [{ name: 'a.parquet', sha256: sha(7) }]);
+        // The same version signed again (a new rev, a later expiry) lists the same shards.
+        await tx.putManifest(manifest(2, { version: '1.0.0', sha256: sha(202) }), [{ name: 'a.parquet', sha256: sha(7) }, { name: 'b.parquet', sha256: sha(8) }]);
+        await tx.putDataset(dataset());
+      });
+      const suspended = node(did, { stale: true, suspended: { at: T0, reason: 'spam' }, heartbeat: { sequence: 3, at: T0, datasets: [{ id: 'sw-text', version: '1.0.0', manifestSha256: sha(101) }] } });
+      const retracted = dataset({ retracted: { at: T0, notice: 'b'.repeat(32) }, accessClass: 'gated', accessChanged: T0, hours: 1.25 });
+      await store.transaction(async (tx) => {
+        await tx.putNode(suspended);
+        await tx.supersedeManifest(sha(101), sha(202));
+        await tx.putDataset(retracted);
+      });
+      expect(await store.node(did)).toEqual(suspended);
+      expect(await store.dataset(did, 'sw-text')).toEqual(retracted);
+      expect((await store.manifest(sha(101)))?.supersededBy).toBe(sha(202));
+      expect(await store.releaseShards(did, 'sw-text', '1.0.0')).toEqual([
+        { name: 'a.parquet', sha256: sha(7) },
+        { name: 'b.parquet', sha256: sha(8) },
+      ]);
+      expect(await store.releaseShards(did, 'sw-text', '2.0.0')).toBeUndefined();
+    });
+
+    it('finds the nodes gone quiet: neither stale nor suspended, last heard before the time given', async () => {
+      await store.transaction(async (tx) => {
+        await tx.putEnvelope(envelopeRecord(1));
+        await tx.putNode(node('did:web:a.example', { lastHeardAt: '2027-01-01T00:00:00.000Z' }));
+        await tx.putNode(node('did:web:b.example', { lastHeardAt: '2027-01-01T01:00:00.000Z' }));
+        await tx.putNode(node('did:web:c.example', { lastHeardAt: '2027-01-01T00:00:00.000Z', stale: true }));
+        await tx.putNode(node('did:web:d.example', { lastHeardAt: '2027-01-01T00:00:00.000Z', suspended: { at: T0, reason: 'x' } }));
+      });
+      expect(await store.quietNodes('2027-01-01T00:30:00.000Z')).toEqual(['did:web:a.example']);
+      expect(await store.quietNodes('2027-01-02T00:00:00.000Z')).toEqual(['did:web:a.example', 'did:web:b.example']);
+    });
+
+    it('keeps nothing of a transaction that fails, and passes its error on', async () => {
+      const failure = new Error('refused half way');
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.putEnvelope(envelopeRecord(1));
+          await tx.putNode(node('did:web:node.example'));
+          await appendOne(tx, 'lost');
+          throw failure;
+        }),
+      ).rejects.toBe(failure);
+      expect(await store.counts()).toEqual({ nodes: 0, signingKeys: 0, envelopes: 0, manifests: 0, datasets: 0, notices: 0, feed: 0, logNodes: 0 });
+      // The store is usable afterwards.
+      await store.transaction((tx) => appendOne(tx, 'kept'));
+      expect(await store.logSize()).toBe(1);
+    });
+
+    it('shows reads outside a transaction only what has committed', async () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let written!: () => void;
+      const wrote = new Promise<void>((resolve) => (written = resolve));
+      const running = store.transaction(async (tx) => {
+        await tx.putEnvelope(envelopeRecord(1));
+        await tx.putNode(node('did:web:node.example'));
+        await appendOne(tx, 'pending');
+        written();
+        await held;
+      });
+      await wrote;
+      expect(await store.node('did:web:node.example')).toBeUndefined();
+      expect(await store.logSize()).toBe(0);
+      release();
+      await running;
+      expect(await store.node('did:web:node.example')).toBeDefined();
+      expect(await store.logSize()).toBe(1);
+    });
+
+    it('runs concurrent transactions one after another: each append reads the size the last one left', async () => {
+      const indices = await Promise.all(Array.from({ length: 25 }, (_, i) => store.transaction((tx) => appendOne(tx, `entry ${i}`))));
+      expect([...indices].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+      const entries = await store.feed(0, 100);
+      expect(entries.map((e) => e.index)).toEqual(indices.slice().sort((a, b) => a - b));
+      const leaves = entries.map((e) => hashLeaf(Buffer.from(e.leaf)));
+      expect(hex(await rootHash(store.log, 25))).toBe(hex(naiveRoot(leaves)));
+      expect((await store.feed(20, 3)).map((e) => e.index)).toEqual([20, 21, 22]);
+    });
+
+    it('serialises appends in the database: two stores on one database (two processes) never append at the same size', async () => {
+      const second = await fixture.connect();
+      others.push(second);
+      const stores = [store, second];
+      const appended = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          stores[i % 2]!.transaction(async (tx) => {
+            const at = await appendOne(tx, `from store ${i % 2}, #${i}`);
+            // Hold the lock across a turn of the event loop, so the other store has to wait for it.
+            await new Promise((resolve) => setImmediate(resolve));
+            return at;
+          }),
+        ),
+      );
+      expect([...appended].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+      for (const reader of stores) {
+        expect(await reader.logSize()).toBe(30);
+        const leaves = (await reader.feed(0, 100)).map((e) => hashLeaf(Buffer.from(e.leaf)));
+        expect(hex(await rootHash(reader.log, 30))).toBe(hex(naiveRoot(leaves)));
+      }
+    });
+
+    it('keeps everything across a reopen', async () => {
+      await store.transaction(async (tx) => {
+        await tx.putEnvelope(envelopeRecord(1));
+        await tx.putNode(node('did:web:node.example'));
+        await appendOne(tx, 'one');
+        await appendOne(tx, 'two');
+      });
+      const root = hex(await rootHash(store.log, 2));
+      await store.close();
+      const reopened = await fixture.connect();
+      others.push(reopened);
+      expect(await reopened.node('did:web:node.example')).toEqual(node('did:web:node.example'));
+      expect(await reopened.logSize()).toBe(2);
+      expect(hex(await rootHash(reopened.log, 2))).toBe(root);
+    });
+  });
+}
