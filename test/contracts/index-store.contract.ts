@@ -3,6 +3,7 @@ import { appendLeaves } from '../../pipelines/transparency/append.js';
 import { hashLeaf } from '../../pipelines/transparency/hashing.js';
 import { rootHash } from '../../pipelines/transparency/proofs.js';
 import type {
+  DatasetQuery,
   DatasetRecord,
   IndexStore,
   IndexTransaction,
@@ -80,9 +81,11 @@ function dataset(changes: Partial<DatasetRecord> = {}): DatasetRecord {
     licenseUrl: 'https://spdx.org/licenses/CC-BY-4.0.html',
     accessClass: 'open',
     permittedActions: ['train', 'evaluate'],
+    purposes: ['train-asr', 'evaluate'],
     records: 12,
     hours: null,
     speakers: 4,
+    published: T0,
     expires: '2028-01-01T00:00:00.000Z',
     accessChanged: null,
     retracted: null,
@@ -265,6 +268,119 @@ export function describeIndexStoreContract(name: string, open: () => Promise<Ind
         const leaves = (await reader.feed(0, 100)).map((e) => hashLeaf(Buffer.from(e.leaf)));
         expect(hex(await rootHash(reader.log, 30))).toBe(hex(naiveRoot(leaves)));
       }
+    });
+
+    describe('search', () => {
+      const AT = '2027-06-01T00:00:00.000Z';
+      const query = (changes: Partial<DatasetQuery> = {}): DatasetQuery => ({
+        languages: [],
+        modality: null,
+        licenses: [],
+        access: [],
+        actions: [],
+        purposes: [],
+        minHours: null,
+        minRecords: null,
+        node: null,
+        words: [],
+        at: AT,
+        after: null,
+        limit: 100,
+        ...changes,
+      });
+      const ids = async (changes: Partial<DatasetQuery> = {}) => (await store.searchDatasets(query(changes))).datasets.map((d) => d.datasetId);
+
+      // Six datasets on three nodes, one suspended; one retracted, one expired.
+      beforeEach(async () => {
+        const a = 'did:web:a.example';
+        const b = 'did:web:b.example';
+        const c = 'did:web:c.example';
+        const rows: DatasetRecord[] = [
+          dataset({ nodeDid: a, datasetId: 'sw-ke-speech', languageTag: 'sw-KE', modality: 'speech', hours: 3.5, records: 100, speakers: 10, name: 'Kiswahili cha Kenya', description: 'Sauti za wajitolea', published: '2027-01-05T00:00:00.000Z' }),
+          dataset({ nodeDid: a, datasetId: 'sw-text', languageTag: 'sw', records: 50, speakers: 5, published: '2027-01-04T00:00:00.000Z', permittedActions: ['evaluate'], purposes: ['evaluate'] }),
+          dataset({ nodeDid: b, datasetId: 'pa-text', languageTag: 'pa-Arab', iso639_3: 'pan', license: 'CC-BY-NC-4.0', accessClass: 'gated', records: 30, speakers: 3, name: 'Shahmukhi sentences', description: 'Punjabi in Arabic script', published: '2027-01-03T00:00:00.000Z', permittedActions: ['train', 'evaluate', 'redistribute'], purposes: ['train-lm'] }),
+          dataset({ nodeDid: b, datasetId: 'yo-text', languageTag: 'yo', retracted: { at: T0, notice: 'c'.repeat(32) }, published: '2027-01-02T00:00:00.000Z' }),
+          dataset({ nodeDid: b, datasetId: 'en-text', languageTag: 'en', expires: '2027-05-01T00:00:00.000Z', published: '2027-01-01T00:00:00.000Z' }),
+          dataset({ nodeDid: c, datasetId: 'sw-hidden', languageTag: 'sw', published: '2027-01-06T00:00:00.000Z' }),
+        ];
+        await store.transaction(async (tx) => {
+          await tx.putEnvelope(envelopeRecord(1));
+          await tx.putNode(node(a, { stale: true }));
+          await tx.putNode(node(b));
+          await tx.putNode(node(c, { suspended: { at: T0, reason: 'spam' } }));
+          for (const [i, row] of rows.entries()) {
+            await tx.putManifest(manifest(i + 1, { nodeDid: row.nodeDid, datasetId: row.datasetId, logIndex: 40 + i }), []);
+            await tx.putDataset({ ...row, manifest: sha(101 + i) });
+          }
+        });
+      });
+
+      it('finds current datasets only, newest first, with their node and the whole match’s totals', async () => {
+        const result = await store.searchDatasets(query());
+        expect(result.datasets.map((d) => d.datasetId)).toEqual(['sw-ke-speech', 'sw-text', 'pa-text']);
+        expect(result.datasets[0]).toMatchObject({ manifest: sha(101), logIndex: 40, envelope: sha(1), node: { name: 'Node did:web:a.example', stale: true, lastHeardAt: T0 } });
+        expect(result.totals).toEqual({ datasets: 3, records: 180, hours: 3.5, speakers: 18, nodes: 2 });
+        // An instant before the expiry brings the expired dataset back.
+        expect(await ids({ at: '2027-04-01T00:00:00.000Z' })).toContain('en-text');
+      });
+
+      it('matches language ranges (RFC 4647 basic filtering, any case)', async () => {
+        expect(await ids({ languages: ['sw'] })).toEqual(['sw-ke-speech', 'sw-text']);
+        expect(await ids({ languages: ['sw-ke'] })).toEqual(['sw-ke-speech']);
+        expect(await ids({ languages: ['pa'] })).toEqual(['pa-text']);
+        expect(await ids({ languages: ['pa-arab', 'sw-ke'] })).toEqual(['sw-ke-speech', 'pa-text']);
+        expect(await ids({ languages: ['s'] })).toEqual([]);
+      });
+
+      it('filters on modality, licence, access, actions, purposes, sizes, node and words', async () => {
+        expect(await ids({ modality: 'speech' })).toEqual(['sw-ke-speech']);
+        expect(await ids({ licenses: ['cc-by-nc-4.0'] })).toEqual(['pa-text']);
+        expect(await ids({ access: ['gated', 'on-request'] })).toEqual(['pa-text']);
+        expect(await ids({ actions: ['train'] })).toEqual(['sw-ke-speech', 'pa-text']);
+        expect(await ids({ actions: ['train', 'redistribute'] })).toEqual(['pa-text']);
+        expect(await ids({ actions: ['train'], purposes: ['train-asr'] })).toEqual(['sw-ke-speech']);
+        expect(await ids({ minHours: 1 })).toEqual(['sw-ke-speech']);
+        expect(await ids({ minRecords: 40 })).toEqual(['sw-ke-speech', 'sw-text']);
+        expect(await ids({ node: 'did:web:b.example' })).toEqual(['pa-text']);
+        expect(await ids({ words: ['punjabi'] })).toEqual(['pa-text']);
+        expect(await ids({ words: ['shah', 'arab'] })).toEqual(['pa-text']);
+        expect(await ids({ words: ['kiswahili', 'punjabi'] })).toEqual([]);
+      });
+
+      it('pages after a position; totals stay those of the whole match', async () => {
+        const first = await store.searchDatasets(query({ limit: 2 }));
+        expect(first.datasets.map((d) => d.datasetId)).toEqual(['sw-ke-speech', 'sw-text']);
+        const last = first.datasets[1]!;
+        const second = await store.searchDatasets(query({ limit: 2, after: { published: last.published, manifest: last.manifest } }));
+        expect(second.datasets.map((d) => d.datasetId)).toEqual(['pa-text']);
+        expect(second.totals).toEqual(first.totals);
+      });
+
+      it('follows a dataset’s row: a new manifest, a name change, a retraction', async () => {
+        await store.transaction(async (tx) => {
+          const current = (await tx.dataset('did:web:b.example', 'pa-text'))!;
+          await tx.putManifest(manifest(9, { nodeDid: current.nodeDid, datasetId: current.datasetId, logIndex: 90 }), []);
+          await tx.supersedeManifest(current.manifest, sha(109));
+          await tx.putDataset({ ...current, manifest: sha(109), rev: 9, name: 'Gurmukhi sentences', description: 'Punjabi', published: '2027-02-01T00:00:00.000Z' });
+        });
+        expect(await ids({ words: ['shahmukhi'] })).toEqual([]);
+        const found = await store.searchDatasets(query({ words: ['gurmukhi'] }));
+        expect(found.datasets.map((d) => [d.datasetId, d.manifest, d.logIndex])).toEqual([['pa-text', sha(109), 90]]);
+        await store.transaction(async (tx) => {
+          const current = (await tx.dataset('did:web:b.example', 'pa-text'))!;
+          await tx.putDataset({ ...current, retracted: { at: T0, notice: 'd'.repeat(32) } });
+        });
+        expect(await ids({ words: ['gurmukhi'] })).toEqual([]);
+      });
+
+      it('lists the nodes to harvest and keeps a harvest cursor per node', async () => {
+        expect(await store.activeNodes()).toEqual(['did:web:a.example', 'did:web:b.example']);
+        expect(await store.harvestCursor('did:web:a.example')).toBe(0);
+        await store.transaction((tx) => tx.putHarvestCursor('did:web:a.example', 7, T0));
+        await store.transaction((tx) => tx.putHarvestCursor('did:web:a.example', 9, T0));
+        expect(await store.harvestCursor('did:web:a.example')).toBe(9);
+        expect(await store.harvestCursor('did:web:b.example')).toBe(0);
+      });
     });
 
     it('keeps everything across a reopen', async () => {

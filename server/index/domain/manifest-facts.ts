@@ -1,4 +1,5 @@
 import { permittedActions } from '../../../pipelines/release/manifest/croissant.js';
+import { ACTION_IRIS, purposeIri } from '../../../pipelines/release/manifest/usage-policy.js';
 import type { SignedManifest } from '../../../pipelines/release/verify/manifest-schema.js';
 import type { AccessClass } from '../store/index-store.js';
 
@@ -17,6 +18,8 @@ export interface ManifestFacts {
   licenseUrl: string;
   accessClass: AccessClass;
   permittedActions: string[];
+  /** The consent purposes the `train` permission is limited to (its odrl:purpose constraint). */
+  purposes: string[];
   records: number;
   hours: number | null;
   speakers: number | null;
@@ -39,6 +42,7 @@ export function manifestFacts(manifest: SignedManifest): ManifestFacts {
     licenseUrl: doc.license as string,
     accessClass: doc['tributary:accessClass'] as AccessClass,
     permittedActions: actions(doc),
+    purposes: trainPurposes(doc),
     records: doc['tributary:records'] as number,
     hours: count(doc['tributary:hours']),
     speakers: count(doc['tributary:speakers']),
@@ -54,4 +58,35 @@ function actions(doc: Record<string, unknown>): string[] {
   } catch {
     return [];
   }
+}
+
+const PURPOSE_PREFIX = purposeIri('');
+
+/**
+ * The purposes a manifest's ODRL `train` permission is limited to: the `odrl:purpose`
+ * constraint's right operands that are Tributary purpose IRIs (tributary:purpose-train-asr →
+ * train-asr). A permission without such a constraint names no purpose, so a search for one
+ * (`permits=train-asr`) does not find it: a purpose is matched only where the terms state it.
+ */
+export function trainPurposes(doc: Record<string, unknown>): string[] {
+  const policy = doc['odrl:hasPolicy'] as { 'odrl:permission'?: unknown } | undefined;
+  const permissions = Array.isArray(policy?.['odrl:permission']) ? (policy['odrl:permission'] as unknown[]) : [];
+  const purposes = new Set<string>();
+  for (const permission of permissions) {
+    const p = permission as { 'odrl:action'?: { '@id'?: unknown }; 'odrl:constraint'?: unknown } | null;
+    if (p?.['odrl:action']?.['@id'] !== ACTION_IRIS.train) continue;
+    const constraints = Array.isArray(p['odrl:constraint']) ? (p['odrl:constraint'] as unknown[]) : [];
+    for (const constraint of constraints) {
+      const c = constraint as { 'odrl:leftOperand'?: { '@id'?: unknown }; 'odrl:rightOperand'?: unknown } | null;
+      if (c?.['odrl:leftOperand']?.['@id'] !== 'odrl:purpose') continue;
+      const operands = Array.isArray(c['odrl:rightOperand']) ? c['odrl:rightOperand'] : [c['odrl:rightOperand']];
+      for (const operand of operands) {
+        const id = (operand as { '@id'?: unknown } | null)?.['@id'];
+        if (typeof id === 'string' && id.startsWith(PURPOSE_PREFIX) && id.length <= PURPOSE_PREFIX.length + 60) {
+          purposes.add(id.slice(PURPOSE_PREFIX.length));
+        }
+      }
+    }
+  }
+  return [...purposes].sort();
 }

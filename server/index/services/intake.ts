@@ -232,14 +232,13 @@ export class Intake {
         manifest.shards.map((shard) => ({ name: shard.name, sha256: shard.sha256 })),
       );
       if (dataset) await tx.supersedeManifest(dataset.manifest, sha256);
-      const { published: _published, ...described } = facts;
       await tx.putDataset({
         nodeDid: node.did,
         datasetId: manifest.datasetId,
         manifest: sha256,
         version: manifest.version,
         rev: manifest.rev,
-        ...described,
+        ...facts,
         accessChanged: dataset?.accessChanged ?? null,
         retracted: null,
         updatedAt: now,

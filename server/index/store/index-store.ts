@@ -28,6 +28,8 @@ export interface IndexTransaction extends IndexReads {
   /** Inserts or replaces a dataset's row. */
   putDataset(dataset: DatasetRecord): Promise<void>;
   putNotice(notice: NoticeRecord): Promise<void>;
+  /** Remembers where harvesting the node's notice feed stopped. */
+  putHarvestCursor(nodeDid: string, noticeSeq: number, at: string): Promise<void>;
   /** Appends feed entries at `firstIndex`, `firstIndex + 1`, …; the log's subtree hashes go through `log`. */
   appendFeed(firstIndex: number, entries: readonly FeedEntryInput[]): Promise<void>;
   readonly log: TreeNodeStore;
@@ -52,6 +54,17 @@ export interface IndexReads {
   logSize(): Promise<number>;
   /** Nodes neither stale nor suspended that were last heard from before `before`. */
   quietNodes(before: string): Promise<string[]>;
+  /**
+   * Search over current datasets (not retracted, node not suspended, manifest not expired at
+   * `query.at`): one page in search order (newest `published` first, then manifest id) after
+   * `query.after`, and the totals of the whole match. A dataset's row always describes its
+   * current manifest, so superseded manifests never match.
+   */
+  searchDatasets(query: DatasetQuery): Promise<DatasetSearchResult>;
+  /** Registered nodes that are not suspended, for harvesting. */
+  activeNodes(): Promise<string[]>;
+  /** The `seq` of the last notice harvested from the node's notice feed; 0 when none. */
+  harvestCursor(nodeDid: string): Promise<number>;
   /** Row counts, for operators and for tests that a refusal changed nothing. */
   counts(): Promise<StoreCounts>;
   /** The stored subtree hashes, for roots and proofs. */
@@ -138,9 +151,13 @@ export interface DatasetRecord {
   licenseUrl: string;
   accessClass: AccessClass;
   permittedActions: string[];
+  /** The consent purposes the ODRL `train` permission is limited to (train-asr, …). */
+  purposes: string[];
   records: number;
   hours: number | null;
   speakers: number | null;
+  /** datePublished of the current manifest. */
+  published: string;
   expires: string;
   /** `issued` of the last access-change notice applied. */
   accessChanged: string | null;
@@ -183,4 +200,54 @@ export interface StoreCounts {
   notices: number;
   feed: number;
   logNodes: number;
+}
+
+/** What search asks a store for. Empty lists and nulls do not filter. */
+export interface DatasetQuery {
+  /** RFC 4647 basic language ranges, lower case, without `*` (which matches anything: no filter). */
+  languages: string[];
+  modality: 'text' | 'speech' | null;
+  /** SPDX ids, lower case. */
+  licenses: string[];
+  access: AccessClass[];
+  /** Actions every match must permit (train, evaluate, commercial-model, redistribute). */
+  actions: string[];
+  /** Consent purposes every match's train permission must cover (train-asr, …). */
+  purposes: string[];
+  minHours: number | null;
+  minRecords: number | null;
+  node: string | null;
+  /** Words each of which must begin a word of the name or the description (letters and digits only). */
+  words: string[];
+  /** The instant a match must not have expired at. */
+  at: string;
+  /** Where the previous page ended. */
+  after: SearchPosition | null;
+  limit: number;
+}
+
+export interface SearchPosition {
+  published: string;
+  manifest: string;
+}
+
+export interface DatasetMatch extends DatasetRecord {
+  /** Log index of the current manifest's manifest.published event. */
+  logIndex: number;
+  /** sha256 of the current manifest's stored envelope. */
+  envelope: string;
+  node: { name: string; url: string; stale: boolean; lastHeardAt: string };
+}
+
+export interface SearchTotals {
+  datasets: number;
+  records: number;
+  hours: number;
+  speakers: number;
+  nodes: number;
+}
+
+export interface DatasetSearchResult {
+  datasets: DatasetMatch[];
+  totals: SearchTotals;
 }
