@@ -3,6 +3,7 @@ import { createLogger, type Logger } from '../core/log.js';
 import type { IndexConfig } from './config.js';
 import { indexIdentity, type IndexIdentity } from './identity.js';
 import type { IndexSecrets } from './secrets.js';
+import { Catalogue } from './services/catalogue.js';
 import { FeedLog } from './services/feed-log.js';
 import { Intake } from './services/intake.js';
 import { NodeRegistry } from './services/registry.js';
@@ -21,6 +22,7 @@ export interface IndexContext {
   feed: FeedLog;
   registry: NodeRegistry;
   intake: Intake;
+  catalogue: Catalogue;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export function openIndexContext(options: IndexContextOptions): IndexContext {
   const feed = new FeedLog(store, identity);
   const registry = new NodeRegistry({ store, feed, settings: config.nodes, now: options.now });
   const intake = new Intake({ store, feed, registry, now: options.now });
+  const catalogue = new Catalogue({ store, now: options.now });
   return {
     dir,
     config,
@@ -56,6 +59,7 @@ export function openIndexContext(options: IndexContextOptions): IndexContext {
     feed,
     registry,
     intake,
+    catalogue,
     close: () => store.close(),
   };
 }

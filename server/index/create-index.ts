@@ -4,6 +4,7 @@ import { version } from '../core/version.js';
 import { openIndexContext, type IndexContext, type IndexContextOptions } from './context.js';
 import { INDEX_STATUSES } from './errors.js';
 import { API_BASE, WELL_KNOWN_PATH } from './paths.js';
+import { catalogueRoutes } from './routes/catalogue.js';
 import { feedRoutes } from './routes/feed.js';
 import { intakeRoutes } from './routes/intake.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -44,6 +45,7 @@ export function createIndex(options: IndexOptions): Index {
   nodeRoutes(route, context.registry);
   intakeRoutes(route, context.intake);
   feedRoutes(route, context);
+  catalogueRoutes(route, context.catalogue);
 
   app.get(WELL_KNOWN_PATH, (_req, res) => {
     res.json({

@@ -87,6 +87,8 @@ export const HeartbeatReplayedError = defineError(
   'HeartbeatReplayed',
   'The index holds a heartbeat with this sequence number or a higher one.',
 );
+export const ManifestNotFoundError = defineError('ManifestNotFound', 'The index holds no manifest with this id.');
+export const NodeNotFoundError = defineError('NodeNotFound', 'The index knows no node with this DID.');
 export const IndexBusyError = defineError('IndexBusy', 'The index is busy writing; try again shortly.');
 
 export const INDEX_STATUSES: StatusTable = {
@@ -121,6 +123,8 @@ export const INDEX_STATUSES: StatusTable = {
   NoticeOutOfOrder: 409,
   HeartbeatReplayed: 409,
   IndexBusy: 503,
+  ManifestNotFound: 404,
+  NodeNotFound: 404,
   // A proof for a position or size the log does not have (pipelines/transparency).
   InvalidTreeRequest: 400,
 };
