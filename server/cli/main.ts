@@ -7,6 +7,7 @@ import { registerLangidCommand } from './commands/langid.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerPromptCommands } from './commands/prompts.js';
 import { registerReleaseCommands } from './commands/release.js';
+import { registerTrainerCommands } from './commands/trainer.js';
 
 /** The `tributary` program, one command group a file. */
 export function program(): Command {
@@ -20,6 +21,7 @@ export function program(): Command {
   registerLangidCommand(program);
   registerReleaseCommands(program);
   registerIndexCommands(program);
+  registerTrainerCommands(program);
   return program;
 }
 

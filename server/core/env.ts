@@ -10,6 +10,10 @@ export interface Env {
   dir?: string;
   /** `TRIBUTARY_LOG_LEVEL`: info by default; debug adds a line per request. */
   logLevel: LogLevel;
+  /** `TRIBUTARY_TRAINER_CONFIG`: the trainer's config file (name, contact, purpose for access requests). */
+  trainerConfig?: string;
+  /** `XDG_CONFIG_HOME`, where `~/.config` is when it is set. */
+  configHome?: string;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
@@ -19,5 +23,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
     host: env.TRIBUTARY_HOST || undefined,
     dir: env.TRIBUTARY_DIR || undefined,
     logLevel: LOG_LEVELS.find((l) => l === level) ?? 'info',
+    trainerConfig: env.TRIBUTARY_TRAINER_CONFIG || undefined,
+    configHome: env.XDG_CONFIG_HOME || undefined,
   };
 }

@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
  * mix. Leaves the file alone (same bytes, same mtime) when it already holds exactly `text`.
  * Returns whether it wrote.
  */
-export async function writeFileAtomic(path: string, text: string): Promise<boolean> {
+export async function writeFileAtomic(path: string, text: string, options: { mode?: number } = {}): Promise<boolean> {
   const current = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw error;
@@ -16,7 +16,7 @@ export async function writeFileAtomic(path: string, text: string): Promise<boole
   if (current === text) return false;
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'wx');
+    const handle = await open(temp, 'wx', options.mode ?? 0o666);
     try {
       await handle.writeFile(text, 'utf8');
       await handle.datasync();

@@ -40,3 +40,37 @@ export const ShardFeaturesConflictError = defineError(
 export const LockInvalidError = defineError('LockInvalid', 'tributary.lock.json is missing or not valid.');
 /** A source id that the lock does not list. */
 export const UnknownSourceError = defineError('UnknownSource', 'The folder has no such source.');
+
+/** The index could not be reached, took too long, or sent more than the client reads. */
+export const IndexUnreachableError = defineError('IndexUnreachable', 'The index could not be reached.');
+/** The index refused a request (4xx/5xx); the message carries its own code. */
+export const IndexRequestRefusedError = defineError('IndexRequestRefused', 'The index refused the request.');
+/** The index answered something that is not what its API promises. */
+export const IndexAnswerInvalidError = defineError('IndexAnswerInvalid', 'The index sent an answer that is not what its API promises.');
+/** The index signs its log with another key than the one this folder pinned on its first pull. */
+export const LogKeyChangedError = defineError(
+  'LogKeyChanged',
+  'The index signs its log with another key than the one this folder pinned; its history cannot be trusted.',
+);
+/** A checkpoint that does not open under the pinned log key, or an inclusion proof that fails. */
+export const LogProofFailedError = defineError('LogProofFailed', 'The index could not prove that an entry is in its signed log.');
+/** The index's log is not an extension of the one the folder last saw: an entry was dropped or rewritten. */
+export const LogInconsistentError = defineError(
+  'LogInconsistent',
+  'The index’s log does not extend the one this folder last checked: entries it served were dropped or rewritten.',
+);
+/** The keys the index pinned for a node do not hold together (rotation chain, did:key). */
+export const NodeKeysInvalidError = defineError('NodeKeysInvalid', 'The keys the index holds for a node do not hold together.');
+/** An envelope the index served is not signed by the node's pinned keys, or is not what the log names. */
+export const EnvelopeUntrustedError = defineError('EnvelopeUntrusted', 'A signed document the index served does not verify against the node’s pinned keys.');
+/** A trainer config file that is not JSON or not the expected shape. */
+export const TrainerConfigInvalidError = defineError('TrainerConfigInvalid', 'The trainer config file is not valid.');
+/** Gated datasets need a name, contact and purpose to ask the node for access. */
+export const AccessDetailsMissingError = defineError(
+  'AccessDetailsMissing',
+  'Asking a node for access needs your name, a contact and a purpose (--name, --contact, --purpose or the trainer config file).',
+);
+/** A dataset whose signed terms do not permit the action the trainer asked for (`--permits`); it is skipped, not fetched. */
+export const NotPermittedError = defineError('NotPermitted', 'The dataset’s terms do not permit the action asked for, so it was skipped.');
+/** A node did not take an access request (not reachable, or an answer without a token). */
+export const AccessRequestFailedError = defineError('AccessRequestFailed', 'The node did not take the access request.');

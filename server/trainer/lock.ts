@@ -66,6 +66,8 @@ const lockSourceSchema = z
 const indexStateSchema = z
   .object({
     url: z.string().nullable(),
+    /** The index's log verifier key (`<origin>+<key id>+<key>`), pinned on the first pull; a later pull or verify refuses another. */
+    logKey: z.string().min(1).nullable().optional(),
     /** The change feed's cursor after the last notice applied. */
     feedCursor: z.string().nullable(),
     /** The index's signed log checkpoint the folder was last checked against. */

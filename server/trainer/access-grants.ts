@@ -1,0 +1,60 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from './atomic-file.js';
+import { LockInvalidError } from './errors.js';
+
+/**
+ * Access a pulled folder was given (or is waiting for) on gated and on-request datasets:
+ * `.tributary/access.json`, one entry per node and dataset, with the token the node showed once.
+ * The tokens are secrets: the file is written 0600 and never copied into the lock or the card.
+ * A later pull uses a pending grant's token, and the node's answer says whether it was approved.
+ */
+export const STATE_DIR = '.tributary';
+const ACCESS_FILE = 'access.json';
+
+const grantSchema = z
+  .object({
+    node: z.string().min(1),
+    dataset: z.string().min(1),
+    grantId: z.string().min(1),
+    token: z.string().min(1),
+    status: z.enum(['approved', 'pending', 'refused']),
+    requestedAt: z.string(),
+  })
+  .strict();
+const fileSchema = z.object({ grants: z.array(grantSchema) }).strict();
+export type AccessGrant = z.output<typeof grantSchema>;
+
+export class AccessGrants {
+  private constructor(
+    private readonly path: string,
+    private grants: AccessGrant[],
+  ) {}
+
+  static async open(dir: string): Promise<AccessGrants> {
+    const path = join(dir, STATE_DIR, ACCESS_FILE);
+    let text: string | null = null;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (text === null) return new AccessGrants(path, []);
+    try {
+      return new AccessGrants(path, fileSchema.parse(JSON.parse(text)).grants);
+    } catch {
+      throw new LockInvalidError(`${STATE_DIR}/${ACCESS_FILE} is not valid; delete it to ask the nodes for access again`);
+    }
+  }
+
+  find(node: string, dataset: string): AccessGrant | undefined {
+    return this.grants.find((grant) => grant.node === node && grant.dataset === dataset);
+  }
+
+  async put(grant: AccessGrant): Promise<void> {
+    this.grants = [...this.grants.filter((g) => !(g.node === grant.node && g.dataset === grant.dataset)), grant];
+    await mkdir(dirname(this.path), { recursive: true });
+    await writeFileAtomic(this.path, `${JSON.stringify({ grants: this.grants }, null, 2)}\n`, { mode: 0o600 });
+  }
+}

@@ -1,0 +1,122 @@
+import { canonicalJson } from '../../pipelines/release/manifest/canonical-json.js';
+import { openCheckpoint, type CheckpointVerifier } from '../../pipelines/transparency/checkpoint.js';
+import { hashLeaf } from '../../pipelines/transparency/hashing.js';
+import { parseVerifierKey } from '../../pipelines/transparency/signed-note.js';
+import { verifyConsistency, verifyInclusion } from '../../pipelines/transparency/verify.js';
+import { TributaryError } from '../../pipelines/errors.js';
+import { LogInconsistentError, LogKeyChangedError, LogProofFailedError } from './errors.js';
+import type { FeedEntry, IndexClient, IndexDocument } from './index-client.js';
+
+/**
+ * The trainer's view of an index's Merkle log (server/index/README.md, "The log"): checkpoints
+ * opened under the log key the folder pinned on its first pull, inclusion proofs for the entries
+ * a pull or verify acts on, and consistency proofs from the checkpoint the folder last saw. The
+ * proof arithmetic is pipelines/transparency; this only fetches and decides.
+ */
+
+/** A checkpoint the pinned key signed: what the lock keeps. */
+export interface SignedHead {
+  size: number;
+  /** Standard base64, as in the note. */
+  rootHash: string;
+  note: string;
+}
+
+export class LogTrust {
+  private readonly verifier: CheckpointVerifier;
+
+  private constructor(
+    private readonly client: IndexClient,
+    readonly logKey: string,
+    readonly origin: string,
+  ) {
+    try {
+      this.verifier = { ...parseVerifierKey(logKey), origin };
+    } catch (error) {
+      throw new LogProofFailedError(`the index publishes a log key that cannot be read: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * The index's log key, pinned: a folder that pinned one before accepts only the same key
+   * (a new key would let the index sign any history); a new folder pins what the index publishes.
+   */
+  static pin(client: IndexClient, document: IndexDocument, pinned: string | null | undefined): LogTrust {
+    if (pinned && pinned !== document.logKey) {
+      throw new LogKeyChangedError(
+        `the index at ${client.url} now signs its log with ${document.logKey}, but this folder pinned ${pinned}; if the index really changed its key, pull into a new folder`,
+        { pinned, published: document.logKey },
+      );
+    }
+    return new LogTrust(client, document.logKey, document.origin);
+  }
+
+  /** Opens a checkpoint note under the pinned key. */
+  open(note: string): SignedHead {
+    try {
+      const head = openCheckpoint(note, this.verifier);
+      return { size: head.size, rootHash: Buffer.from(head.rootHash).toString('base64'), note };
+    } catch (error) {
+      if (error instanceof TributaryError) throw new LogProofFailedError(`the index's checkpoint does not open under the pinned log key: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** The index's current checkpoint, signature checked. */
+  async head(): Promise<SignedHead> {
+    return this.open(await this.client.checkpoint());
+  }
+
+  /**
+   * Proves that `newer` extends `older` (RFC 9162 consistency): an index that dropped or
+   * rewrote an entry it had shown in `older` cannot produce this proof.
+   */
+  async proveConsistent(older: Pick<SignedHead, 'size' | 'rootHash'>, newer: SignedHead): Promise<void> {
+    if (newer.size < older.size) {
+      throw new LogInconsistentError(`the index's log has ${newer.size} entries, fewer than the ${older.size} this folder saw: it dropped entries`, {
+        from: older.size,
+        to: newer.size,
+      });
+    }
+    if (newer.size === older.size) {
+      if (newer.rootHash !== older.rootHash) {
+        throw new LogInconsistentError(`the index's log of ${newer.size} entries has another root than the one this folder saw: it rewrote entries`, {
+          from: older.size,
+          to: newer.size,
+        });
+      }
+      return;
+    }
+    const proof = older.size === 0 ? [] : await this.client.consistency(older.size, newer.size);
+    const verdict = verifyConsistency(older.size, newer.size, Buffer.from(older.rootHash, 'base64'), Buffer.from(newer.rootHash, 'base64'), proof);
+    if (!verdict.ok) {
+      throw new LogInconsistentError(
+        `the index's log of ${newer.size} entries does not extend the log of ${older.size} entries this folder checked (${verdict.reason}): entries it served were dropped or rewritten`,
+        { from: older.size, to: newer.size, reason: verdict.reason },
+      );
+    }
+  }
+
+  /** Proves that `entry` (its exact JSON) is entry `entry.index` of the log under `head`. */
+  async proveIncluded(entry: FeedEntry, head: SignedHead): Promise<void> {
+    if (entry.index >= head.size) throw new LogProofFailedError(`entry ${entry.index} is not in the log of ${head.size} entries`);
+    const proof = await this.client.inclusion(entry.index, head.size);
+    const leaf = hashLeaf(Buffer.from(canonicalJson(entry.event), 'utf8'));
+    const verdict = verifyInclusion(leaf, entry.index, head.size, proof, Buffer.from(head.rootHash, 'base64'));
+    if (!verdict.ok) {
+      throw new LogProofFailedError(`the index could not prove that entry ${entry.index} (${entry.event.type}) is in its signed log (${verdict.reason})`, {
+        index: entry.index,
+        reason: verdict.reason,
+      });
+    }
+  }
+
+  /** Reads entry `index` of the feed and proves it under `head`. */
+  async provenEntry(index: number, head: SignedHead): Promise<FeedEntry> {
+    const page = await this.client.feed(index, 1);
+    const entry = page.events[0];
+    if (!entry || entry.index !== index) throw new LogProofFailedError(`the index's feed has no entry ${index}`);
+    await this.proveIncluded(entry, head);
+    return entry;
+  }
+}

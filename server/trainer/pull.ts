@@ -1,0 +1,372 @@
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { verifyRelease } from '../../pipelines/release/verify/verify-release.js';
+import { askPeer, PeerUnreachableError } from '../core/http-client.js';
+import { ConfigError, TributaryError } from '../core/errors.js';
+import { AccessGrants, STATE_DIR, type AccessGrant } from './access-grants.js';
+import { downloadFiles, type DownloadFile, type DownloadProgress } from './download.js';
+import { AccessDetailsMissingError, AccessRequestFailedError, EnvelopeUntrustedError, LogProofFailedError, NotPermittedError } from './errors.js';
+import { folderSources, writeFolder, type PulledSource } from './folder.js';
+import { IndexClient, type SearchFilters, type SearchManifest, type SearchTotals } from './index-client.js';
+import { readLock, type Lock } from './lock.js';
+import { LogTrust, type SignedHead } from './log-trust.js';
+import { manifestFacts, type ManifestFacts } from './manifest-facts.js';
+import { NodeKeyCache, type TrustedNode } from './node-keys.js';
+import { permitsAction } from './permits.js';
+
+/**
+ * `tributary pull`: resolves manifests through the index's search, proves each one (signature by
+ * the node's keys as the index pinned them, its `manifest.published` entry in the index's signed
+ * log), asks nodes for access where a dataset is gated, downloads the shards from the nodes
+ * (bounded, resumable, hash-checked) and writes the one folder (`writeFolder`). See README.md.
+ */
+
+export interface Requester {
+  name?: string;
+  contact?: string;
+  purpose?: string;
+}
+
+export interface PullOptions {
+  index: string;
+  out: string;
+  filters: SearchFilters;
+  /** The action the trainer means to take (`train-asr`, `commercial-model`, …): datasets whose terms do not permit it are skipped. */
+  permits?: string;
+  /** Who asks nodes for access to gated datasets. */
+  requester: Requester;
+  /** Shards downloaded at once. Default 4. */
+  concurrency?: number;
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Bounds on the index's answers. */
+  timeoutMs?: number;
+}
+
+export type DatasetOutcome =
+  /** Downloaded and written into the folder. */
+  | 'pulled'
+  /** Already in the folder with this manifest: nothing fetched. */
+  | 'unchanged'
+  /** Terms that do not permit the action asked for, or access details missing: not fetched. */
+  | 'skipped'
+  /** On-request access asked for and not yet approved; a later pull picks it up. */
+  | 'pending'
+  /** Access refused by the node. */
+  | 'refused'
+  /** Something failed (an envelope that does not verify, a shard the node would not serve); the rest went on. */
+  | 'failed';
+
+export interface PullDataset {
+  manifest: string;
+  dataset: string;
+  version: string;
+  node: { did: string; name: string; url: string; stale: boolean };
+  language: string | null;
+  modality: string;
+  license: string;
+  accessClass: string;
+  permits: string[];
+  records: number;
+  hours: number | null;
+  outcome: DatasetOutcome;
+  /** For skipped, pending, refused and failed: why, for people. */
+  reason: string | null;
+  /** A stable code for scripts (an error code, or `NotPermitted`, `AccessPending`). */
+  code: string | null;
+  /** Source id in the folder, once there. */
+  source: string | null;
+  shards: number;
+  bytes: number;
+  /** Bytes of earlier `.part` files this run continued. */
+  resumedBytes: number;
+}
+
+export interface PullReport {
+  index: { url: string; logKey: string; checkpoint: { size: number; rootHash: string }; feedCursor: string };
+  out: string;
+  datasets: PullDataset[];
+  /** Sources the folder held and that this search did not return: kept as they were. */
+  kept: string[];
+  totals: SearchTotals;
+  /** Sources in the folder after the pull. */
+  sources: number;
+}
+
+interface Resolved {
+  item: SearchManifest;
+  row: PullDataset;
+  envelope: string;
+  manifest: Record<string, unknown>;
+  facts: ManifestFacts;
+  node: TrustedNode;
+  token?: string;
+  files: DownloadFile[];
+}
+
+const METADATA_CONCURRENCY = 4;
+
+export async function pull(options: PullOptions): Promise<PullReport> {
+  const client = new IndexClient(options.index, { timeoutMs: options.timeoutMs });
+  const previous = await readLock(options.out);
+  if (previous?.index.url && previous.index.url !== client.url) {
+    throw new ConfigError(`${options.out} was pulled from ${previous.index.url}; pull from that index, or into another folder`);
+  }
+  const document = await client.document();
+  const trust = LogTrust.pin(client, document, previous?.index.logKey);
+
+  // The feed cursor is the log's size before resolving: `verify` reads every event from there,
+  // so nothing logged while this pull runs is missed (events before it are already in what search shows).
+  const start = await trust.head();
+  if (previous?.index.checkpoint) await trust.proveConsistent(previous.index.checkpoint, start);
+  const feedCursor = previous?.index.feedCursor ?? String(start.size);
+
+  const { manifests, totals } = await client.searchAll(options.filters);
+  const head = await trust.head();
+  await trust.proveConsistent(start, head);
+  const newest = Math.max(-1, ...manifests.map((item) => item.logIndex));
+  if (newest >= head.size) {
+    throw new LogProofFailedError(`the index lists a manifest at log entry ${newest}, but its signed log has only ${head.size} entries`);
+  }
+
+  const grants = await AccessGrants.open(options.out);
+  const keys = new NodeKeyCache(client);
+  const rows: PullDataset[] = [];
+  const resolved: Resolved[] = [];
+  const unchanged: Resolved[] = [];
+  await forEachLimited(manifests, METADATA_CONCURRENCY, async (item) => {
+    const row = rowOf(item);
+    rows.push(row);
+    try {
+      const source = await resolve(item, row, { client, trust, head, keys, previous, out: options.out });
+      if (!source) return;
+      if (options.permits) {
+        const verdict = permitsAction(source.facts, options.permits);
+        if (!verdict.ok) return settle(row, 'skipped', NotPermittedError.code, verdict.reason);
+      }
+      const held = previous?.sources.find((s) => s.node.did === item.node.did && s.datasetId === item.dataset && s.manifestId === item.id);
+      if (held) {
+        row.source = held.id;
+        row.outcome = 'unchanged';
+        unchanged.push(source);
+        return;
+      }
+      if (source.facts.accessClass !== 'open') {
+        const access = await askAccess(source, grants, options.requester);
+        if (!access.ok) return settle(row, access.outcome, access.code, access.reason);
+        source.token = access.token;
+      }
+      source.files = source.facts.shards.map((shard) => ({
+        url: shard.contentUrl,
+        sha256: shard.sha256,
+        size: shard.bytes,
+        path: join(downloadDir(options.out, item.id), shard.name),
+        ...(source.token ? { token: source.token } : {}),
+      }));
+      resolved.push(source);
+    } catch (error) {
+      if (!(error instanceof TributaryError)) throw error;
+      settle(row, 'failed', error.code, error.message);
+    }
+  });
+
+  // Every shard of every dataset in one bounded pool, so one slow node does not idle the others.
+  const files = resolved.flatMap((source) => source.files);
+  const report = await downloadFiles(files, { concurrency: options.concurrency ?? 4, onProgress: options.onProgress });
+  const outcomes = new Map(files.map((file, i) => [file, report.files[i]!]));
+  const pulled: Resolved[] = [];
+  for (const source of resolved) {
+    const results = source.files.map((file) => outcomes.get(file)!);
+    const failed = results.find((result) => !result.ok);
+    if (failed && !failed.ok) {
+      if (failed.code === 'AccessPending') {
+        await markGrant(grants, source, 'pending');
+        settle(source.row, 'pending', 'AccessPending', `access was asked for and the node has not approved it yet; pull again later`);
+      } else if (failed.code === 'AccessRefused') {
+        await markGrant(grants, source, 'refused');
+        settle(source.row, 'refused', 'AccessRefused', 'the node refused access');
+      } else {
+        settle(source.row, 'failed', failed.code, `${failed.url}: ${failed.message}`);
+      }
+      continue;
+    }
+    if (source.token) await markGrant(grants, source, 'approved');
+    source.row.outcome = 'pulled';
+    source.row.bytes = results.reduce((sum, result) => sum + (result.ok ? result.bytes : 0), 0);
+    source.row.resumedBytes = results.reduce((sum, result) => sum + (result.ok ? result.resumedFrom : 0), 0);
+    pulled.push(source);
+  }
+
+  // What the folder holds after: the new and unchanged sources, and every source it held that
+  // this pull did not replace (another search, or a dataset whose new version failed to download).
+  const replaced = new Set([...pulled, ...unchanged].map((source) => `${source.item.node.did}\n${source.item.dataset}`));
+  const keptLocks = (previous?.sources ?? []).filter((source) => !replaced.has(`${source.node.did}\n${source.datasetId}`));
+  const sources: PulledSource[] = [];
+  if (previous) {
+    const held = await folderSources(options.out, previous);
+    const keep = new Set([...keptLocks.map((s) => s.id), ...unchanged.map((s) => previous.sources.find((p) => p.node.did === s.item.node.did && p.datasetId === s.item.dataset)!.id)]);
+    previous.sources.forEach((source, i) => {
+      if (keep.has(source.id)) sources.push(held[i]!);
+    });
+  }
+  for (const source of pulled) {
+    sources.push({
+      node: { did: source.node.did, name: source.node.name, url: source.node.url },
+      envelope: source.envelope,
+      manifest: source.manifest,
+      card: await fetchCard(source),
+      shards: source.files.map((file) => ({ name: file.path.slice(downloadDir(options.out, source.item.id).length + 1), path: file.path })),
+    });
+  }
+
+  let lock: Lock | null = previous;
+  if (sources.length > 0 || previous) {
+    lock = await writeFolder(options.out, sources, {
+      index: { url: client.url, logKey: trust.logKey, feedCursor, checkpoint: { size: head.size, rootHash: head.rootHash, note: head.note } },
+    });
+    await Promise.all(pulled.map((source) => rm(downloadDir(options.out, source.item.id), { recursive: true, force: true })));
+  }
+  for (const row of rows) {
+    if (row.outcome !== 'pulled') continue;
+    row.source = lock?.sources.find((s) => s.manifestId === row.manifest)?.id ?? null;
+  }
+  rows.sort((a, b) => a.node.name.localeCompare(b.node.name) || a.dataset.localeCompare(b.dataset));
+  return {
+    index: { url: client.url, logKey: trust.logKey, checkpoint: { size: head.size, rootHash: head.rootHash }, feedCursor },
+    out: options.out,
+    datasets: rows,
+    kept: keptLocks.map((source) => source.id),
+    totals,
+    sources: lock?.sources.length ?? 0,
+  };
+
+  function settle(row: PullDataset, outcome: DatasetOutcome, code: string, reason: string): void {
+    row.outcome = outcome;
+    row.code = code;
+    row.reason = reason;
+  }
+}
+
+/** Where a manifest's shards download to before the folder takes them (kept across a kill, for Range resumes). */
+export function downloadDir(out: string, manifestId: string): string {
+  return join(out, STATE_DIR, 'downloads', manifestId);
+}
+
+function rowOf(item: SearchManifest): PullDataset {
+  return {
+    manifest: item.id,
+    dataset: item.dataset,
+    version: item.version,
+    node: { did: item.node.did, name: item.node.name, url: item.node.url, stale: item.node.stale },
+    language: item.language.tag,
+    modality: item.modality,
+    license: item.license,
+    accessClass: item.accessClass,
+    permits: item.permits,
+    records: item.records,
+    hours: item.hours,
+    outcome: 'failed',
+    reason: null,
+    code: null,
+    source: null,
+    shards: 0,
+    bytes: 0,
+    resumedBytes: 0,
+  };
+}
+
+/**
+ * One search result, proven: the envelope the index holds, signed by the node's pinned keys, its
+ * payload the manifest the search named, and its `manifest.published` entry in the signed log.
+ */
+async function resolve(
+  item: SearchManifest,
+  row: PullDataset,
+  deps: { client: IndexClient; trust: LogTrust; head: SignedHead; keys: NodeKeyCache; previous: Lock | null; out: string },
+): Promise<Resolved | null> {
+  const node = await deps.keys.get(item.node.did);
+  const entry = await deps.trust.provenEntry(item.logIndex, deps.head);
+  const event = entry.event as Record<string, unknown>;
+  if (event.type !== 'manifest.published' || event.manifestSha256 !== item.id || event.node !== item.node.did || typeof event.envelopeSha256 !== 'string') {
+    throw new LogProofFailedError(`log entry ${item.logIndex} is not the publication of manifest ${item.id} of ${item.node.did}`);
+  }
+  const envelope = await deps.client.envelope(event.envelopeSha256);
+  const verdict = await verifyRelease(envelope, { trustedKeys: node.keys, openShard: () => null, expectedDid: node.did });
+  const failed = verdict.checks.find((check) => check.kind !== 'shard' && !check.ok);
+  if (failed || !verdict.payload) {
+    throw new EnvelopeUntrustedError(`${item.dataset} ${item.version} of ${node.name}: ${failed?.problem ?? 'unverified'}: ${failed?.detail ?? ''}`, {
+      problem: failed?.problem,
+    });
+  }
+  const id = createHash('sha256').update(verdict.payload).digest('hex');
+  if (id !== item.id) throw new EnvelopeUntrustedError(`the index's envelope for ${item.dataset} holds manifest ${id}, not ${item.id}`);
+  const manifest = JSON.parse(Buffer.from(verdict.payload).toString('utf8')) as Record<string, unknown>;
+  const facts = manifestFacts(manifest);
+  row.shards = facts.shards.length;
+  return { item, row, envelope, manifest, facts, node, files: [] };
+}
+
+type AccessResult = { ok: true; token: string } | { ok: false; outcome: DatasetOutcome; code: string; reason: string };
+
+/** A token for a gated or on-request dataset: one the folder holds, or one asked for now (terms accepted). */
+async function askAccess(source: Resolved, grants: AccessGrants, requester: Requester): Promise<AccessResult> {
+  const held = grants.find(source.node.did, source.item.dataset);
+  if (held?.status === 'refused') return { ok: false, outcome: 'refused', code: 'AccessRefused', reason: 'the node refused access' };
+  if (held) return { ok: true, token: held.token };
+  const { name, contact, purpose } = requester;
+  if (!name || !contact || !purpose) {
+    const missing = [!name && '--name', !contact && '--contact', !purpose && '--purpose'].filter(Boolean).join(', ');
+    return { ok: false, outcome: 'skipped', code: AccessDetailsMissingError.code, reason: `${source.facts.accessClass} dataset: asking for access needs ${missing} (or the trainer config file)` };
+  }
+  const url = `${source.node.url.replace(/\/+$/, '')}/api/v1/datasets/${encodeURIComponent(source.item.dataset)}/access`;
+  let answer;
+  try {
+    answer = await askPeer(url, { method: 'POST', body: JSON.stringify({ name, contact, purpose, acceptTerms: true }), timeoutMs: 30_000, maxBytes: 64 * 1024 });
+  } catch (error) {
+    if (error instanceof PeerUnreachableError) return { ok: false, outcome: 'failed', code: error.code, reason: error.message };
+    throw error;
+  }
+  if (answer.status !== 201) {
+    return { ok: false, outcome: 'failed', code: answer.code ?? AccessRequestFailedError.code, reason: `the node answered ${answer.status} to the access request${answer.message ? `: ${answer.message}` : ''}` };
+  }
+  let body: { grant?: { id?: unknown; status?: unknown }; token?: unknown };
+  try {
+    body = JSON.parse(answer.text) as typeof body;
+  } catch {
+    return { ok: false, outcome: 'failed', code: AccessRequestFailedError.code, reason: 'the node’s answer to the access request is not JSON' };
+  }
+  if (typeof body.token !== 'string' || typeof body.grant?.id !== 'string') {
+    return { ok: false, outcome: 'failed', code: AccessRequestFailedError.code, reason: 'the node’s answer to the access request has no token' };
+  }
+  const status = body.grant.status === 'approved' ? 'approved' : body.grant.status === 'pending' ? 'pending' : 'refused';
+  await grants.put({ node: source.node.did, dataset: source.item.dataset, grantId: body.grant.id, token: body.token, status, requestedAt: new Date().toISOString() });
+  if (status === 'refused') return { ok: false, outcome: 'refused', code: 'AccessRefused', reason: 'the node refused access' };
+  // A pending grant's token is tried anyway: the node answers AccessPending until the operator approves.
+  return { ok: true, token: body.token };
+}
+
+async function markGrant(grants: AccessGrants, source: Resolved, status: AccessGrant['status']): Promise<void> {
+  const held = grants.find(source.node.did, source.item.dataset);
+  if (held && held.status !== status) await grants.put({ ...held, status });
+}
+
+/** The node's own dataset card, as it serves it (unsigned; the folder keeps it beside the envelope). */
+async function fetchCard(source: Resolved): Promise<string> {
+  const url = `${source.node.url.replace(/\/+$/, '')}/api/v1/datasets/${encodeURIComponent(source.item.dataset)}/card?version=${encodeURIComponent(source.item.version)}`;
+  try {
+    const answer = await askPeer(url, { timeoutMs: 30_000, maxBytes: 4 * 1024 * 1024, headers: source.token ? { authorization: `Bearer ${source.token}` } : {} });
+    if (answer.status === 200) return answer.text;
+  } catch (error) {
+    if (!(error instanceof PeerUnreachableError)) throw error;
+  }
+  // No card from the node is no reason to refuse data already verified: the folder's card says what the manifest says.
+  return `# ${source.facts.name}\n\nThe node did not serve its dataset card; see croissant.dsse.json beside this file.\n`;
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
