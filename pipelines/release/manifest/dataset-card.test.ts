@@ -85,10 +85,26 @@ describe('datasetCard', () => {
     expect(body).toContain("FROM 'data/train-*.parquet'");
     expect(body).toContain('import pyarrow.dataset as pads');
     expect(body).toContain('Trainers must honour withdrawal notices');
-    expect(body).toContain('tributary verify DIR --index URL');
+    expect(body).toContain('tributary verify DIR --index <index URL>');
+    expect(body).toContain(`tributary pull --index <index URL> --out DIR --node ${speechRelease().node.did} --lang sw --modality speech`);
+    expect(body).toContain('Replace `<index URL>`');
     expect(body).toContain('| train | 1000 | 1.10 | 30 | 2 |');
     expect(body).toContain('| audio | tributary-audio@1 |');
     expect(body).toContain('**You may not** build models that are used or sold commercially; redistribute the data');
+  });
+
+  it('tells trainers the exact commands for this dataset, on the node’s first index when it has one', () => {
+    const gated = split(datasetCard(speechRelease(), { indexes: ['https://index.example.org', 'https://mirror.example.net'] })).body;
+    expect(gated).toContain(
+      "tributary pull --index https://index.example.org --out DIR --node did:web:sauti.example.org --lang sw --modality speech --name 'Your name' --contact you@example.org --purpose 'What the data is for'",
+    );
+    expect(gated).toContain('tributary search --index https://index.example.org --node did:web:sauti.example.org --lang sw --modality speech');
+    expect(gated).toContain('tributary verify DIR --index https://index.example.org');
+    expect(gated).toContain('also publishes to <https://mirror.example.net>');
+    expect(gated).not.toContain('<index URL>');
+    const open = split(datasetCard(textRelease(), { indexes: ["https://it's.example.org"] })).body;
+    // Open data needs no access request; an odd URL is quoted for the shell.
+    expect(open).toContain(`tributary pull --index 'https://it'\\''s.example.org' --out DIR --node ${textRelease().node.did} --lang yo --modality text\n`);
   });
 
   it('shows only demographic cells that may be published', () => {

@@ -26,11 +26,46 @@ const ACCESS_TEXT = {
  * Hub and `datasets` read, then prose for people). Everything in it comes from the release
  * description, so it cannot disagree with the signed manifest built from the same description.
  */
-export function datasetCard(input: ReleaseDescription): string {
+export interface DatasetCardOptions {
+  /** The indexes the node publishes to (node.json `indexes`): the trainer commands name the first; without one they say `<index URL>`. */
+  indexes?: readonly string[];
+}
+
+export function datasetCard(input: ReleaseDescription, options: DatasetCardOptions = {}): string {
   const release = checkRelease(input);
   const splits = orderedSplits(Object.keys(release.counts.bySplit));
   const shards = [...release.shards].sort((a, b) => compareCodeUnits(a.name, b.name));
-  return `---\n${toYaml(frontMatter(release, splits, shards))}---\n\n${body(release, splits, shards)}`;
+  const commands = trainerCommands(release, options.indexes ?? []);
+  return `---\n${toYaml(frontMatter(release, splits, shards))}---\n\n${body(release, splits, shards, commands)}`;
+}
+
+/** The `tributary` commands a trainer runs for this dataset, exactly as printed in the card. */
+export interface TrainerCommands {
+  index: string;
+  search: string;
+  pull: string;
+  verify: string;
+  /** Other indexes the node publishes to. */
+  otherIndexes: string[];
+}
+
+/** A word for a POSIX shell: left bare when it is safe, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_.,:%/@+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export function trainerCommands(release: ReleaseDescription, indexes: readonly string[]): TrainerCommands {
+  const index = indexes[0] ? shellWord(indexes[0]) : '<index URL>';
+  // The node's DID, language and modality pick out this dataset among everything the index lists.
+  const filters = `--node ${shellWord(release.node.did)} --lang ${shellWord(release.language.tag)} --modality ${release.modality}`;
+  const access = release.accessClass === 'open' ? '' : ` --name 'Your name' --contact you@example.org --purpose 'What the data is for'`;
+  return {
+    index,
+    search: `tributary search --index ${index} ${filters}`,
+    pull: `tributary pull --index ${index} --out DIR ${filters}${access}`,
+    verify: `tributary verify DIR --index ${index}`,
+    otherIndexes: indexes.slice(1),
+  };
 }
 
 function frontMatter(release: ReleaseDescription, splits: string[], shards: Shard[]): { [key: string]: YamlValue } {
@@ -62,7 +97,7 @@ function dataFilesPath(split: string, shards: Shard[]): string | string[] {
   return matched.length === own.length && matched.every((shard) => shard.split === split) ? glob : own;
 }
 
-function body(release: ReleaseDescription, splits: string[], shards: Shard[]): string {
+function body(release: ReleaseDescription, splits: string[], shards: Shard[], commands: TrainerCommands): string {
   const speech = release.modality === 'speech';
   const sections = [
     `# ${release.name}`,
@@ -85,7 +120,7 @@ function body(release: ReleaseDescription, splits: string[], shards: Shard[]): s
     ].join('\n'),
 
     '## How to load',
-    loading(release, splits, shards),
+    loading(release, splits, shards, commands),
 
     '## License and usage terms',
     usageTerms(release),
@@ -94,7 +129,7 @@ function body(release: ReleaseDescription, splits: string[], shards: Shard[]): s
     [
       `Every record was contributed under a consent record covering: ${[...release.usage.purposes].sort().join(', ')}. Contributors can withdraw at any time.`,
       'When they do, the node publishes a signed **withdrawal notice** to the index naming the records and shards affected. **Trainers must honour withdrawal notices**: drop those records from local copies and from future training runs. Run',
-      '```sh\ntributary verify DIR --index URL\n```',
+      '```sh\n' + commands.verify + '\n```',
       'on the folder written by `tributary pull` to re-check it against the index’s withdrawal feed and drop withdrawn records. The next release without them is a new MAJOR version; superseded shards are no longer served (410 Gone).',
     ].join('\n\n'),
 
@@ -148,14 +183,19 @@ function body(release: ReleaseDescription, splits: string[], shards: Shard[]): s
   return sections.join('\n\n') + '\n';
 }
 
-function loading(release: ReleaseDescription, splits: string[], shards: Shard[]): string {
+function loading(release: ReleaseDescription, splits: string[], shards: Shard[], commands: TrainerCommands): string {
   const parquet = shards.some((shard) => shard.encodingFormat === 'application/x-parquet');
   const tar = shards.some((shard) => shard.encodingFormat === 'application/x-tar');
   const firstSplit = splits[0]!;
   const columns = release.modality === 'speech' ? '"key", "sentence", "speaker_id", "duration"' : '"key", "text", "speaker_id"';
   const parts = [
-    'Fetch and verify the release with the Tributary CLI, which checks the signature, every shard’s sha256 and the withdrawal feed:',
-    `\`\`\`sh\ntributary pull --index URL --out DIR --lang ${release.language.tag} --modality ${release.modality}\n\`\`\``,
+    'Find this dataset in the index, then fetch it with the Tributary CLI, which checks the signature against the node’s keys as the index pinned them, the index’s signed log, every shard’s sha256, and the dataset’s terms:',
+    `\`\`\`sh\n${commands.search}\n${commands.pull}\n\`\`\``,
+    ...(commands.index === '<index URL>'
+      ? ['Replace `<index URL>` with the address of an index this node publishes to (its `/.well-known/tributary.json` lists them).']
+      : commands.otherIndexes.length > 0
+        ? [`The node also publishes to ${commands.otherIndexes.map((url) => `<${url}>`).join(', ')}.`]
+        : []),
   ];
   if (release.accessClass !== 'open') parts.push(ACCESS_TEXT[release.accessClass]);
   if (parquet) {
