@@ -6,6 +6,7 @@ import { readConfigFile, trustProxySchema, writeConfigFile } from '../core/confi
 export const CONFIG_FILE = 'index.json';
 
 const DEFAULT_LIMITS = { bodyBytes: 1024 * 1024, rateWindowSeconds: 60, ratePerAddress: 1200, ratePerToken: 600 };
+const DEFAULT_HARVEST = { everyMinutes: 60, timeoutMs: 10_000, maxBytes: 8 * 1024 * 1024, noticePage: 100, maxDatasets: 1000 };
 const DEFAULT_NODES = { staleAfterMinutes: 30, staleCheckSeconds: 60, confirmWellKnown: true, wellKnownTimeoutMs: 5000, wellKnownMaxBytes: 1024 * 1024 };
 
 export const indexConfigSchema = z
@@ -46,6 +47,21 @@ export const indexConfigSchema = z
       })
       .strict()
       .default(DEFAULT_NODES),
+    /** Pulling what registered nodes publish (`tributary index harvest`, and on a schedule). */
+    harvest: z
+      .object({
+        /** How often the running index harvests every node; 0 turns the schedule off. */
+        everyMinutes: z.number().min(0).max(60 * 24 * 7).default(DEFAULT_HARVEST.everyMinutes),
+        /** Each fetch from a node: time allowed and bytes read at most. */
+        timeoutMs: z.number().int().min(100).max(120_000).default(DEFAULT_HARVEST.timeoutMs),
+        maxBytes: z.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(DEFAULT_HARVEST.maxBytes),
+        /** Notices asked for per page of a node's notice feed. */
+        noticePage: z.number().int().min(1).max(1000).default(DEFAULT_HARVEST.noticePage),
+        /** Datasets read from one node per harvest at most. */
+        maxDatasets: z.number().int().min(1).max(100_000).default(DEFAULT_HARVEST.maxDatasets),
+      })
+      .strict()
+      .default(DEFAULT_HARVEST),
     http: z
       .object({ trustProxy: trustProxySchema.default(false) })
       .strict()

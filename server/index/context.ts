@@ -5,6 +5,7 @@ import { indexIdentity, type IndexIdentity } from './identity.js';
 import type { IndexSecrets } from './secrets.js';
 import { Catalogue } from './services/catalogue.js';
 import { FeedLog } from './services/feed-log.js';
+import { Harvester } from './services/harvest.js';
 import { Intake } from './services/intake.js';
 import { NodeRegistry } from './services/registry.js';
 import type { IndexStore } from './store/index-store.js';
@@ -23,6 +24,7 @@ export interface IndexContext {
   registry: NodeRegistry;
   intake: Intake;
   catalogue: Catalogue;
+  harvester: Harvester;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export function openIndexContext(options: IndexContextOptions): IndexContext {
   const registry = new NodeRegistry({ store, feed, settings: config.nodes, now: options.now });
   const intake = new Intake({ store, feed, registry, now: options.now });
   const catalogue = new Catalogue({ store, now: options.now });
+  const harvester = new Harvester({ store, intake, settings: config.harvest, now: options.now });
   return {
     dir,
     config,
@@ -60,6 +63,7 @@ export function openIndexContext(options: IndexContextOptions): IndexContext {
     registry,
     intake,
     catalogue,
+    harvester,
     close: () => store.close(),
   };
 }

@@ -14,6 +14,8 @@ export interface IndexOptions extends IndexContextOptions {
   checkResponses?: boolean;
   /** Look for stale nodes every `nodes.staleCheckSeconds` (on unless turned off, as tests do to drive it themselves). */
   staleChecks?: boolean;
+  /** Harvest every node every `harvest.everyMinutes` (on unless turned off; 0 minutes turns it off too). */
+  harvests?: boolean;
 }
 
 export interface Index {
@@ -76,12 +78,36 @@ export function createIndex(options: IndexOptions): Index {
     timer.unref();
   }
 
+  // Harvests one at a time: a slow round is not overlapped by the next.
+  let harvestTimer: NodeJS.Timeout | undefined;
+  let harvesting: Promise<unknown> | null = null;
+  if (options.harvests !== false && config.harvest.everyMinutes > 0) {
+    harvestTimer = setInterval(() => {
+      if (harvesting) return;
+      harvesting = context.harvester
+        .harvest()
+        .then((reports) => {
+          for (const report of reports) {
+            const { node, status, fetched, new: taken, unchanged, refused, error } = report;
+            const line = { node, status, fetched, new: taken, unchanged, refused: refused.map((r) => r.code), error: error?.message };
+            if (status === 'unreachable' || refused.length > 0) log.warn(line, 'harvest');
+            else log.info(line, 'harvest');
+          }
+        })
+        .catch((error: unknown) => log.warn({ err: error }, 'the harvest failed'))
+        .finally(() => (harvesting = null));
+    }, config.harvest.everyMinutes * 60_000);
+    harvestTimer.unref();
+  }
+
   return {
     context,
     app,
     async close() {
       if (timer) clearInterval(timer);
+      if (harvestTimer) clearInterval(harvestTimer);
       await checking;
+      await harvesting;
       await context.close();
     },
   };

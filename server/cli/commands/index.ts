@@ -112,4 +112,36 @@ export function registerIndexCommands(program: Command): void {
       if (outcome.status === 'unchanged') console.log(`${did} was already suspended.`);
       else console.log(`Suspended ${did} (feed event ${outcome.logIndices[0]}).`);
     });
+
+  index
+    .command('harvest')
+    .description('pull what registered nodes publish (current manifests, notices since the last harvest) through the same intake as a push')
+    .option('--node <did>', 'only this node')
+    .option(dirOption, dirHelp)
+    .option('--json', 'print JSON')
+    .action(async (options) => {
+      const dir = indexDir(options.dir);
+      const reports = await withIndex(dir, (context) => context.harvester.harvest(options.node));
+      if (options.json) printJson({ nodes: reports });
+      else if (reports.length === 0) console.log('No registered node to harvest.');
+      else {
+        printTable(
+          ['node', 'status', 'fetched', 'new', 'unchanged', 'refused'],
+          reports.map((r) => [
+            r.node,
+            r.status,
+            String(r.fetched),
+            String(r.new),
+            String(r.unchanged),
+            r.refused.length === 0 ? '0' : `${r.refused.length} (${[...new Set(r.refused.map((x) => x.code))].join(', ')})`,
+          ]),
+        );
+        for (const r of reports) {
+          if (r.error) console.log(`\n${r.node}: ${r.error.message}`);
+          for (const refused of r.refused) console.log(`${r.node}: ${refused.what}: ${refused.code}: ${refused.message}`);
+        }
+      }
+      // Reported, not fatal: a node that could not be reached makes the exit status 1 for scripts.
+      if (reports.some((r) => r.status === 'unreachable' || r.status === 'unknown')) process.exitCode = 1;
+    });
 }
