@@ -4,6 +4,7 @@ import { version } from '../core/version.js';
 import { openIndexContext, type IndexContext, type IndexContextOptions } from './context.js';
 import { INDEX_STATUSES } from './errors.js';
 import { API_BASE, WELL_KNOWN_PATH } from './paths.js';
+import { browseRoutes } from './routes/browse.js';
 import { catalogueRoutes } from './routes/catalogue.js';
 import { feedRoutes } from './routes/feed.js';
 import { intakeRoutes } from './routes/intake.js';
@@ -64,6 +65,7 @@ export function createIndex(options: IndexOptions): Index {
       software: { name: 'tributary', version },
     });
   });
+  browseRoutes(app, { catalogue: context.catalogue, indexName: config.name });
   http.finish();
 
   let timer: NodeJS.Timeout | undefined;

@@ -245,4 +245,39 @@ describe('search, manifests and nodes on the index', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('NodeNotFound');
   });
+
+  it('serves a browse page at / that escapes what nodes sent, runs no script and pages', async () => {
+    const answer = await fetch(`${ix.url}/`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(answer.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const html = await answer.text();
+    expect(html).not.toContain('<script');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Kiswahili');
+    expect(html).toContain('3 datasets');
+    for (const dataset of ['sw-ke-speech', 'sw-text', 'pa-text']) expect(html).toContain(dataset);
+    expect(html).not.toContain('en-text');
+    // Node freshness: A went quiet, B spoke again.
+    expect(html.match(/class="stale"/g)).toHaveLength(2);
+    expect(html.match(/class="fresh"/g)).toHaveLength(1);
+
+    const filtered = await (await fetch(`${ix.url}/?lang=pa&permits=train-lm&q=punjabi`)).text();
+    expect(filtered).toContain('pa-text');
+    expect(filtered).not.toContain('sw-ke-speech');
+    expect(filtered).toContain('value="punjabi"');
+
+    const paged = await (await fetch(`${ix.url}/?lang=sw&limit=1`)).text();
+    const next = /<a rel="next" href="([^"]+)"/.exec(paged)?.[1];
+    expect(next).toBeDefined();
+    const second = await (await fetch(`${ix.url}${next!.replace(/&amp;/g, '&')}`)).text();
+    expect(paged).toContain('sw-text');
+    expect(second).toContain('sw-ke-speech');
+    expect(second).not.toContain('sw-text');
+
+    const bad = await fetch(`${ix.url}/?lang=${encodeURIComponent('"><img src=x onerror=alert(1)>')}`);
+    expect(bad.status).toBe(400);
+    const badHtml = await bad.text();
+    expect(badHtml).toContain('lang: one to ten RFC 4647 language ranges');
+    expect(badHtml).not.toContain('<img');
+  });
 });
