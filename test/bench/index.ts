@@ -1,0 +1,374 @@
+/**
+ * The index's figures (issue 9), each beside a baseline measured in the same run:
+ * - intake: signed manifests pushed over HTTP per second (signature, schema, rev, log append,
+ *   commit), against verifying the signature and parsing the payload alone;
+ * - search: p50/p95 of GET /api/v1/manifests over a mix of queries, with `manifests` datasets from
+ *   `nodes` nodes seeded through the store's transactions (goal p95 ≤ 10 ms);
+ * - feed: reading `feedEvents` events through GET /feed pages of 1000, against the store's reads;
+ * - proofs: inclusion and consistency proofs at `logEntries` entries (goal ≤ 1 ms each).
+ * Sizes scale down with BENCH_INDEX_MANIFESTS, _NODES, _FEED, _LOG, _INTAKE.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PAYLOAD_TYPES, signStatement } from '../../pipelines/federation/statements.js';
+import { buildManifest, MANIFEST_PAYLOAD_TYPE, manifestBytes } from '../../pipelines/release/manifest/croissant.js';
+import { canonicalJson } from '../../pipelines/release/manifest/canonical-json.js';
+import { signEnvelope, verifyEnvelope, type DsseEnvelope } from '../../pipelines/signing/dsse.js';
+import { nodeDid } from '../../pipelines/signing/did.js';
+import { generateNodeKeys, keyId, publicKeyMultibase } from '../../pipelines/signing/keys.js';
+import { appendLeaves } from '../../pipelines/transparency/append.js';
+import { hashLeaf } from '../../pipelines/transparency/hashing.js';
+import { silentLogger } from '../../server/core/log.js';
+import { createIndex, type Index } from '../../server/index/create-index.js';
+import { initIndex } from '../../server/index/init.js';
+import { loadIndexSecrets } from '../../server/index/secrets.js';
+import type { DatasetRecord, IndexStore } from '../../server/index/store/index-store.js';
+import { textRelease } from '../fixtures/sample-release.js';
+
+export interface IndexBenchOptions {
+  manifests: number;
+  nodes: number;
+  feedEvents: number;
+  logEntries: number;
+  intake: number;
+}
+
+const percentile = (times: number[], q: number) => {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+};
+const ms = (value: number) => Math.round(value * 1000) / 1000;
+
+interface Served {
+  index: Index;
+  url: string;
+  server: Server;
+  dir: string;
+}
+
+async function serve(name: string): Promise<Served> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-index-${name}-`));
+  const server = createServer();
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const config = initIndex(dir, {
+    name: 'Bench index',
+    url,
+    limits: { ratePerAddress: 100_000_000, ratePerToken: 100_000_000 },
+    nodes: { confirmWellKnown: false },
+  });
+  const index = createIndex({ dir, config, secrets: loadIndexSecrets(dir), logger: silentLogger, staleChecks: false, harvests: false });
+  server.on('request', index.app);
+  return { index, url, server, dir };
+}
+
+async function stop(served: Served): Promise<void> {
+  await new Promise<void>((resolve) => {
+    served.server.close(() => resolve());
+    served.server.closeAllConnections();
+  });
+  await served.index.close();
+  rmSync(served.dir, { recursive: true, force: true });
+}
+
+interface BenchNode {
+  did: string;
+  url: string;
+  signing: KeyObject;
+  keyid: string;
+  registration: DsseEnvelope;
+}
+
+function benchNode(i: number): BenchNode {
+  const keys = generateNodeKeys();
+  const signingPublic = createPublicKey(keys.signing);
+  const rotationPublic = createPublicKey(keys.rotation);
+  const did = nodeDid({ signingKey: signingPublic });
+  const url = `https://node-${i}.example.org`;
+  const key = (k: KeyObject, use: 'signing' | 'rotation') => ({ id: keyId(k), type: 'Ed25519VerificationKey2020' as const, use, publicKeyMultibase: publicKeyMultibase(k) });
+  const registration = signStatement(
+    PAYLOAD_TYPES.registration,
+    {
+      type: 'tributary:node-registration/1',
+      node: did,
+      name: `Node ${i}`,
+      url,
+      languages: ['sw'],
+      publicKeys: [key(signingPublic, 'signing'), key(rotationPublic, 'rotation')],
+      keyRotations: [],
+      issued: new Date().toISOString(),
+    } as never,
+    keys.signing,
+    keyId(signingPublic),
+  );
+  return { did, url, signing: keys.signing, keyid: keyId(signingPublic), registration };
+}
+
+function signedManifest(node: BenchNode, n: number): DsseEnvelope {
+  const release = textRelease();
+  release.node = { did: node.did, name: 'Bench node', url: `${node.url}/api/v1` };
+  release.datasetId = `bench-${n}`;
+  release.published = new Date().toISOString();
+  release.expires = new Date(Date.now() + 365 * 86_400_000).toISOString();
+  return signEnvelope(manifestBytes(buildManifest(release)), MANIFEST_PAYLOAD_TYPE, node.signing, node.keyid);
+}
+
+/** Manifests pushed over HTTP, 8 at a time, against signature verification and JSON parsing alone. */
+async function benchIntake(count: number) {
+  const served = await serve('intake');
+  try {
+    const nodes = Array.from({ length: 10 }, (_, i) => benchNode(i));
+    for (const node of nodes) {
+      const answer = await fetch(`${served.url}/api/v1/nodes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(node.registration) });
+      if (answer.status !== 200) throw new Error(`registration: ${answer.status} ${await answer.text()}`);
+    }
+    const bodies = Array.from({ length: count }, (_, i) => JSON.stringify(signedManifest(nodes[i % nodes.length]!, i)));
+
+    const keys = new Map(nodes.map((n) => [n.keyid, createPublicKey(n.signing)]));
+    let start = performance.now();
+    for (const body of bodies) {
+      const envelope = JSON.parse(body) as DsseEnvelope;
+      if (!verifyEnvelope(envelope, keys).ok) throw new Error('baseline: signature');
+      JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8'));
+    }
+    const baselinePerSecond = count / ((performance.now() - start) / 1000);
+
+    start = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++]!;
+          const answer = await fetch(`${served.url}/api/v1/manifests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          if (answer.status !== 200) throw new Error(`intake: ${answer.status} ${await answer.text()}`);
+          await answer.arrayBuffer();
+        }
+      }),
+    );
+    const intakePerSecond = count / ((performance.now() - start) / 1000);
+    return { manifests: count, intakePerSecond: Math.round(intakePerSecond), baselinePerSecond: Math.round(baselinePerSecond), ratio: intakePerSecond / baselinePerSecond };
+  } finally {
+    await stop(served);
+  }
+}
+
+const LANGUAGES = ['sw', 'sw-KE', 'sw-TZ', 'yo', 'ha', 'ig', 'am', 'pa', 'pa-Arab', 'pa-Guru', 'ur', 'hi', 'bn', 'ta', 'te', 'ff', 'wo', 'zu', 'xh', 'so', 'om', 'ti', 'rw', 'lg', 'ln', 'kg', 'mg', 'ny', 'sn', 'tw'];
+const LICENSES = ['CC-BY-4.0', 'CC-BY-SA-4.0', 'CC-BY-NC-4.0', 'CC0-1.0'];
+const ACCESS = ['open', 'gated', 'on-request'] as const;
+const WORDS = ['voices', 'stories', 'market', 'radio', 'farming', 'health', 'school', 'river', 'songs', 'news', 'proverbs', 'weather'];
+
+/** Seeds `manifests` current datasets from `nodes` nodes straight through the store's transactions (no HTTP, no signing). */
+async function seedCatalogue(store: IndexStore, manifests: number, nodes: number): Promise<string[]> {
+  const now = new Date().toISOString();
+  const expires = new Date(Date.now() + 365 * 86_400_000).toISOString();
+  const envelope = 'e'.repeat(64);
+  const dids = Array.from({ length: nodes }, (_, i) => `did:web:node-${i}.example.org`);
+  await store.transaction(async (tx) => {
+    await tx.putEnvelope({ sha256: envelope, payloadType: 'application/test', nodeDid: dids[0]!, body: '{}', receivedAt: now });
+    for (const [i, did] of dids.entries()) {
+      await tx.putNode({
+        did,
+        name: `Node ${i}`,
+        url: `https://node-${i}.example.org`,
+        languages: ['sw'],
+        rotationKey: { id: 'ed25519:r', publicKeyMultibase: 'zR' },
+        signingKey: { id: 'ed25519:s', publicKeyMultibase: 'zS' },
+        rotationSequence: 0,
+        lastRotation: null,
+        registration: envelope,
+        registrationIssued: now,
+        registeredAt: now,
+        lastHeardAt: now,
+        heartbeat: { sequence: 0, at: null, datasets: [] },
+        stale: i % 10 === 0,
+        suspended: i % 100 === 99 ? { at: now, reason: 'bench' } : null,
+      });
+    }
+  });
+  const BATCH = 10_000;
+  for (let from = 0; from < manifests; from += BATCH) {
+    await store.transaction(async (tx) => {
+      for (let n = from; n < Math.min(manifests, from + BATCH); n += 1) {
+        const did = dids[n % nodes]!;
+        const sha256 = n.toString(16).padStart(64, '0');
+        const published = new Date(Date.parse('2026-01-01T00:00:00Z') + n * 60_000).toISOString();
+        const datasetId = `dataset-${n}`;
+        await tx.putManifest({ sha256, nodeDid: did, datasetId, version: '1.0.0', rev: 1, envelope, published, expires, receivedAt: now, logIndex: n, supersededBy: null }, []);
+        const speech = n % 3 === 0;
+        const permitted = n % 4 === 0 ? ['evaluate'] : n % 4 === 1 ? ['train', 'evaluate'] : n % 4 === 2 ? ['train', 'evaluate', 'redistribute'] : ['train', 'evaluate', 'commercial-model', 'redistribute'];
+        const record: DatasetRecord = {
+          nodeDid: did,
+          datasetId,
+          manifest: sha256,
+          version: '1.0.0',
+          rev: 1,
+          name: `${WORDS[n % WORDS.length]} ${WORDS[(n * 7) % WORDS.length]} ${n}`,
+          description: `Volunteers recorded ${WORDS[(n * 3) % WORDS.length]} and ${WORDS[(n * 5) % WORDS.length]} in their language.`,
+          languageTag: LANGUAGES[n % LANGUAGES.length]!,
+          iso639_3: null,
+          modality: speech ? 'speech' : 'text',
+          license: LICENSES[n % LICENSES.length]!,
+          licenseUrl: 'https://spdx.org/licenses/',
+          accessClass: ACCESS[n % ACCESS.length]!,
+          permittedActions: permitted,
+          purposes: permitted.includes('train') ? [speech ? 'train-asr' : 'train-lm'] : [],
+          records: 100 + (n % 5000),
+          hours: speech ? (n % 50) / 2 : null,
+          speakers: 5 + (n % 200),
+          published,
+          expires,
+          accessChanged: null,
+          retracted: n % 50 === 7 ? { at: now, notice: 'x' } : null,
+          updatedAt: now,
+        };
+        await tx.putDataset(record);
+      }
+    });
+  }
+  return dids;
+}
+
+async function benchSearch(manifests: number, nodes: number) {
+  const served = await serve('search');
+  try {
+    const started = performance.now();
+    const dids = await seedCatalogue(served.index.context.store, manifests, nodes);
+    const seedSeconds = (performance.now() - started) / 1000;
+    const queries: Record<string, string[]> = {
+      all: [''],
+      language: ['lang=sw', 'lang=pa', 'lang=sw-KE', 'lang=yo,ha'],
+      'language+permits': ['lang=sw&permits=train', 'lang=pa&permits=train-lm', 'lang=am&permits=commercial-model'],
+      'modality+hours': ['modality=speech&minHours=10', 'modality=speech&minHours=20&access=open'],
+      licence: ['license=CC-BY-NC-4.0', 'license=cc0-1.0&access=gated'],
+      node: dids.slice(0, 5).map((did) => `node=${encodeURIComponent(did)}`),
+      text: ['q=radio', 'q=river%20songs', 'q=prov'],
+      permits: ['permits=redistribute', 'permits=train-asr'],
+    };
+    const times: Record<string, number[]> = {};
+    const all: number[] = [];
+    const get = async (query: string) => {
+      const start = performance.now();
+      const answer = await fetch(`${served.url}/api/v1/manifests?${query}`);
+      const body = (await answer.json()) as { next: string | null };
+      if (answer.status !== 200) throw new Error(`search ${query}: ${answer.status}`);
+      return { elapsed: performance.now() - start, next: body.next };
+    };
+    for (const list of Object.values(queries)) for (const q of list) await get(q); // warm up
+    for (let round = 0; round < 20; round += 1) {
+      for (const [kind, list] of Object.entries(queries)) {
+        for (const q of list) {
+          const first = await get(q);
+          (times[kind] ??= []).push(first.elapsed);
+          all.push(first.elapsed);
+          if (first.next && kind === 'language') {
+            const second = await get(`${q}&cursor=${encodeURIComponent(first.next)}`);
+            (times['second page'] ??= []).push(second.elapsed);
+            all.push(second.elapsed);
+          }
+        }
+      }
+    }
+    return {
+      manifests,
+      nodes,
+      seedSeconds: Math.round(seedSeconds * 10) / 10,
+      requests: all.length,
+      p50Ms: ms(percentile(all, 0.5)),
+      p95Ms: ms(percentile(all, 0.95)),
+      byKind: Object.fromEntries(Object.entries(times).map(([kind, t]) => [kind, { p50Ms: ms(percentile(t, 0.5)), p95Ms: ms(percentile(t, 0.95)) }])),
+    };
+  } finally {
+    await stop(served);
+  }
+}
+
+/** Appends `count` log entries (feed rows and subtree hashes) in large transactions, as FeedLog would one by one. */
+async function seedLog(store: IndexStore, count: number, batch = 50_000): Promise<void> {
+  const at = new Date().toISOString();
+  for (let from = 0; from < count; from += batch) {
+    const size = Math.min(batch, count - from);
+    await store.transaction(async (tx) => {
+      const entries = Array.from({ length: size }, (_, i) => {
+        const event = { type: 'node.stale', v: 1, at, node: `did:web:node-${(from + i) % 1000}.example.org`, lastHeardAt: at };
+        return { type: event.type, nodeDid: event.node, datasetId: null, at, leaf: canonicalJson(event) };
+      });
+      await tx.log.writeNodes(await appendLeaves(tx.log, from, entries.map((e) => hashLeaf(Buffer.from(e.leaf, 'utf8')))));
+      await tx.appendFeed(from, entries);
+    });
+  }
+}
+
+async function benchFeedAndProofs(feedEvents: number, logEntries: number) {
+  const served = await serve('log');
+  try {
+    const { store, feed } = served.index.context;
+    let start = performance.now();
+    await seedLog(store, logEntries);
+    const seedSeconds = (performance.now() - start) / 1000;
+
+    // Feed: the first `feedEvents` events, in pages of 1000, over HTTP, against the store's reads alone.
+    start = performance.now();
+    for (let cursor = 0; cursor < feedEvents; cursor += 1000) await store.feed(cursor, Math.min(1000, feedEvents - cursor));
+    const storeSeconds = (performance.now() - start) / 1000;
+    start = performance.now();
+    let read = 0;
+    for (let cursor = 0; cursor < feedEvents; ) {
+      const answer = await fetch(`${served.url}/api/v1/feed?cursor=${cursor}&limit=${Math.min(1000, feedEvents - cursor)}`);
+      const page = (await answer.json()) as { events: unknown[]; next: number };
+      read += page.events.length;
+      cursor = page.next;
+    }
+    const httpSeconds = (performance.now() - start) / 1000;
+
+    // Proofs at the full size, through the service (database reads included), one call at a time.
+    let seed = 12345;
+    const random = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % below;
+    };
+    const inclusion: number[] = [];
+    const consistency: number[] = [];
+    for (let i = 0; i < 2200; i += 1) {
+      const size = logEntries - random(1000);
+      let t = performance.now();
+      await feed.inclusion(random(size), size);
+      if (i >= 200) inclusion.push(performance.now() - t);
+      const from = 1 + random(logEntries - 1);
+      t = performance.now();
+      await feed.consistency(from, logEntries);
+      if (i >= 200) consistency.push(performance.now() - t);
+    }
+    // And one over HTTP, for the cost a trainer sees on top.
+    const http: number[] = [];
+    for (let i = 0; i < 500; i += 1) {
+      const t = performance.now();
+      const answer = await fetch(`${served.url}/api/v1/log/inclusion?index=${random(logEntries)}&size=${logEntries}`);
+      await answer.arrayBuffer();
+      if (i >= 50) http.push(performance.now() - t);
+    }
+    return {
+      feed: { events: read, eventsPerSecond: Math.round(read / httpSeconds), seconds: ms(httpSeconds), storeEventsPerSecond: Math.round(feedEvents / storeSeconds) },
+      proofs: {
+        logEntries,
+        seedSeconds: Math.round(seedSeconds * 10) / 10,
+        inclusion: { p50Ms: ms(percentile(inclusion, 0.5)), p95Ms: ms(percentile(inclusion, 0.95)) },
+        consistency: { p50Ms: ms(percentile(consistency, 0.5)), p95Ms: ms(percentile(consistency, 0.95)) },
+        inclusionOverHttp: { p50Ms: ms(percentile(http, 0.5)), p95Ms: ms(percentile(http, 0.95)) },
+      },
+    };
+  } finally {
+    await stop(served);
+  }
+}
+
+export async function benchIndex(options: IndexBenchOptions) {
+  const intake = await benchIntake(options.intake);
+  const search = await benchSearch(options.manifests, options.nodes);
+  const { feed, proofs } = await benchFeedAndProofs(options.feedEvents, Math.max(options.logEntries, options.feedEvents));
+  return { intake, search, feed, proofs };
+}
