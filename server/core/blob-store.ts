@@ -18,6 +18,13 @@ export interface BlobStore {
    * whatever file system (or remote store) it came from. Rejects if the file cannot be read.
    */
   putFile(key: string, path: string): Promise<BlobInfo>;
+  /**
+   * Stores under `toKey` the bytes of the blob under `fromKey`, atomically as `put`, without
+   * them passing through the caller (a link or a copy on disk, a server-side copy in S3). The two
+   * are separate blobs afterwards: replacing or deleting one leaves the other as it was. Rejects
+   * with BlobNotFoundError, storing nothing, when there is no blob under `fromKey`.
+   */
+  copy(fromKey: string, toKey: string): Promise<BlobInfo>;
   stat(key: string): Promise<BlobInfo | null>;
   /** The whole blob in memory, for small blobs such as clips. Rejects with BlobNotFoundError. */
   get(key: string): Promise<Uint8Array>;

@@ -1,4 +1,5 @@
-import { copyFile, lstat, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, link, lstat, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { newId } from './ids.js';
@@ -48,6 +49,38 @@ export class DiskBlobStore implements BlobStore {
       await unlink(path);
     }
     return { size: (await stat(target)).size };
+  }
+
+  /**
+   * A hard link where the file system allows one: no byte is copied, which matters for shards of
+   * hundreds of MB. It is still a separate blob, because no blob is ever written in place: `put`,
+   * `putFile` and `copy` rename a new file over a key, and `delete` unlinks one name. Where links
+   * are refused (another file system under the store, or one without links) the bytes are copied.
+   */
+  async copy(fromKey: string, toKey: string): Promise<BlobInfo> {
+    const source = this.path(fromKey);
+    const target = this.path(toKey);
+    const info = await stat(source).catch((error: unknown) => {
+      throw missing(error) ? new BlobNotFoundError(fromKey) : error;
+    });
+    if (!info.isFile()) throw new BlobNotFoundError(fromKey);
+    // A link renamed onto the same file is a no-op that would leave the link behind.
+    if (fromKey === toKey) return { size: info.size };
+    const temp = await this.temp();
+    try {
+      await link(source, temp).catch(async (error: NodeJS.ErrnoException) => {
+        if (!['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK'].includes(error.code ?? '')) throw error;
+        await copyFile(source, temp, constants.COPYFILE_FICLONE);
+      });
+      await mkdir(dirname(target), { recursive: true });
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      // Deleted between the stat and the link.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !(await this.stat(fromKey))) throw new BlobNotFoundError(fromKey);
+      throw error;
+    }
+    return { size: info.size };
   }
 
   async stat(key: string): Promise<BlobInfo | null> {

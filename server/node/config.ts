@@ -127,10 +127,27 @@ export const nodeConfigSchema = z
         message: 'maxUnfinishedBytes must be at least maxBytes, or no upload could start',
         path: ['maxUnfinishedBytes'],
       }),
+    releases: z
+      .object({
+        /**
+         * Seconds between a withdrawal touching a published release and the rebuild without it
+         * (its shards answer 410 meanwhile): withdrawals within this window make one version.
+         */
+        redactAfterSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(60),
+      })
+      .strict()
+      .default({ redactAfterSeconds: 60 }),
     http: z
       .object({ trustProxy: trustProxy.default(false) })
       .strict()
       .default({ trustProxy: false }),
+    /** Global indexes the node publishes its manifests and notices to, as they happen. */
+    indexes: z
+      .array(z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')))
+      .max(10)
+      .default([]),
+    /** How often the node tells its indexes it is alive (a node that misses three looks stale). */
+    heartbeatMinutes: z.number().min(1).max(24 * 60).default(5),
     lid: z
       .object({
         minLength: z.number().int().min(1).max(200).default(10),

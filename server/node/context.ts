@@ -24,6 +24,10 @@ import { UnfinishedUploads } from './services/unfinished-uploads.js';
 import { ValidationService } from './services/validation.js';
 import { WithdrawalFollowUp } from './services/withdrawal-cleanup.js';
 import { WithdrawalNotices } from './services/withdrawal-notices.js';
+import { DatasetAuthority } from './services/dataset-authority.js';
+import { RedactionScheduler } from './services/redaction-scheduler.js';
+import { Redactor } from './services/redaction.js';
+import { ReleaseActivity } from './services/release-activity.js';
 import { AccessStore } from './stores/access.js';
 import { ConsentStore } from './stores/consents.js';
 import { ContributorStore } from './stores/contributors.js';
@@ -35,6 +39,8 @@ import { StatsStore } from './stores/stats.js';
 import { UnfinishedUploadStore } from './stores/unfinished-uploads.js';
 import { VoteStore } from './stores/votes.js';
 import { NoticeStore } from './stores/notices.js';
+import { DeliveryStore } from './stores/deliveries.js';
+import { Publisher } from './services/publisher.js';
 
 /** Everything a node's routes and commands need, built once by `openNodeContext`. */
 export interface NodeContext {
@@ -61,8 +67,14 @@ export interface NodeContext {
   notices: WithdrawalNotices;
   releaseBuilder: ReleaseBuilder;
   datasets: DatasetService;
+  /** Retraction and access changes: the community's authority over a dataset as a whole. */
+  authority: DatasetAuthority;
+  /** Rebuilds releases without withdrawn records when due (started by a serving node). */
+  redactions: RedactionScheduler;
   /** Where releases are published and served from (`<dataset>/<version>/<name>`). */
   releaseFiles: BlobStore;
+  /** Sends manifests, notices and heartbeats to the indexes in node.json (started by a serving node). */
+  publisher: Publisher;
   /** Stops the worker threads and closes the database, in the order they depend on each other. */
   close(): Promise<void>;
 }
@@ -100,15 +112,36 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
     notices: new NoticeStore(db),
   };
   const identity = nodeIdentity(config, options.secrets);
-  const notices = new WithdrawalNotices(identity, stores.releases, stores.notices);
+  const notices = new WithdrawalNotices(db, identity, stores.releases, stores.notices);
   const consentNotices = loadNotices(config, options.localesDir ?? defaultLocalesDir);
   const blobs = new DiskBlobStore(join(dir, 'blobs'));
   const releaseFiles = new DiskBlobStore(join(dir, 'releases'));
   const writer = new SampleWriter(databaseFile);
   const analysis = new AnalysisPool(config.audio.analysisThreads);
   const unfinishedUploads = new UnfinishedUploads(db, new UnfinishedUploadStore(db), join(dir, 'uploads'), config.audio, log);
-  const followUp = new WithdrawalFollowUp({ blobs, notices, uploads: unfinishedUploads, log });
+  const activity = new ReleaseActivity();
+  // Local and outside the served store: a build is written here, then published file by file.
+  const buildsDir = join(dir, 'tmp');
+  const authority = new DatasetAuthority({
+    db,
+    identity,
+    releases: stores.releases,
+    notices: stores.notices,
+    releaseFiles,
+    activity,
+    redactAfterSeconds: config.releases.redactAfterSeconds,
+    log,
+  });
+  const releaseDeps = { db, config, identity, blobs, releaseFiles, releases: stores.releases, notices, activity, buildsDir };
+  const redactions = new RedactionScheduler({
+    releases: stores.releases,
+    redactor: new Redactor({ ...releaseDeps, authority }),
+    redactAfterSeconds: config.releases.redactAfterSeconds,
+    log,
+  });
+  const followUp = new WithdrawalFollowUp({ blobs, notices, redactions, uploads: unfinishedUploads, log });
   const consent = new ConsentService(db, config, consentNotices, stores.consents, stores.samples, unfinishedUploads, followUp);
+  const publisher = new Publisher({ config, identity, deliveries: new DeliveryStore(db), releases: stores.releases, notices: stores.notices, log });
   return {
     dir,
     config,
@@ -124,27 +157,20 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
     writer,
     textIntake: new TextIntake(writer, config, languages, consent),
     speechIntake: new SpeechIntake(writer, config, languages, consent, stores.prompts, blobs, analysis, log),
-    validation: new ValidationService(db, config, languages, stores.samples, stores.sampleVotes, stores.reports, stores.prompts),
+    validation: new ValidationService(db, config, languages, stores.samples, stores.sampleVotes, stores.reports, stores.prompts, followUp),
     myData: new MyDataService(db, config, stores, consent, unfinishedUploads, followUp),
     identity,
     notices,
-    releaseBuilder: new ReleaseBuilder({
-      db,
-      config,
-      languages,
-      identity,
-      blobs,
-      releaseFiles,
-      releases: stores.releases,
-      notices,
-      nodeDir: dir,
-      // Local and outside the served store: a build is written here, then published file by file.
-      buildsDir: join(dir, 'tmp'),
-    }),
-    datasets: new DatasetService(db, releaseFiles, stores.releases, stores.access),
+    releaseBuilder: new ReleaseBuilder({ ...releaseDeps, languages, nodeDir: dir }),
+    datasets: new DatasetService(db, releaseFiles, stores.releases, stores.access, stores.notices, identity.apiBase),
+    authority,
+    redactions,
     releaseFiles,
     stats: new StatsStore(db),
+    publisher,
     async close() {
+      await redactions.stop();
+      await publisher.stop();
       await analysis.close();
       await writer.close();
       db.close();

@@ -35,6 +35,9 @@ export function createNode(options: NodeOptions): Node {
   const context = openNodeContext(options);
   const { config, log } = context;
   context.consent.recordNotices();
+  // Records that left releases while the node was down (or before a crash let it say so) are
+  // announced now; their rebuilds are scheduled once the node serves.
+  context.notices.issuePending();
 
   const uploads = createUploads({
     path: `${API_BASE}/uploads`,
@@ -100,8 +103,10 @@ export function createNode(options: NodeOptions): Node {
       openapi: base + '/openapi.json',
       software: { name: 'tributary', version },
       withdrawals: base + API_BASE + '/withdrawals',
+      // Every signed notice: withdrawals, retractions and access changes, in one feed.
+      notices: base + API_BASE + '/notices',
       datasets: base + API_BASE + '/datasets',
-      indexes: [],
+      indexes: config.indexes,
     });
   });
 
@@ -114,6 +119,8 @@ export function createNode(options: NodeOptions): Node {
     res.sendFile(join(appDir, 'index.html'), (error) => error && next());
   });
   http.finish();
+  context.publisher.start();
+  context.redactions.start();
 
   return {
     context,

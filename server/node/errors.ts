@@ -93,6 +93,19 @@ export const NodeUrlRequiredError = defineError(
   'This node has no public URL, and what it signs must say where trainers reach it: set "url" in node.json to that address (e.g. https://sauti.example.org) and restart.',
 );
 
+export const ShardWithdrawnError = defineError(
+  'ShardWithdrawn',
+  'Records in this shard were withdrawn, so it is no longer served; the signed withdrawal notice names them, and the next version is built without them.',
+);
+export const DatasetRetractedError = defineError(
+  'DatasetRetracted',
+  'The community has retracted this dataset: it is no longer served, and copies should be deleted.',
+);
+export const UnretractRequiredError = defineError(
+  'UnretractRequired',
+  'The community retracted this dataset; publishing it again needs an explicit decision (release build --unretract, or "unretract": true).',
+);
+
 /**
  * A text or sentence the language rules refuse. The code is the rule's own problem code
  * (`TextTooLong`, `SentenceHasDigits`, …) so each gets its own translated explanation.
@@ -110,8 +123,12 @@ export class AudioProblemError extends TributaryError {
   }
 }
 
+/** An index the node publishes to refused what it was sent (its code and status are in details). */
+export const IndexRefusedError = defineError('IndexRefused', 'The index refused what the node sent.');
+
 export const NODE_STATUSES: StatusTable = {
   ...CORE_STATUSES,
+  IndexRefused: 502,
   AdminRequired: 403,
   ReviewerRequired: 403,
   ConsentRequired: 403,
@@ -146,6 +163,9 @@ export const NODE_STATUSES: StatusTable = {
   UnknownLicense: 422,
   NodeUrlRequired: 409,
   ReleaseBuildConflict: 409,
+  ShardWithdrawn: 410,
+  DatasetRetracted: 410,
+  UnretractRequired: 409,
   ...Object.fromEntries(TEXT_PROBLEMS.map((code) => [code, 422])),
   ...Object.fromEntries(AUDIO_PROBLEMS.map((code) => [code, 422])),
 };

@@ -113,6 +113,61 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
       expect(await store.stat('ghost/file.bin')).toBeNull();
     });
 
+    it('copies a blob under another key: the same bytes, whole ranges included, and the source stays', async () => {
+      const store = await makeStore();
+      await store.put('sw-speech/1.0.0/data/train-00000-of-00002.parquet', bytes);
+      expect(await store.copy('sw-speech/1.0.0/data/train-00000-of-00002.parquet', 'sw-speech/2.0.0/data/train-00000-of-00002.parquet')).toEqual({
+        size: bytes.length,
+      });
+      for (const key of ['sw-speech/1.0.0/data/train-00000-of-00002.parquet', 'sw-speech/2.0.0/data/train-00000-of-00002.parquet']) {
+        expect(await store.stat(key)).toEqual({ size: bytes.length });
+        expect(await read(store, key)).toEqual(bytes);
+      }
+      expect(await read(store, 'sw-speech/2.0.0/data/train-00000-of-00002.parquet', { start: 100, end: 199 })).toEqual(bytes.subarray(100, 200));
+      // Copying a blob onto itself changes nothing.
+      expect(await store.copy('sw-speech/1.0.0/data/train-00000-of-00002.parquet', 'sw-speech/1.0.0/data/train-00000-of-00002.parquet')).toEqual({
+        size: bytes.length,
+      });
+      expect(await read(store, 'sw-speech/1.0.0/data/train-00000-of-00002.parquet')).toEqual(bytes);
+    });
+
+    it('keeps a copy apart from its source: replacing or deleting either leaves the other as it was', async () => {
+      const store = await makeStore();
+      await store.put('old/shard', bytes);
+      await store.copy('old/shard', 'new/shard');
+      await store.put('old/shard', Uint8Array.of(1, 2, 3));
+      expect(await read(store, 'new/shard')).toEqual(bytes);
+      await store.putFile('new/shard', localFile(Uint8Array.of(4, 5)));
+      expect(await read(store, 'old/shard')).toEqual(Uint8Array.of(1, 2, 3));
+      await store.copy('old/shard', 'again/shard');
+      await store.deletePrefix('old/');
+      expect(await read(store, 'again/shard')).toEqual(Uint8Array.of(1, 2, 3));
+      await store.delete('again/shard');
+      expect(await read(store, 'new/shard')).toEqual(Uint8Array.of(4, 5));
+    });
+
+    it('copies over an existing blob, replacing it whole', async () => {
+      const store = await makeStore();
+      await store.put('a', bytes);
+      await store.put('b', Uint8Array.of(9));
+      expect(await store.copy('b', 'a')).toEqual({ size: 1 });
+      expect(await read(store, 'a')).toEqual(Uint8Array.of(9));
+    });
+
+    it('refuses to copy what is not there (a missing key, a folder of keys), and stores nothing', async () => {
+      const store = await makeStore();
+      await expect(store.copy('nothing/here', 'copy/of/nothing')).rejects.toBeInstanceOf(BlobNotFoundError);
+      expect(await store.stat('copy/of/nothing')).toBeNull();
+      await store.put('folder/blob', bytes);
+      await store.put('kept', Uint8Array.of(1));
+      await expect(store.copy('folder', 'kept')).rejects.toBeInstanceOf(BlobNotFoundError);
+      expect(await read(store, 'kept')).toEqual(Uint8Array.of(1));
+      for (const key of ['../etc/passwd', 'a//b', '', '.hidden']) {
+        await expect(store.copy(key, 'kept'), key).rejects.toThrow(/invalid blob key/);
+        await expect(store.copy('kept', key), key).rejects.toThrow(/invalid blob key/);
+      }
+    });
+
     it('reports missing blobs as null on stat and BlobNotFoundError on read and get; delete is idempotent', async () => {
       const store = await makeStore();
       expect(await store.stat('nothing/here')).toBeNull();

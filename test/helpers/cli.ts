@@ -16,6 +16,26 @@ export function runCli(args: string[], options: { input?: string; env?: Record<s
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * `runCli` without blocking this process: for commands that talk to a server running in the
+ * test's own process (an index, a node), which must go on answering meanwhile.
+ */
+export function runCliAsync(args: string[], options: { env?: Record<string, string> } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 export interface NodeProcess {
   child: ChildProcess;
   url: string;

@@ -87,7 +87,14 @@ const EXPECTED: Record<string, Rows> = {
   'GET /datasets/{id}/shards/{name}': { 'open dataset': PUBLIC, 'gated dataset': GRANT_HOLDERS },
   'POST /datasets/{id}/access': PUBLIC,
   'GET /withdrawals': PUBLIC,
+  // Signed notices are public: trainers and indexes act on them.
+  'GET /notices': PUBLIC,
+  'GET /notices/{id}': PUBLIC,
   'POST /admin/releases': ADMINS,
+  // The community's authority over a dataset as a whole is its admins'.
+  'GET /admin/datasets': ADMINS,
+  'POST /admin/datasets/{id}/retraction': ADMINS,
+  'PUT /admin/datasets/{id}/access': ADMINS,
   'GET /admin/access-requests': ADMINS,
   'POST /admin/access-requests/{id}/decision': ADMINS,
   'GET /admin/receipts': ADMINS,
@@ -235,6 +242,14 @@ const PROBES: Record<string, Probe | Record<string, Probe>> = {
   'POST /datasets/{id}/access': { params: (w) => ({ id: w.datasets.gated.id }), json: () => accessRequest },
   // English text waits, validated and never released, for the one build that is allowed.
   'POST /admin/releases': { json: () => ({ language: 'en', modality: 'text' }) },
+  'GET /notices/{id}': { params: once(async (w) => ({ id: await accessChangeNotice(w) })) },
+  // A speech release of its own, so that retracting it leaves every other row's datasets as they are.
+  'POST /admin/datasets/{id}/retraction': {
+    params: once(async (w) => ({ id: await speechRelease(w) })),
+    json: () => ({ reason: 'The community asked for it back.' }),
+  },
+  // The class it has already: the admin's change is a no-op, so later rows keep a gated dataset.
+  'PUT /admin/datasets/{id}/access': { params: (w) => ({ id: w.datasets.gated.id }), json: () => ({ accessClass: 'gated' }) },
   'POST /admin/access-requests/{id}/decision': {
     params: once(async (w) => ({ id: await grantOn(w, w.datasets.gated.id) })),
     json: () => ({ decision: 'approved' }),
@@ -272,6 +287,20 @@ function recordingForm(w: World): FormData {
 async function consentOf(w: World, token: string): Promise<string> {
   const given = await w.t.api.post('/consents', w.notice, token);
   return expectStatus(given, 201, 'consent').recordId;
+}
+
+/** A signed notice: the gated dataset made on-request and gated again, by the admin. */
+async function accessChangeNotice(w: World): Promise<string> {
+  const path = `/admin/datasets/${w.datasets.gated.id}/access`;
+  const changed = expectStatus(await w.t.api.put(path, { accessClass: 'on-request' }, w.principals.admin.token), 200, 'access change');
+  expectStatus(await w.t.api.put(path, { accessClass: 'gated' }, w.principals.admin.token), 200, 'access change');
+  return changed.notice.id;
+}
+
+/** A Swahili speech release (the volunteer's validated clip): its id. */
+async function speechRelease(w: World): Promise<string> {
+  const built = expectStatus(await w.t.api.post('/admin/releases', { language: 'sw', modality: 'speech' }, w.principals.admin.token), 201, 'release');
+  return built.release.datasetId;
 }
 
 async function grantOn(w: World, datasetId: string): Promise<string> {

@@ -79,7 +79,9 @@ describe('releases', () => {
     t.inspect((db) => db.prepare('SELECT sample_id FROM release_records WHERE release_id = ? ORDER BY sample_id').pluck().all(releaseId)) as string[];
 
   beforeAll(async () => {
-    t = await startTestNode({ languages: ['sw'] });
+    // Every release here is built by hand, at a point each test forces; the rebuild a node makes
+    // by itself after withdrawals (withdrawal-effect.test.ts) is held off beyond the suite's end.
+    t = await startTestNode({ languages: ['sw'], releases: { redactAfterSeconds: 86_400 } });
     admin = runCli(['admin', 'token', '--dir', t.dir]).stdout.trim();
     // Only the first speaker also consents to commercial models.
     data = await seedReleaseData(t, { purposes: [['commercial-model'], [], [], []] });

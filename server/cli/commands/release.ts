@@ -1,5 +1,5 @@
 import { parse } from '../../core/http.js';
-import { buildBody } from '../../node/routes/datasets.schema.js';
+import { accessChangeBody, buildBody, datasetParams, retractionBody } from '../../node/routes/datasets.schema.js';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
@@ -10,6 +10,7 @@ import { publicKeyFromDidKey, publicKeyFromMultibase } from '../../../pipelines/
 import { pinFromWellKnown } from '../../../pipelines/signing/key-rotation.js';
 import { keyId } from '../../../pipelines/signing/keys.js';
 import { ConfigError, TributaryError } from '../../core/errors.js';
+import { NodeUrlRequiredError } from '../../node/errors.js';
 import { buildSummary, type BuildProgress } from '../../node/services/release-builder.js';
 import { printJson, printTable } from '../output.js';
 import { list, nodeDir, withNode } from '../with-node.js';
@@ -145,6 +146,7 @@ export function registerReleaseCommands(program: Command): void {
     .option('--seed <n>', 'seed of the train/dev/test assignment', (v) => Number.parseInt(v, 10))
     .option('--access <class>', 'open, gated or on-request')
     .option('--shard-mb <n>', 'target shard size in MB', (v) => Number.parseInt(v, 10))
+    .option('--unretract', 'publish a dataset the community retracted (refused without it)')
     .option('--json', 'print JSON')
     .action(async (options) => {
       const dir = nodeDir(options.dir);
@@ -158,6 +160,7 @@ export function registerReleaseCommands(program: Command): void {
         format: options.format,
         seed: options.seed,
         accessClass: options.access,
+        unretract: options.unretract,
       });
       const progress = progressReporter(!options.json && process.stderr.isTTY);
       const outcome = await withNode(dir, (context) =>
@@ -171,6 +174,101 @@ export function registerReleaseCommands(program: Command): void {
         [[summary.datasetId, summary.version, outcome.change, summary.records, outcome.added, outcome.removed, join(dir, 'releases', summary.dir)]],
       );
       printTable(['shard', 'records', 'MB', 'sha256'], outcome.shards.map((s) => [s.name, s.records, (s.bytes / 1e6).toFixed(1), s.sha256.slice(0, 16) + '…']));
+    });
+
+  release
+    .command('list')
+    .description('every dataset of the node: version, status, access class, records, and any rebuild due after withdrawals')
+    .option('--dir <dir>', 'data directory of the node (default: $TRIBUTARY_DIR, else ./data/node)')
+    .option('--json', 'print JSON')
+    .action(async (options: { dir?: string; json?: boolean }) => {
+      const datasets = await withNode(nodeDir(options.dir), (context) => context.authority.list());
+      if (options.json) return printJson({ datasets });
+      printTable(
+        ['dataset', 'version', 'status', 'access', 'records', 'published', 'pending redaction'],
+        datasets.map((d) => [
+          d.id,
+          d.version,
+          d.status === 'retracted' ? `retracted ${d.retractedAt!.slice(0, 10)}` : d.status,
+          d.accessClass,
+          d.records,
+          `${d.published.slice(0, 16).replace('T', ' ')} UTC`,
+          d.pendingRedaction ? `${d.pendingRedaction.records} record(s), due ${d.pendingRedaction.due.slice(0, 19).replace('T', ' ')} UTC` : '',
+        ]),
+      );
+    });
+
+  release
+    .command('retract <dataset>')
+    .description('take a dataset back (CARE): served nowhere from now on, its files removed, a signed notice for the index')
+    .option('--dir <dir>', 'data directory of the node (default: $TRIBUTARY_DIR, else ./data/node)')
+    .requiredOption('--reason <text>', 'why the community retracts it (published in the notice)')
+    .option('--json', 'print JSON')
+    .action(async (dataset: string, options: { dir?: string; reason: string; json?: boolean }) => {
+      const { id } = parse(datasetParams, { id: dataset });
+      const { reason } = parse(retractionBody, { reason: options.reason });
+      const outcome = await withNode(nodeDir(options.dir), (context) => context.authority.retract(id, reason));
+      if (options.json) return printJson(outcome);
+      console.log(`${id} retracted: it answers 410 everywhere; signed retraction notice ${outcome.notice.id} (#${outcome.notice.seq}).`);
+    });
+
+  release
+    .command('access <dataset>')
+    .description('change who may download a dataset, at once, with a signed notice for the index')
+    .option('--dir <dir>', 'data directory of the node (default: $TRIBUTARY_DIR, else ./data/node)')
+    .requiredOption('--class <class>', 'open, gated or on-request')
+    .option('--json', 'print JSON')
+    .action(async (dataset: string, options: { dir?: string; class: string; json?: boolean }) => {
+      const { id } = parse(datasetParams, { id: dataset });
+      const { accessClass } = parse(accessChangeBody, { accessClass: options.class });
+      const outcome = await withNode(nodeDir(options.dir), (context) => context.authority.setAccess(id, accessClass));
+      if (options.json) return printJson(outcome);
+      console.log(
+        outcome.notice
+          ? `${id} is ${accessClass} from now on; signed access-change notice ${outcome.notice.id} (#${outcome.notice.seq}).`
+          : `${id} is ${accessClass} already; nothing changed.`,
+      );
+    });
+
+  release
+    .command('publish')
+    .description('register the node with an index and push every manifest and notice it has not acknowledged yet')
+    .option('--dir <dir>', 'data directory of the node (default: $TRIBUTARY_DIR, else ./data/node)')
+    .option('--index <url>', 'the index to publish to (repeatable; default: "indexes" in node.json)', (v: string, all: string[]) => [...all, v], [])
+    .option('--json', 'print JSON')
+    .action(async (options: { dir?: string; index: string[]; json?: boolean }) => {
+      const dir = nodeDir(options.dir);
+      const outcomes = await withNode(dir, async (context) => {
+        if (!context.config.url) {
+          throw new NodeUrlRequiredError(
+            `An index lists where trainers reach the node: set "url" in ${join(dir, 'node.json')} to its public address first.`,
+          );
+        }
+        const targets = options.index.length > 0 ? options.index.map(indexUrl) : context.config.indexes;
+        if (targets.length === 0) throw new ConfigError('Name an index: --index https://index.example.org, or list it in "indexes" in node.json.');
+        const done = [];
+        for (const target of targets) {
+          const bar = options.json || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ format: `${target} [{bar}] {value}/{total}`, hideCursor: true }, cliProgress.Presets.shades_classic);
+          try {
+            const outcome = await context.publisher.deliver(target, (p) => {
+              if (!bar) return;
+              if (p.sent === 1) bar.start(p.total, 0);
+              bar.update(p.sent);
+            });
+            await context.publisher.heartbeat(target);
+            done.push(outcome);
+          } finally {
+            bar?.stop();
+          }
+        }
+        return done;
+      });
+      if (options.json) return printJson({ indexes: outcomes });
+      printTable(
+        ['index', 'registered', 'manifests', 'notices', 'refused'],
+        outcomes.map((o) => [o.index, o.registered ? 'now' : 'already', o.manifests, o.notices, o.refused.map((r) => `${r.what} (${r.code})`).join('; ')]),
+      );
+      if (outcomes.some((o) => o.refused.length > 0)) process.exitCode = 1;
     });
 
   release
@@ -239,4 +337,16 @@ export function registerReleaseCommands(program: Command): void {
       }
       process.exitCode = exitCode;
     });
+}
+
+/** An index's base URL as given on the command line: http(s), without a trailing slash. */
+function indexUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`--index ${value} is not a URL; give the index's base URL, e.g. https://index.example.org.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`--index ${value} must be an http(s) URL.`);
+  return url.href.replace(/\/+$/, '');
 }

@@ -6,6 +6,8 @@ import { promptIndex } from './004-prompt-index.js';
 import { unfinishedUploads } from './005-unfinished-uploads.js';
 import { tokenLifecycle } from './006-token-lifecycle.js';
 import { notices } from './007-notices.js';
+import { releaseRemovals } from './008-release-removals.js';
+import { indexDeliveries } from './009-index-deliveries.js';
 
 /** Append only: a released node may have run any prefix of this list. */
 export const nodeMigrations: Migration[] = [
@@ -16,4 +18,6 @@ export const nodeMigrations: Migration[] = [
   { version: 5, name: 'unfinished-uploads', sql: unfinishedUploads },
   { version: 6, name: 'token-lifecycle', sql: tokenLifecycle },
   { version: 7, name: 'notices', sql: notices },
+  { version: 8, name: 'release-removals', sql: releaseRemovals },
+  { version: 9, name: 'index-deliveries', sql: indexDeliveries },
 ];

@@ -75,6 +75,50 @@ export const withdrawalsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+const noticeKind = z.enum(['withdrawal', 'retraction', 'access-change']);
+
+export const noticesQuery = withdrawalsQuery.extend({
+  dataset: datasetParams.shape.id.optional(),
+  kind: noticeKind.optional(),
+});
+
+export const noticeParams = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/) });
+
+/** A signed notice of any kind, with its place in the node's feed. */
+export const noticeView = z.object({
+  seq: z.number(),
+  id: z.string(),
+  kind: noticeKind,
+  dataset: z.string(),
+  envelope: envelopeView,
+});
+
+/** Every signed notice of the node (withdrawals, retractions, access changes) after the cursor. */
+export const noticeFeedView = z.object({ notices: z.array(noticeView), next: z.number() });
+
+/** A dataset as its operators see it. */
+export const datasetStateView = z.object({
+  id: z.string(),
+  language: z.string(),
+  modality: z.enum(['text', 'speech']),
+  accessClass: z.enum(['open', 'gated', 'on-request']),
+  status: z.enum(['current', 'retracted']),
+  version: z.string(),
+  records: z.number(),
+  published: z.string(),
+  retractedAt: z.string().nullable(),
+  retractionReason: z.string().nullable(),
+  pendingRedaction: z.object({ records: z.number(), since: z.string(), due: z.string() }).nullable(),
+});
+
+const noticeRefView = z.object({ id: z.string(), seq: z.number() });
+
+export const retractionBody = z.object({ reason: z.string().trim().min(1).max(1000) }).strict();
+export const retractionView = z.object({ dataset: datasetStateView, notice: noticeRefView });
+
+export const accessChangeBody = z.object({ accessClass: z.enum(['open', 'gated', 'on-request']) }).strict();
+export const accessChangeView = z.object({ dataset: datasetStateView, changed: z.boolean(), notice: noticeRefView.nullable() });
+
 export const buildBody = z
   .object({
     language: z.string().min(1).max(35),
@@ -84,6 +128,8 @@ export const buildBody = z
     format: z.enum(['parquet', 'webdataset']).optional(),
     seed: z.number().int().min(0).max(2 ** 31).optional(),
     accessClass: z.enum(['open', 'gated', 'on-request']).optional(),
+    /** Publish a dataset the community retracted: refused (UnretractRequired) without it. */
+    unretract: z.boolean().optional(),
   })
   .strict();
 

@@ -2,10 +2,18 @@ import { API_BASE } from '../paths.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import type { Db } from '../../core/db.js';
 import { NotFoundError } from '../../core/errors.js';
-import { AccessPendingError, AccessRefusedError, AccessTokenRequiredError, ReleaseSupersededError } from '../errors.js';
+import {
+  AccessPendingError,
+  AccessRefusedError,
+  AccessTokenRequiredError,
+  DatasetRetractedError,
+  ReleaseSupersededError,
+  ShardWithdrawnError,
+} from '../errors.js';
 import { newId, nowIso } from '../../core/ids.js';
 import { hashToken, newToken } from '../../core/tokens.js';
 import type { AccessGrant, AccessStore } from '../stores/access.js';
+import type { NoticeKind, NoticeStore, StoredNotice } from '../stores/notices.js';
 import type { Dataset, Release, ReleaseStore, ShardRow } from '../stores/releases.js';
 
 export interface DatasetSummary {
@@ -29,7 +37,19 @@ export interface ShardDownload {
   grant: AccessGrant | null;
 }
 
-/** What trainers see of a node's releases, and who may download gated ones. */
+/** A signed notice, where to fetch it, as a refusal points at it. */
+export interface NoticeLink {
+  id: string;
+  url: string;
+}
+
+/**
+ * What trainers see of a node's releases, and who may download gated ones. What is served is
+ * decided from the database on every request, so a withdrawal or a retraction takes effect with
+ * the transaction that records it: a shard holding a withdrawn record answers 410
+ * `ShardWithdrawn`, and everything of a retracted dataset 410 `DatasetRetracted`, each pointing
+ * at the signed notices that say why (details, and a Link header set by the route).
+ */
 export class DatasetService {
   constructor(
     private readonly db: Db,
@@ -37,6 +57,9 @@ export class DatasetService {
     private readonly files: BlobStore,
     private readonly releases: ReleaseStore,
     private readonly access: AccessStore,
+    private readonly notices: NoticeStore,
+    /** The node's public API base (`https://…/api/v1`): links in refusals are absolute. */
+    private readonly apiBase: string,
   ) {}
 
   list(): DatasetSummary[] {
@@ -60,10 +83,48 @@ export class DatasetService {
     });
   }
 
+  /** A release of a dataset that is served: the current one, or a given version. */
   release(datasetId: string, version?: string): Release {
+    this.served(datasetId);
     const release = version ? this.releases.byVersion(datasetId, version) : this.releases.current(datasetId);
     if (!release) throw new NotFoundError('No such dataset or version.');
     return release;
+  }
+
+  /** The dataset, unless there is none (404) or the community retracted it (410, with its notice). */
+  private served(datasetId: string): Dataset {
+    const dataset = this.releases.dataset(datasetId);
+    if (!dataset) throw new NotFoundError('No such dataset.');
+    if (dataset.retractedAt) {
+      const notice = this.notices.latest(datasetId, 'retraction');
+      throw new DatasetRetractedError(undefined, {
+        dataset: datasetId,
+        retractedAt: dataset.retractedAt,
+        reason: dataset.retractionReason,
+        notices: notice ? [this.link(notice.id)] : [],
+        feed: this.feed(datasetId),
+      });
+    }
+    return dataset;
+  }
+
+  private link(noticeId: string): NoticeLink {
+    return { id: noticeId, url: `${this.apiBase}/notices/${noticeId}` };
+  }
+
+  private feed(datasetId: string): string {
+    return `${this.apiBase}/notices?dataset=${encodeURIComponent(datasetId)}`;
+  }
+
+  /** The node's signed notices (withdrawals, retractions, access changes) after a cursor. */
+  noticeFeed(since: number, limit: number, filter: { kind?: NoticeKind; datasetId?: string } = {}): StoredNotice[] {
+    return this.notices.since(since, limit, filter.kind, filter.datasetId);
+  }
+
+  notice(id: string): StoredNotice {
+    const notice = this.notices.byId(id);
+    if (!notice) throw new NotFoundError('No such notice.');
+    return notice;
   }
 
   /** The signed manifest, as the DSSE envelope stored at build time (byte-for-byte the same). */
@@ -78,15 +139,26 @@ export class DatasetService {
 
   /**
    * Resolves a shard for download. Only names recorded for the release are served, so no path
-   * from a request ever reaches the file system; superseded releases answer 410.
+   * from a request ever reaches the file system; superseded releases answer 410, as does a shard
+   * holding a withdrawn record (before any token is looked at: a refused download leaves no
+   * receipt) and everything of a retracted dataset.
    */
   shard(datasetId: string, name: string, version: string | undefined, token: string | undefined): ShardDownload {
-    const dataset = this.releases.dataset(datasetId);
-    if (!dataset) throw new NotFoundError('No such dataset.');
+    const dataset = this.served(datasetId);
     const release = this.release(datasetId, version);
     if (release.status === 'superseded') throw new ReleaseSupersededError();
     const shard = this.releases.shard(release.id, name);
     if (!shard) throw new NotFoundError('No such shard in this release.');
+    const removed = this.releases.removedFromShard(release.id, shard.name);
+    if (removed) {
+      throw new ShardWithdrawnError(undefined, {
+        dataset: datasetId,
+        version: release.version,
+        shard: shard.name,
+        notices: removed.noticeIds.map((id) => this.link(id)),
+        feed: this.feed(datasetId),
+      });
+    }
     const grant = dataset.accessClass === 'open' ? null : this.grantFor(datasetId, token);
     return { release, shard, key: `${release.dir}/${shard.name}`, grant };
   }
@@ -109,8 +181,8 @@ export class DatasetService {
    * on-request ones wait for an admin. The token is shown once.
    */
   requestAccess(datasetId: string, input: { name: string; contact: string; purpose: string }): { grant: AccessGrant; token: string } {
-    const dataset = this.releases.dataset(datasetId);
-    if (!dataset || !this.releases.current(datasetId)) throw new NotFoundError('No such dataset.');
+    const dataset = this.served(datasetId);
+    if (!this.releases.current(datasetId)) throw new NotFoundError('No such dataset.');
     const token = newToken();
     const grant: AccessGrant = {
       id: newId(),

@@ -10,6 +10,7 @@ import type { PromptStore } from '../stores/prompts.js';
 import type { Report, ReportStatus, ReportStore } from '../stores/reports.js';
 import type { Modality, Sample, SampleStore } from '../stores/samples.js';
 import type { VoteStore } from '../stores/votes.js';
+import type { WithdrawalFollowUp } from './withdrawal-cleanup.js';
 
 export interface QueueRequest {
   language?: string;
@@ -31,6 +32,8 @@ export class ValidationService {
     private readonly votes: VoteStore,
     private readonly reports: ReportStore,
     private readonly prompts: PromptStore,
+    /** What follows a sample leaving published releases (a notice, a rebuild). */
+    private readonly followUp: Pick<WithdrawalFollowUp, 'announce'>,
   ) {}
 
   queue(voter: Contributor, request: QueueRequest): Sample[] {
@@ -109,9 +112,14 @@ export class ValidationService {
     return this.reports.list('open', limit);
   }
 
-  /** Upholding a report rejects what it is about; dismissing puts a sample back in the queue. */
+  /**
+   * Upholding a report rejects what it is about; dismissing puts a sample back in the queue. A
+   * rejected sample that was published leaves its releases at once, as a withdrawal does: its
+   * shards answer 410 (decided in this transaction), a notice with reason `moderation` goes out,
+   * and the next version is built without it.
+   */
   resolveReport(moderator: Contributor, reportId: string, decision: 'dismiss' | 'uphold'): Report {
-    return this.db.transaction(() => {
+    const resolved = this.db.transaction(() => {
       const report = this.reports.byId(reportId);
       if (!report) throw new NotFoundError('No such report.');
       if (report.status !== 'open') throw new ReportResolvedError();
@@ -122,5 +130,7 @@ export class ValidationService {
       if (decision === 'uphold' && report.promptId) this.prompts.reject(report.promptId, at);
       return { ...report, status, resolvedAt: at, resolvedBy: moderator.id };
     }).immediate();
+    if (resolved.status === 'upheld' && resolved.sampleId) this.followUp.announce();
+    return resolved;
   }
 }

@@ -2,6 +2,7 @@ import type { BlobStore } from '../../core/blob-store.js';
 import type { Logger } from '../../core/log.js';
 import type { WithdrawnSamples } from '../stores/samples.js';
 import type { UnfinishedUploads } from './unfinished-uploads.js';
+import type { RedactionScheduler } from './redaction-scheduler.js';
 import type { WithdrawalNotices } from './withdrawal-notices.js';
 
 /**
@@ -23,18 +24,32 @@ export interface Withdrawn {
 
 /**
  * What follows every withdrawal once its transaction has committed, whichever way it came (one
- * consent record, or the whole profile): trainers holding released copies are told by a signed
- * notice, and the audio files and unfinished uploads go.
+ * consent record, the whole profile, a moderator upholding a report): trainers holding released
+ * copies are told by a signed notice, the rebuild of each release that held the records is set
+ * for its time, and the audio files and unfinished uploads go. The shards holding the records
+ * answer 410 already: that was decided in the transaction itself (ReleaseStore removals).
  */
 export class WithdrawalFollowUp {
   constructor(
-    private readonly deps: { blobs: BlobStore; notices: WithdrawalNotices; uploads: UnfinishedUploads; log: Logger },
+    private readonly deps: {
+      blobs: BlobStore;
+      notices: WithdrawalNotices;
+      redactions: RedactionScheduler;
+      uploads: UnfinishedUploads;
+      log: Logger;
+    },
   ) {}
 
   async settle(withdrawn: Withdrawn): Promise<void> {
-    const { blobs, notices, uploads, log } = this.deps;
-    notices.issue(withdrawn.samples.ids, 'consent-withdrawn');
+    const { blobs, uploads, log } = this.deps;
+    this.announce();
     await deleteBlobs(blobs, withdrawn.samples.blobKeys, log);
     await uploads.discard(withdrawn.uploadIds);
+  }
+
+  /** Notices for records that left published releases, and their rebuilds scheduled. */
+  announce(): void {
+    this.deps.notices.issuePending();
+    this.deps.redactions.check();
   }
 }

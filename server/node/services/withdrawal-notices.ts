@@ -1,17 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { PAYLOAD_TYPES, signStatement, type WithdrawalNotice } from '../../../pipelines/federation/statements.js';
+import type { Db } from '../../core/db.js';
 import { nowIso } from '../../core/ids.js';
 import type { NodeIdentity } from '../identity.js';
-import type { ReleaseStore } from '../stores/releases.js';
+import type { ReleaseStore, UnannouncedRemoval } from '../stores/releases.js';
 import type { NoticeStore, StoredNotice } from '../stores/notices.js';
 
 export const NOTICE_PAYLOAD_TYPE = PAYLOAD_TYPES.withdrawal;
 export type { WithdrawalNotice };
 
 /**
- * When a volunteer withdraws after a release, every current release holding their records gets
- * a signed notice naming the records and the shards (by hash) they are in. Trainers read the
- * notices from the node (and, later, the index) and drop those records.
+ * When records leave a published release (a volunteer withdraws, an account is erased, a
+ * moderator upholds a report), every current release holding them gets a signed notice naming
+ * the records and the shards (by hash) they are in. Trainers read the notices from the node
+ * (and the index) and drop those records.
+ *
+ * The records come from the release's removals (ReleaseStore), which the database writes in the
+ * withdrawal's own transaction: `issuePending` names those no notice names yet, so a notice lost
+ * to a crash between the withdrawal and its notice is issued at the next start.
  *
  * What a notice reveals is what a trainer needs to act on it, and no more: the dataset, the
  * release, the record keys and shards, and the day. One withdrawal touching several datasets
@@ -23,42 +29,51 @@ export type { WithdrawalNotice };
  */
 export class WithdrawalNotices {
   constructor(
+    private readonly db: Db,
     private readonly identity: NodeIdentity,
     private readonly releases: ReleaseStore,
     private readonly notices: NoticeStore,
   ) {}
 
-  issue(sampleIds: readonly string[], reason: WithdrawalNotice['reason']): WithdrawalNotice[] {
-    const byDataset = new Map<string, { version: string; records: Set<string>; shards: Map<string, string> }>();
-    for (const sampleId of sampleIds) {
-      for (const placement of this.releases.publishedIn(sampleId)) {
-        let entry = byDataset.get(placement.datasetId);
-        if (!entry) {
-          entry = { version: placement.version, records: new Set(), shards: new Map() };
-          byDataset.set(placement.datasetId, entry);
-        }
-        entry.records.add(sampleId);
-        entry.shards.set(placement.shard, placement.sha256);
+  /**
+   * Signs one notice per current release and reason for the removals no notice names yet, and
+   * stores each with the removals it names, in one transaction (so none is issued twice).
+   */
+  issuePending(): WithdrawalNotice[] {
+    return this.db.transaction(() => {
+      const groups = new Map<string, UnannouncedRemoval[]>();
+      for (const removal of this.releases.unannounced()) {
+        const key = `${removal.releaseId}\u0000${removal.reason}`;
+        (groups.get(key) ?? groups.set(key, []).get(key)!).push(removal);
       }
-    }
-    const now = nowIso();
-    const issued = now.slice(0, 10);
-    return [...byDataset].map(([dataset, entry]) => {
-      const notice: WithdrawalNotice = {
-        type: 'tributary:withdrawal-notice/1',
-        id: randomBytes(16).toString('hex'),
-        node: this.identity.did,
-        dataset,
-        release: { version: entry.version },
-        records: [...entry.records].sort(),
-        shards: [...entry.shards].map(([name, sha256]) => ({ name, sha256 })).sort((a, b) => a.name.localeCompare(b.name)),
-        reason,
-        issued,
-      };
-      const envelope = signStatement(NOTICE_PAYLOAD_TYPE, notice, this.identity.signingKey, this.identity.keyId);
-      this.notices.append({ id: notice.id, kind: 'withdrawal', datasetId: dataset, records: notice.records.length, envelope: JSON.stringify(envelope), createdAt: now });
-      return notice;
-    });
+      const now = nowIso();
+      return [...groups.values()].map((removals) => {
+        const [first] = removals as [UnannouncedRemoval];
+        const shards = new Map(removals.map((r) => [r.shard, r.sha256]));
+        const notice: WithdrawalNotice = {
+          type: 'tributary:withdrawal-notice/1',
+          id: randomBytes(16).toString('hex'),
+          node: this.identity.did,
+          dataset: first.datasetId,
+          release: { version: first.version },
+          records: removals.map((r) => r.sampleId).sort(),
+          shards: [...shards].map(([name, sha256]) => ({ name, sha256 })).sort((a, b) => a.name.localeCompare(b.name)),
+          reason: first.reason,
+          issued: now.slice(0, 10),
+        };
+        const envelope = signStatement(NOTICE_PAYLOAD_TYPE, notice, this.identity.signingKey, this.identity.keyId);
+        this.notices.append({
+          id: notice.id,
+          kind: 'withdrawal',
+          datasetId: notice.dataset,
+          records: notice.records.length,
+          envelope: JSON.stringify(envelope),
+          createdAt: now,
+        });
+        this.releases.announced(first.releaseId, notice.records, notice.id);
+        return notice;
+      });
+    }).immediate();
   }
 
   since(seq: number, limit: number): StoredNotice[] {

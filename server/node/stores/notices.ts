@@ -13,21 +13,29 @@ export interface StoredNotice {
   createdAt: string;
 }
 
+const COLUMNS = 'seq, id, kind, dataset_id AS datasetId, records, envelope, created_at AS createdAt';
+
 /** Append-only: notices are never changed or removed, so a `since` cursor never misses one. */
 export class NoticeStore {
   private readonly insertStmt;
   private readonly sinceStmt;
-  private readonly sinceOfKindStmt;
+  private readonly byIdStmt;
+  private readonly latestOfKindStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO notices (id, kind, dataset_id, records, envelope, created_at)
        VALUES (@id, @kind, @datasetId, @records, @envelope, @createdAt)`,
     );
-    const columns = 'seq, id, kind, dataset_id AS datasetId, records, envelope, created_at AS createdAt';
-    this.sinceStmt = db.prepare<[number, number], StoredNotice>(`SELECT ${columns} FROM notices WHERE seq > ? ORDER BY seq LIMIT ?`);
-    this.sinceOfKindStmt = db.prepare<[number, NoticeKind, number], StoredNotice>(
-      `SELECT ${columns} FROM notices WHERE seq > ? AND kind = ? ORDER BY seq LIMIT ?`,
+    // NULL filters match everything, so one statement serves every combination.
+    this.sinceStmt = db.prepare<{ seq: number; kind: NoticeKind | null; datasetId: string | null; limit: number }, StoredNotice>(
+      `SELECT ${COLUMNS} FROM notices
+       WHERE seq > @seq AND (@kind IS NULL OR kind = @kind) AND (@datasetId IS NULL OR dataset_id = @datasetId)
+       ORDER BY seq LIMIT @limit`,
+    );
+    this.byIdStmt = db.prepare<[string], StoredNotice>(`SELECT ${COLUMNS} FROM notices WHERE id = ?`);
+    this.latestOfKindStmt = db.prepare<[string, NoticeKind], StoredNotice>(
+      `SELECT ${COLUMNS} FROM notices WHERE dataset_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1`,
     );
   }
 
@@ -35,8 +43,17 @@ export class NoticeStore {
     return Number(this.insertStmt.run(notice).lastInsertRowid);
   }
 
-  /** Notices after `seq`, in order; of one kind if given. */
-  since(seq: number, limit: number, kind?: NoticeKind): StoredNotice[] {
-    return kind ? this.sinceOfKindStmt.all(seq, kind, limit) : this.sinceStmt.all(seq, limit);
+  /** Notices after `seq`, in order; of one kind, and of one dataset, if given. */
+  since(seq: number, limit: number, kind?: NoticeKind, datasetId?: string): StoredNotice[] {
+    return this.sinceStmt.all({ seq, limit, kind: kind ?? null, datasetId: datasetId ?? null });
+  }
+
+  byId(id: string): StoredNotice | undefined {
+    return this.byIdStmt.get(id);
+  }
+
+  /** A dataset's newest notice of a kind (its retraction, say). */
+  latest(datasetId: string, kind: NoticeKind): StoredNotice | undefined {
+    return this.latestOfKindStmt.get(datasetId, kind);
   }
 }

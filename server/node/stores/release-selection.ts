@@ -37,9 +37,16 @@ export class ReleaseSelection {
 
   constructor(
     private readonly db: Db,
-    criteria: SelectionCriteria,
+    criteria: SelectionCriteria | { remainderOf: string },
   ) {
-    db.exec(`CREATE TEMP TABLE ${this.table} (sample_id TEXT PRIMARY KEY, contributor_id TEXT NOT NULL, split TEXT, written INTEGER NOT NULL DEFAULT 0)`);
+    db.exec(
+      `CREATE TEMP TABLE ${this.table} (sample_id TEXT PRIMARY KEY, contributor_id TEXT NOT NULL, split TEXT, shard TEXT,
+         written INTEGER NOT NULL DEFAULT 0)`,
+    );
+    if ('remainderOf' in criteria) {
+      this.fillWithRemainder(criteria.remainderOf);
+      return;
+    }
     db.prepare(
       `INSERT INTO ${this.table} (sample_id, contributor_id)
        SELECT id, contributor_id FROM (
@@ -61,6 +68,28 @@ export class ReleaseSelection {
       purposes: JSON.stringify(criteria.purposes),
       maxPerSentence: criteria.maxPerSentence,
     });
+  }
+
+  /**
+   * What a redaction keeps of a published release: its records that are still validated and have
+   * not left it (ReleaseStore removals), each in the split and shard it was published in.
+   */
+  static remainderOf(db: Db, releaseId: string): ReleaseSelection {
+    return new ReleaseSelection(db, { remainderOf: releaseId });
+  }
+
+  private fillWithRemainder(releaseId: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO ${this.table} (sample_id, contributor_id, split, shard)
+         SELECT rr.sample_id, s.contributor_id, sh.split, rr.shard
+         FROM release_records rr
+         JOIN samples s ON s.id = rr.sample_id
+         JOIN shards sh ON sh.release_id = rr.release_id AND sh.name = rr.shard
+         WHERE rr.release_id = ? AND s.status = 'validated'
+           AND NOT EXISTS (SELECT 1 FROM release_removals rm WHERE rm.release_id = rr.release_id AND rm.sample_id = rr.sample_id)`,
+      )
+      .run(releaseId);
   }
 
   count(): number {
@@ -87,12 +116,42 @@ export class ReleaseSelection {
    * the build ran is left out of the shards): speakers, demographics and `compare` then describe
    * the release as published.
    */
-  keepOnly(written: Iterable<string>): void {
+  keepOnly(written: Iterable<string>, wholeShards: readonly string[] = []): void {
     const mark = this.db.prepare(`UPDATE ${this.table} SET written = 1 WHERE sample_id = ?`);
+    const markShard = this.db.prepare(`UPDATE ${this.table} SET written = 1 WHERE shard = ?`);
     this.db.transaction(() => {
+      for (const shard of wholeShards) markShard.run(shard);
       for (const id of written) mark.run(id);
       this.db.prepare(`DELETE FROM ${this.table} WHERE written = 0`).run();
     })();
+  }
+
+  /** Each record and the shard it is in (a remainder's; null shards for a fresh selection). */
+  *recordShards(): Generator<[string, string]> {
+    // Read whole, so the caller may write to the database while going through them.
+    const rows = this.db.prepare(`SELECT sample_id, shard FROM ${this.table} ORDER BY sample_id`).raw().all() as Array<[string, string]>;
+    yield* rows;
+  }
+
+  /** Per split: records, distinct speakers and seconds of audio. */
+  splitCounts(): Array<{ split: string; records: number; speakers: number; seconds: number }> {
+    return this.db
+      .prepare<[], { split: string; records: number; speakers: number; seconds: number }>(
+        `SELECT t.split, count(*) AS records, count(DISTINCT t.contributor_id) AS speakers,
+                total(json_extract(s.audio_facts, '$.durationSeconds')) AS seconds
+         FROM ${this.table} t JOIN samples s ON s.id = t.sample_id GROUP BY t.split`,
+      )
+      .all();
+  }
+
+  /** The self-declared demographics of the speakers of each shard (a remainder's), one row per speaker and shard. */
+  shardSpeakers(): Array<{ shard: string; age_band: string | null; gender: string | null; variant: string | null; accent: string | null }> {
+    return this.db
+      .prepare<[], { shard: string; age_band: string | null; gender: string | null; variant: string | null; accent: string | null }>(
+        `SELECT DISTINCT t.shard, c.age_band, c.gender, c.variant, c.accent
+         FROM ${this.table} t JOIN contributors c ON c.id = t.contributor_id`,
+      )
+      .all();
   }
 
   /** Whether a selected sample has been withdrawn since the selection (its content is erased). */
@@ -125,17 +184,29 @@ export class ReleaseSelection {
    * page was read is left out by the builder if its clip is already gone (`withdrawn`), else
    * caught when the release is published (`ReleaseStore.publish`).
    */
-  async *records(split: string, pageSize = 256): AsyncGenerator<SelectedRecord> {
+  records(split: string, pageSize = 256): AsyncGenerator<SelectedRecord> {
+    return this.pages('split', split, pageSize);
+  }
+
+  /**
+   * One shard's records (a remainder's), in the order the shard holds them: id order, as the
+   * build wrote them. Withdrawn since the selection: skipped, as in `records`.
+   */
+  shardRecords(shard: string, pageSize = 256): AsyncGenerator<SelectedRecord> {
+    return this.pages('shard', shard, pageSize);
+  }
+
+  private async *pages(column: 'split' | 'shard', value: string, pageSize: number): AsyncGenerator<SelectedRecord> {
     const page = this.db.prepare<[string, string, number], SelectedRecord>(
       `SELECT s.id, s.contributor_id AS contributorId, s.text, s.language, s.audio_normalized AS audioKey,
               json_extract(s.audio_facts, '$.durationSeconds') AS durationSeconds,
               c.age_band AS ageBand, c.gender, c.variant, c.accent
        FROM ${this.table} t JOIN samples s ON s.id = t.sample_id JOIN contributors c ON c.id = s.contributor_id
-       WHERE t.split = ? AND t.sample_id > ? AND s.status <> 'withdrawn' ORDER BY t.sample_id LIMIT ?`,
+       WHERE t.${column} = ? AND t.sample_id > ? AND s.status <> 'withdrawn' ORDER BY t.sample_id LIMIT ?`,
     );
     let after = '';
     for (;;) {
-      const rows = page.all(split, after, pageSize);
+      const rows = page.all(value, after, pageSize);
       if (rows.length === 0) return;
       for (const row of rows) yield row;
       after = rows[rows.length - 1]!.id;
