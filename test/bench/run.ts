@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printTable } from '../../server/cli/output.js';
+import { benchIndex } from './index.js';
 import { benchRelease } from './release.js';
 import { benchSoak } from './soak.js';
 import { benchAnalysis, benchEventLoop, benchUploads } from './speech.js';
@@ -29,7 +30,7 @@ function build() {
  * `npm run bench` runs every section; `npm run bench -- text uploads` runs the named ones and
  * keeps the other sections' figures from the last results file.
  */
-const SECTIONS = ['text', 'analysis', 'uploads', 'eventLoop', 'release', 'soak'] as const;
+const SECTIONS = ['text', 'analysis', 'uploads', 'eventLoop', 'release', 'soak', 'index'] as const;
 type Section = (typeof SECTIONS)[number];
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !SECTIONS.includes(name as Section));
@@ -119,6 +120,18 @@ if (runs('soak')) {
     ['  RSS MB peak', soak.rssMB.peak, soak.rssMB.idle, '', '≤ 300'],
     ['  RSS MB final (after GC) / idle', soak.rssMB.finalCollected, soak.rssMB.idleCollected, soak.rssMB.finalOverIdle.toFixed(2), '≤ 1.20'],
     ['  RSS MB after each round (GC)', soak.rssMB.afterEachRound.join(' → '), '', soak.rssMB.growthSecondRound.toFixed(2), 'no growth'],
+  );
+}
+if (runs('index')) {
+  const env = (name: string, fallback: number) => Number(process.env[`BENCH_INDEX_${name}`] ?? fallback);
+  const index = await benchIndex({ manifests: env('MANIFESTS', 100_000), nodes: env('NODES', 1000), feedEvents: env('FEED', 100_000), logEntries: env('LOG', 1_000_000), intake: env('INTAKE', 2000) });
+  results.index = { ...index, goal: 'search p95 <= 10 ms at 100,000 manifests from 1,000 nodes; inclusion and consistency proofs <= 1 ms at 1,000,000 entries' };
+  rows.push(
+    [`index intake manifests/s (${index.intake.manifests})`, index.intake.intakePerSecond, index.intake.baselinePerSecond, index.intake.ratio.toFixed(2), 'verify + parse alone'],
+    [`index search p95 ms (${index.search.manifests} from ${index.search.nodes} nodes)`, index.search.p95Ms, '', '', '≤ 10'],
+    [`index feed read events/s (${index.feed.events})`, index.feed.eventsPerSecond, index.feed.storeEventsPerSecond, (index.feed.eventsPerSecond / index.feed.storeEventsPerSecond).toFixed(2), 'store reads alone'],
+    [`index inclusion proof p95 ms (${index.proofs.logEntries})`, index.proofs.inclusion.p95Ms, '', '', '≤ 1'],
+    [`index consistency proof p95 ms (${index.proofs.logEntries})`, index.proofs.consistency.p95Ms, '', '', '≤ 1'],
   );
 }
 writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
