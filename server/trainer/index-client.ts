@@ -216,17 +216,17 @@ export class IndexClient {
   }
 
   async checkpoint(): Promise<string> {
-    return (await this.get('/log/checkpoint', 64 * 1024)).text;
+    return (await this.get('/api/v1/log/checkpoint', 64 * 1024)).text;
   }
 
   async inclusion(index: number, size: number): Promise<Uint8Array[]> {
-    const answer = await this.json(`/log/inclusion?index=${index}&size=${size}`, inclusionSchema, 64 * 1024);
+    const answer = await this.json(`/api/v1/log/inclusion?index=${index}&size=${size}`, inclusionSchema, 64 * 1024);
     if (answer.index !== index || answer.size !== size) throw new IndexAnswerInvalidError('the inclusion proof is for another entry or size');
     return answer.proof.map((hash) => Buffer.from(hash, 'base64'));
   }
 
   async consistency(from: number, to: number): Promise<Uint8Array[]> {
-    const answer = await this.json(`/log/consistency?from=${from}&to=${to}`, consistencySchema, 64 * 1024);
+    const answer = await this.json(`/api/v1/log/consistency?from=${from}&to=${to}`, consistencySchema, 64 * 1024);
     if (answer.from !== from || answer.to !== to) throw new IndexAnswerInvalidError('the consistency proof is for other sizes');
     return answer.proof.map((hash) => Buffer.from(hash, 'base64'));
   }

@@ -186,7 +186,7 @@ export async function pull(options: PullOptions): Promise<PullReport> {
         await markGrant(grants, source, 'refused');
         settle(source.row, 'refused', 'AccessRefused', 'the node refused access');
       } else {
-        settle(source.row, 'failed', failed.code, `${failed.url}: ${failed.message}`);
+        settle(source.row, 'failed', failed.code, failed.message);
       }
       continue;
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DownloadFile } from '../../server/trainer/download.js';
 import type { PulledSource } from '../../server/trainer/folder.js';
 import { joinWithConsent, startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
-import { seedReleaseData, validate } from '../helpers/release-data.js';
+import { seedReleaseData, validate, type ReleaseData } from '../helpers/release-data.js';
 
 /** Test nodes with real releases, and what a trainer fetches from them. */
 
@@ -141,7 +141,15 @@ export async function seedYorubaText(t: TestNode, speakers = 4): Promise<{ speak
  * Two nodes, two languages, two licences: a Swahili speech release (CC-BY-4.0, gated, also
  * consented for commercial models) and a Yoruba text release (CC-BY-NC-4.0, open).
  */
-export async function twoNodes(): Promise<{ swahili: TestNode; yoruba: TestNode; speech: PublishedRelease; text: PublishedRelease; stop: () => Promise<void> }> {
+export async function twoNodes(): Promise<{
+  swahili: TestNode;
+  yoruba: TestNode;
+  speech: PublishedRelease;
+  text: PublishedRelease;
+  /** Who contributed on the Swahili node (their tokens and consent records). */
+  swahiliData: ReleaseData;
+  stop: () => Promise<void>;
+}> {
   const swahili = await startTestNode({ name: 'Sauti ya Pwani', languages: ['sw'], license: 'CC-BY-4.0' });
   const yoruba = await startTestNode({ name: 'Ohùn Yorùbá', languages: ['yo'], license: 'CC-BY-NC-4.0' });
   const stop = async () => {
@@ -150,7 +158,7 @@ export async function twoNodes(): Promise<{ swahili: TestNode; yoruba: TestNode;
   };
   try {
     const everyone = [['commercial-model'], ['commercial-model'], ['commercial-model'], ['commercial-model']];
-    await seedReleaseData(swahili, { purposes: everyone });
+    const swahiliData = await seedReleaseData(swahili, { purposes: everyone });
     await seedYorubaText(yoruba);
     const speech = await buildRelease(swahili, adminToken(swahili), {
       language: 'sw',
@@ -159,7 +167,7 @@ export async function twoNodes(): Promise<{ swahili: TestNode; yoruba: TestNode;
       purposes: ['train-asr', 'train-tts', 'evaluate', 'commercial-model'],
     });
     const text = await buildRelease(yoruba, adminToken(yoruba), { language: 'yo', modality: 'text' });
-    return { swahili, yoruba, speech, text, stop };
+    return { swahili, yoruba, speech, text, swahiliData, stop };
   } catch (error) {
     await stop();
     throw error;
