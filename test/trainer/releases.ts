@@ -104,7 +104,7 @@ export async function releasedRecords(release: PublishedRelease): Promise<Map<st
   return records;
 }
 
-const YORUBA_TEXTS = [
+export const YORUBA_TEXTS = [
   'Àwọn àgbẹ̀ ń kórè àgbàdo ní oko wọn lónìí.',
   'Òjò ńlá rọ̀ ní alẹ́ àná, omi sì kún ojú ọ̀nà.',
   'Olùkọ́ wa ń kọ́ wa ní ìtàn ilẹ̀ wa pẹ̀lú àwọn àlọ́.',
