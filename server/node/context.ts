@@ -161,7 +161,7 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
     myData: new MyDataService(db, config, stores, consent, unfinishedUploads, followUp),
     identity,
     notices,
-    releaseBuilder: new ReleaseBuilder({ ...releaseDeps, languages, nodeDir: dir }),
+    releaseBuilder: new ReleaseBuilder({ ...releaseDeps, authority, languages, nodeDir: dir }),
     datasets: new DatasetService(db, releaseFiles, stores.releases, stores.access, stores.notices, identity.apiBase),
     authority,
     redactions,

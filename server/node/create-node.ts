@@ -121,6 +121,7 @@ export function createNode(options: NodeOptions): Node {
   http.finish();
   context.publisher.start();
   context.redactions.start();
+  void context.authority.clearRetracted().catch((error: unknown) => context.log.warn({ err: error }, 'could not clear retracted datasets’ files'));
 
   return {
     context,

@@ -244,7 +244,7 @@ describe('releases', () => {
     const broken = runCli(['release', 'verify', selfNamed, '--json']);
     expect(broken.status).toBe(1);
     expect(JSON.parse(broken.stdout)).toMatchObject({ status: 'failed', problems: ['ShardSizeMismatch'] });
-  });
+  }, 120_000);
 
   it('publishes a manifest that expands as JSON-LD without fetching anything', async () => {
     const envelope = await fetch(`${t.url}/api/v1/datasets/sw-speech/manifest?version=1.0.0`).then((r) => r.json() as Promise<DsseEnvelope>);
@@ -513,6 +513,43 @@ describe('releases', () => {
     const verified = runCli(['release', 'verify', folder, '--key', key, '--json']);
     expect(verified.status, verified.stdout).toBe(0);
     expect(readdirSync(join(t.dir, 'tmp'))).toEqual([]);
+  });
+
+  it('two builds of one dataset at once, both past the last check: the one that claimed the version writes it, the other touches no file', async () => {
+    const { context } = t.node;
+    const added = await t.api.post('/samples/text', { language: 'sw', text: 'Watoto wanacheza mpira uwanjani jioni hii.' }, (await joinWithConsent(t.api)).token);
+    expect(added.status).toBe(201);
+    await validate(t, added.body.id, data.validators);
+    // The first holds the version's claim while the second, another seed (other shard bytes), runs to the end.
+    let second: Promise<BuildOutcome> | undefined;
+    const first = await context.releaseBuilder.build({ language: 'sw', modality: 'text', seed: 1 }, async (p) => {
+      if (p.phase !== 'publishing' || second) return;
+      second = context.releaseBuilder.build({ language: 'sw', modality: 'text', seed: 2 });
+      await expect(second).rejects.toMatchObject({ code: 'ReleaseBuildConflict' });
+    });
+    expect(second).toBeDefined();
+    expect(context.datasets.release('sw-text').id).toBe(first.release.id);
+    // Every shard served is the bytes its row (and the signed manifest) names.
+    for (const shard of first.shards) expect(sha256(await context.releaseFiles.get(`${first.release.dir}/${shard.name}`))).toBe(shard.sha256);
+    expect(t.inspect((db) => db.prepare('SELECT count(*) FROM release_claims').pluck().get())).toBe(0);
+  });
+
+  it('an access change while a release is made: the build is refused, the new class holds, and the next build carries it', async () => {
+    const { context } = t.node;
+    const added = await t.api.post('/samples/text', { language: 'sw', text: 'Mvua kubwa imenyesha usiku kucha kijijini.' }, (await joinWithConsent(t.api)).token);
+    expect(added.status).toBe(201);
+    await validate(t, added.body.id, data.validators);
+    const build = context.releaseBuilder.build({ language: 'sw', modality: 'text' }, (p) => {
+      if (p.phase === 'selecting') context.authority.setAccess('sw-text', 'gated');
+    });
+    await expect(build).rejects.toMatchObject({ code: 'ReleaseBuildConflict' });
+    expect(context.authority.get('sw-text').accessClass).toBe('gated');
+    const shard = context.datasets.release('sw-text');
+    const name = t.inspect((db) => db.prepare('SELECT name FROM shards WHERE release_id = ? LIMIT 1').pluck().get(shard.id)) as string;
+    expect((await fetch(`${t.url}/api/v1/datasets/sw-text/shards/${name}`)).status).toBe(401);
+    const again = await context.releaseBuilder.build({ language: 'sw', modality: 'text' });
+    expect(JSON.parse(Buffer.from(JSON.parse(again.release.envelope).payload, 'base64').toString())['tributary:accessClass']).toBe('gated');
+    context.authority.setAccess('sw-text', 'open');
   });
 
   // The builder reads clips a few records ahead of the shard writer. A withdrawal that lands

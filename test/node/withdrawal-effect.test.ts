@@ -445,3 +445,34 @@ describe('a redaction pending when the node stops is done when it starts again',
     expect((await verifyFolder(t, after.folder)).ok).toBe(true);
   });
 });
+
+describe('removals the serving node was not told of', () => {
+  let t: TestNode;
+
+  beforeAll(async () => {
+    t = await startTestNode({ languages: ['sw'], releases: { redactAfterSeconds: 1 } });
+  }, 30_000);
+  afterAll(() => t?.stop());
+
+  it('a withdrawal made by another process is found by the running node, which rebuilds without it, no restart needed', async () => {
+    const data = await seedReleaseData(t, { speakers: 2 });
+    const admin = t.node.context.contributors.issueAdminToken().token;
+    expect((await t.api.post('/admin/releases', { language: 'sw', modality: 'text' }, admin)).status).toBe(201);
+    // Another context on the same folder (as the CLI is): this node's scheduler hears nothing of it.
+    const leaving = data.speakers[0]!;
+    const other = openTestContext(t.dir);
+    try {
+      await other.consent.withdraw(other.contributors.authenticate(leaving.token)!, leaving.consentRecordId, null);
+    } finally {
+      await other.close();
+    }
+    const deadline = Date.now() + 60_000;
+    while (releasesOf(t, 'sw-text').length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(releasesOf(t, 'sw-text')).toEqual(['1.0.0', '2.0.0']);
+    await t.node.context.redactions.settled();
+    const kept = t.inspect((db) =>
+      db.prepare("SELECT rr.sample_id FROM release_records rr JOIN releases r ON r.id = rr.release_id WHERE r.version = '2.0.0' ORDER BY 1").pluck().all(),
+    );
+    expect(kept).toEqual(data.text.filter((s) => s.speaker !== leaving.id).map((s) => s.id).sort());
+  }, 90_000);
+});

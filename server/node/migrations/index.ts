@@ -8,6 +8,7 @@ import { tokenLifecycle } from './006-token-lifecycle.js';
 import { notices } from './007-notices.js';
 import { releaseRemovals } from './008-release-removals.js';
 import { indexDeliveries } from './009-index-deliveries.js';
+import { publicationClaims } from './010-publication-claims.js';
 
 /** Append only: a released node may have run any prefix of this list. */
 export const nodeMigrations: Migration[] = [
@@ -20,4 +21,5 @@ export const nodeMigrations: Migration[] = [
   { version: 7, name: 'notices', sql: notices },
   { version: 8, name: 'release-removals', sql: releaseRemovals },
   { version: 9, name: 'index-deliveries', sql: indexDeliveries },
+  { version: 10, name: 'publication-claims', sql: publicationClaims },
 ];

@@ -9,7 +9,6 @@ import { bearerToken } from '../../core/tokens.js';
 import type { DatasetAuthority } from '../services/dataset-authority.js';
 import type { DatasetService, NoticeLink } from '../services/datasets.js';
 import { buildSummary, type ReleaseBuilder } from '../services/release-builder.js';
-import type { WithdrawalNotices } from '../services/withdrawal-notices.js';
 import { idParams, limitQuery } from './common.schema.js';
 import {
   accessChangeBody,
@@ -46,7 +45,6 @@ export function datasetRoutes(
     datasets: DatasetService;
     authority: DatasetAuthority;
     releaseBuilder: ReleaseBuilder;
-    notices: WithdrawalNotices;
     releaseFiles: BlobStore;
   },
 ): void {
@@ -157,7 +155,7 @@ export function datasetRoutes(
     query: withdrawalsQuery,
     response: withdrawalFeedView,
     handler: ({ query }) => {
-      const notices = services.notices.since(query.since, query.limit);
+      const notices = datasets.noticeFeed(query.since, query.limit, { kind: 'withdrawal' });
       return {
         // Stored as the signed JSON text; parsed only to nest it in the answer.
         notices: notices.map((n) => ({ seq: n.seq, envelope: JSON.parse(n.envelope) as z.input<typeof envelopeView> })),

@@ -10,6 +10,7 @@ import type { NodeIdentity } from '../identity.js';
 import type { NoticeStore } from '../stores/notices.js';
 import type { AccessClass, Dataset, ReleaseStore } from '../stores/releases.js';
 import type { ReleaseActivity } from './release-activity.js';
+import { claimantAlive } from './release-publication.js';
 
 /** A dataset as its operators see it: where it stands, and whether a rebuild is due. */
 export interface DatasetState {
@@ -142,6 +143,17 @@ export class DatasetAuthority {
       const seq = notices.append({ id: statement.id, kind: 'retraction', datasetId, records: 0, envelope: JSON.stringify(envelope), createdAt: statement.issued });
       return { id: statement.id, seq };
     }).immediate();
+  }
+
+  /**
+   * Removes what is left of retracted datasets' files (a crash after the retraction, or a build
+   * beside it that wrote on): none is served. A dataset some running attempt is writing is left
+   * to it. The node runs this at start.
+   */
+  async clearRetracted(): Promise<void> {
+    for (const dataset of this.deps.releases.datasets()) {
+      if (dataset.retractedAt && !this.deps.releases.beingWritten(dataset.id, claimantAlive)) await this.removeFiles(dataset.id);
+    }
   }
 
   private existing(datasetId: string): Dataset {

@@ -43,6 +43,9 @@ export interface NoticeLink {
   url: string;
 }
 
+/** About how much of envelopes one page of notices carries. */
+const NOTICE_PAGE_BYTES = 8 * 1024 * 1024;
+
 /**
  * What trainers see of a node's releases, and who may download gated ones. What is served is
  * decided from the database on every request, so a withdrawal or a retraction takes effect with
@@ -117,8 +120,19 @@ export class DatasetService {
   }
 
   /** The node's signed notices (withdrawals, retractions, access changes) after a cursor. */
+  /**
+   * Notices after `since`, up to `limit` and about 8 MB of envelopes (at least one): a page of
+   * large withdrawal notices stays a page a small node can send; `next` picks up after it.
+   */
   noticeFeed(since: number, limit: number, filter: { kind?: NoticeKind; datasetId?: string } = {}): StoredNotice[] {
-    return this.notices.since(since, limit, filter.kind, filter.datasetId);
+    const page: StoredNotice[] = [];
+    let bytes = 0;
+    for (const notice of this.notices.since(since, limit, filter.kind, filter.datasetId)) {
+      bytes += notice.envelope.length;
+      if (page.length > 0 && bytes > NOTICE_PAGE_BYTES) break;
+      page.push(notice);
+    }
+    return page;
   }
 
   notice(id: string): StoredNotice {

@@ -28,6 +28,27 @@ const POLL_MS = 5_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
 const PAGE = 100;
 
+/** An index's codes (server/index/errors.ts) for a statement it will never take, whoever sends it. */
+const FINAL_REFUSALS = new Set([
+  'ManifestPayloadType',
+  'ManifestSignerUnknown',
+  'ManifestSignatureInvalid',
+  'ManifestMalformed',
+  'ManifestExpired',
+  'ContentUrlOffNode',
+  'RevConflict',
+  'StatementPayloadType',
+  'StatementSignatureInvalid',
+  'StatementMalformed',
+  'StatementExpired',
+  'UnknownDataset',
+  'UnknownRelease',
+  'UnknownShard',
+  'NoticeConflict',
+  'NoticeOutOfOrder',
+  'DatasetRetracted',
+]);
+
 /**
  * Publishes what the node signs to the indexes it names: registers it (again when its signing
  * key changed), then every manifest and notice past the index's cursors, in the order they were
@@ -126,20 +147,18 @@ export class Publisher {
   }
 
   /**
-   * Posts one manifest or notice. Returns the code of a refusal for good (a 4xx about what was
-   * sent: a bad or out-of-date statement, which sending again would not change), recorded and
-   * passed over; throws when the index is unreachable, fails, or refuses the node itself.
+   * Posts one manifest or notice. Returns the code of a refusal for good (the index judged the
+   * statement itself: out of date, superseded, naming what it never took; sending it again would
+   * not change that), recorded and passed over; throws on anything else (unreachable, failing,
+   * refusing the node, a proxy's 404 or 413), so that it is tried again.
    */
   private async send(indexUrl: string, path: string, body: string, alreadyThere: string[]): Promise<string | null> {
     try {
       await this.post(indexUrl, path, body, { alreadyThere });
       return null;
     } catch (error) {
-      const details = (error as TributaryError).details as { status?: number; code?: string | null } | undefined;
-      const status = details?.status ?? 0;
-      const aboutTheNode = status === 401 || status === 403 || status === 408 || status === 425 || status === 429;
-      if (!(error instanceof IndexRefusedError) || status < 400 || status >= 500 || aboutTheNode) throw error;
-      const code = details?.code ?? String(status);
+      const code = (error as TributaryError).details?.code;
+      if (!(error instanceof IndexRefusedError) || typeof code !== 'string' || !FINAL_REFUSALS.has(code)) throw error;
       this.deps.deliveries.refused(indexUrl, `${path}: ${error.message}`);
       this.deps.log.warn({ index: indexUrl, path, code }, 'an index refused what the node sent; passed over');
       return code;

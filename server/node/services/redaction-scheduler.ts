@@ -4,19 +4,27 @@ import type { Redactor } from './redaction.js';
 
 /** A redaction that failed is tried again after the delay, doubled each time, up to an hour. */
 const MAX_RETRY_MS = 3600_000;
+/**
+ * How often the database is looked at for removals nobody told this scheduler of: a release
+ * published already holding withdrawn records, a build or withdrawal by another process (the CLI).
+ */
+const POLL_MS = 5_000;
 
 /**
  * Runs each redaction when it falls due: `redactAfterSeconds` after the first record left the
  * dataset's current release, so a burst of withdrawals makes one version. What is due is read
  * from the database (current releases holding removals), never kept only in memory: `start`
- * finds what a stopped or crashed node left pending (overdue ones run at once), and `check`,
- * called after every withdrawal, finds the new ones. One redaction runs at a time.
+ * finds what a stopped or crashed node left pending (overdue ones run at once), `check`, called
+ * after every withdrawal, finds the new ones, and a poll every few seconds finds those that came
+ * another way (a release published with records withdrawn meanwhile, the CLI). One redaction
+ * runs at a time.
  *
  * Only a serving node runs them (`createNode` starts the scheduler); commands that open the node
  * leave them to it.
  */
 export class RedactionScheduler {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private poll: NodeJS.Timeout | undefined;
   /** Fell due while held. */
   private readonly held = new Set<string>();
   /** Queued or running. */
@@ -33,6 +41,8 @@ export class RedactionScheduler {
 
   start(): void {
     this.started = true;
+    this.poll ??= setInterval(() => this.check(), POLL_MS);
+    this.poll.unref();
     this.check();
   }
 
@@ -69,13 +79,17 @@ export class RedactionScheduler {
   settled(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      this.notifyIfIdle();
+      // What the database holds counts, not only what this scheduler was told of.
+      if (this.started) this.check();
+      else this.notifyIfIdle();
     });
   }
 
   /** Clears the timers and waits for a redaction in progress; what was pending stays pending in the database. */
   async stop(): Promise<void> {
     this.started = false;
+    clearInterval(this.poll);
+    this.poll = undefined;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.held.clear();

@@ -8,6 +8,7 @@ import { writeShards } from '../../../pipelines/release/shards/write-shards.js';
 import { assignSplits } from '../../../pipelines/release/splits.js';
 import { nextVersion, type VersionChange } from '../../../pipelines/release/versioning.js';
 import type { BlobStore } from '../../core/blob-store.js';
+import { processAlive } from '../../core/process-alive.js';
 import type { Db } from '../../core/db.js';
 import { NodeUrlRequiredError, NothingToReleaseError, PurposeNotOfferedError, ReleaseUnchangedError, UnretractRequiredError } from '../errors.js';
 import { newId, nowIso } from '../../core/ids.js';
@@ -17,6 +18,7 @@ import type { NodeIdentity } from '../identity.js';
 import type { NodeLanguages } from '../languages.js';
 import { ReleaseSelection } from '../stores/release-selection.js';
 import type { AccessClass, Release, ReleaseStore, ShardRow, ShownCell } from '../stores/releases.js';
+import type { DatasetAuthority } from './dataset-authority.js';
 import type { ReleaseActivity } from './release-activity.js';
 import { describeRelease, publishRelease } from './release-publication.js';
 import { cellKey, recordKeys, shardRecords } from './release-records.js';
@@ -45,11 +47,12 @@ export interface BuildRequest {
 export type BuildProgress =
   | { phase: 'selecting' }
   | { phase: 'writing'; split: Split; records: number; totalRecords: number; bytes: number }
-  | { phase: 'signing' };
+  | { phase: 'signing' }
+  | { phase: 'publishing' };
 
 /**
  * Told of each step of a build. The build waits for it where a step begins (selecting, each
- * split before its records are read, signing), so a caller can act at exactly that point; the
+ * split before its records are read, signing, publishing once the version is claimed), so a caller can act at exactly that point; the
  * updates while records are written are not waited for.
  */
 export type BuildProgressListener = (p: BuildProgress) => void | Promise<void>;
@@ -75,6 +78,8 @@ export interface ReleaseBuilderDeps {
   notices: WithdrawalNotices;
   /** Keeps builds and redactions of one dataset apart in this process. */
   activity: ReleaseActivity;
+  /** Announces an access class a build is asked to change. */
+  authority: DatasetAuthority;
   /** The node's folder, named in refusals that the operator fixes there. */
   nodeDir: string;
   /** A local folder for builds in progress, outside the served store. */
@@ -137,6 +142,10 @@ export class ReleaseBuilder {
           'build it with --unretract (API: "unretract": true) to publish it again.',
         { dataset: datasetId, retractedAt: retracted.retractedAt, reason: retracted.retractionReason },
       );
+    }
+    // An explicit class that differs is an access change, announced as one, before the build.
+    if (request.accessClass && dataset && !retracted && dataset.accessClass !== request.accessClass) {
+      this.deps.authority.setAccess(datasetId, request.accessClass);
     }
     const current = this.releases.current(datasetId);
     // After a retraction the last release is still the one this follows: the version and rev go on from it.
@@ -252,7 +261,7 @@ export class ReleaseBuilder {
         records: recordShards(shards),
         basedOn: current?.id ?? null,
         unretract: Boolean(retracted),
-      });
+      }, () => onProgress({ phase: 'publishing' }));
       return { ...published, change, added: comparison.added, removed: comparison.removed };
     } finally {
       selection.dispose();
@@ -274,17 +283,6 @@ export class ReleaseBuilder {
       return owner !== undefined && !processAlive(Number(owner));
     });
     await Promise.all(abandoned.map((entry) => rm(join(this.deps.buildsDir, entry), { recursive: true, force: true })));
-  }
-}
-
-/** Whether a process of this id runs (signal 0 checks without sending anything). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AUDIO_PIPELINE_VERSION } from '../../../pipelines/audio/analyse.js';
@@ -10,10 +10,10 @@ import type { ReleaseDescription } from '../../../pipelines/release/manifest/typ
 import { SPLIT_VERSION } from '../../../pipelines/release/splits.js';
 import { signEnvelope } from '../../../pipelines/signing/dsse.js';
 import type { BlobStore } from '../../core/blob-store.js';
+import { processAlive } from '../../core/process-alive.js';
 import { newId } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
 import { permittedActions, usageDuties, type Purpose } from '../domain/purposes.js';
-import { ReleaseBuildConflictError } from '../errors.js';
 import type { NodeIdentity } from '../identity.js';
 import type { AccessClass, Release, ReleaseStore, ShardRow, ShownCell } from '../stores/releases.js';
 import type { WithdrawalNotices } from './withdrawal-notices.js';
@@ -129,10 +129,17 @@ export interface PublicationDeps {
  * Signs a release and publishes it: the manifest, its signature and the card are written beside
  * the shards, every file goes to the release store (new shards moved in, carried ones copied),
  * and the release is recorded in one transaction. Rows decide what is served, so a crash at any
- * point before that transaction leaves nothing served. Leftovers of an interrupted publication of
- * this version go first; a version some row points at is never touched.
+ * point before that transaction leaves nothing served. One attempt at a version writes its files:
+ * it claims the version first (ReleaseStore.claim), and any other attempt (a second build, a
+ * rebuild, the CLI beside a serving node) is refused before it writes a byte. Leftovers of an
+ * interrupted attempt at this version go first; a version some row points at is never touched.
  */
-export async function publishRelease(deps: PublicationDeps, prepared: Prepared): Promise<{ release: Release; shards: ShardRow[] }> {
+export async function publishRelease(
+  deps: PublicationDeps,
+  prepared: Prepared,
+  /** Told once the version is claimed, before any file is written; awaited. */
+  onClaimed: () => void | Promise<void> = () => {},
+): Promise<{ release: Release; shards: ShardRow[] }> {
   const { releaseFiles, releases, notices, identity } = deps;
   const { description, buildDir } = prepared;
   const manifest = buildManifest(description);
@@ -144,15 +151,10 @@ export async function publishRelease(deps: PublicationDeps, prepared: Prepared):
 
   const { datasetId, version } = description;
   const dir = `${datasetId}/${version}`;
-  if (releases.byVersion(datasetId, version) || (releases.current(datasetId)?.id ?? null) !== prepared.basedOn) {
-    throw new ReleaseBuildConflictError();
-  }
-  await releaseFiles.deletePrefix(`${dir}/`);
-  for (const name of [...prepared.written, 'README.md', 'croissant.json', 'croissant.dsse.json']) {
-    await releaseFiles.putFile(`${dir}/${name}`, join(buildDir, name));
-  }
-  for (const { name, from } of prepared.carried) await releaseFiles.copy(from, `${dir}/${name}`);
-
+  // Only the attempt holding the claim writes this version's files: another is refused here,
+  // before it touches one.
+  const owner = `${process.pid}-${randomBytes(8).toString('hex')}`;
+  releases.claim(datasetId, version, prepared.basedOn, owner, claimantAlive);
   const release = {
     id: newId(),
     datasetId,
@@ -178,20 +180,37 @@ export async function publishRelease(deps: PublicationDeps, prepared: Prepared):
     bytes: s.bytes,
     records: s.records,
   }));
-  releases.saveDataset({
-    id: datasetId,
-    language: prepared.language,
-    modality: description.modality,
-    accessClass: description.accessClass,
-    createdAt: description.published,
-  });
-  const removedDuringBuild = releases.publish(release, shards, prepared.records, prepared.basedOn, { unretract: prepared.unretract });
-  // Records withdrawn while the release was made are removals of it from the start: announced
-  // for it now (their own withdrawal's notice went out before it existed).
-  if (removedDuringBuild.length > 0) notices.issuePending();
+  try {
+    await onClaimed();
+    // Leftovers of an interrupted attempt at this version go first.
+    await releaseFiles.deletePrefix(`${dir}/`);
+    for (const name of [...prepared.written, 'README.md', 'croissant.json', 'croissant.dsse.json']) {
+      await releaseFiles.putFile(`${dir}/${name}`, join(buildDir, name));
+    }
+    for (const { name, from } of prepared.carried) await releaseFiles.copy(from, `${dir}/${name}`);
+    const dataset = {
+      id: datasetId,
+      language: prepared.language,
+      modality: description.modality,
+      accessClass: description.accessClass,
+      createdAt: description.published,
+    };
+    releases.publish(release, shards, prepared.records, prepared.basedOn, { dataset, owner, unretract: prepared.unretract });
+  } catch (error) {
+    // Nothing serves what this attempt wrote, and no other attempt writes this version meanwhile.
+    await releaseFiles.deletePrefix(`${dir}/`).catch(() => undefined);
+    releases.releaseClaim(datasetId, version, owner);
+    throw error;
+  }
+  // Records withdrawn while the release was made are removals of it from the start, and any
+  // removal of the release it supersedes not announced yet (a crash, the CLI) is announced now.
+  notices.issuePending();
   // Superseded shards are no longer served (410); their files go, with any withdrawn records in them.
   for (const old of releases.supersededDirs(datasetId)) {
     if (old !== dir) await releaseFiles.deletePrefix(`${old}/`);
   }
   return { release: { ...release, status: 'current', supersededAt: null }, shards };
 }
+
+/** Whether the process of a claim's owner (`<pid>-<random>`) still runs. */
+export const claimantAlive = (owner: string): boolean => processAlive(Number(owner.split('-')[0]));

@@ -4,9 +4,15 @@ import type { Db } from '../../core/db.js';
 import { nowIso } from '../../core/ids.js';
 import type { NodeIdentity } from '../identity.js';
 import type { ReleaseStore, UnannouncedRemoval } from '../stores/releases.js';
-import type { NoticeStore, StoredNotice } from '../stores/notices.js';
+import type { NoticeStore } from '../stores/notices.js';
 
 export const NOTICE_PAYLOAD_TYPE = PAYLOAD_TYPES.withdrawal;
+
+/**
+ * Records one notice names at most: an erasure or a moderation sweep can remove many, and an
+ * index takes bodies up to 1 MiB (5,000 ids are about 200 KB signed).
+ */
+export const MAX_RECORDS_PER_NOTICE = 5_000;
 export type { WithdrawalNotice };
 
 /**
@@ -36,7 +42,7 @@ export class WithdrawalNotices {
   ) {}
 
   /**
-   * Signs one notice per current release and reason for the removals no notice names yet, and
+   * Signs one notice per release and reason (per 5,000 records) for the removals no notice names yet, and
    * stores each with the removals it names, in one transaction (so none is issued twice).
    */
   issuePending(): WithdrawalNotice[] {
@@ -47,7 +53,12 @@ export class WithdrawalNotices {
         (groups.get(key) ?? groups.set(key, []).get(key)!).push(removal);
       }
       const now = nowIso();
-      return [...groups.values()].map((removals) => {
+      const chunks = [...groups.values()].flatMap((removals) =>
+        Array.from({ length: Math.ceil(removals.length / MAX_RECORDS_PER_NOTICE) }, (_, i) =>
+          removals.slice(i * MAX_RECORDS_PER_NOTICE, (i + 1) * MAX_RECORDS_PER_NOTICE),
+        ),
+      );
+      return chunks.map((removals) => {
         const [first] = removals as [UnannouncedRemoval];
         const shards = new Map(removals.map((r) => [r.shard, r.sha256]));
         const notice: WithdrawalNotice = {
@@ -74,9 +85,5 @@ export class WithdrawalNotices {
         return notice;
       });
     }).immediate();
-  }
-
-  since(seq: number, limit: number): StoredNotice[] {
-    return this.notices.since(seq, limit, 'withdrawal');
   }
 }

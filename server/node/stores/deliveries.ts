@@ -54,7 +54,7 @@ export class DeliveryStore {
       registered: db.prepare('UPDATE index_deliveries SET registered_key_id = ? WHERE index_url = ?'),
       manifests: db.prepare('UPDATE index_deliveries SET manifests_sent = max(manifests_sent, ?), last_delivered_at = ? WHERE index_url = ?'),
       notices: db.prepare('UPDATE index_deliveries SET notices_sent = max(notices_sent, ?), last_delivered_at = ? WHERE index_url = ?'),
-      heartbeat: db.prepare('UPDATE index_deliveries SET heartbeat_sequence = ? WHERE index_url = ?'),
+      heartbeat: db.prepare<[string], number>('UPDATE index_deliveries SET heartbeat_sequence = heartbeat_sequence + 1 WHERE index_url = ? RETURNING heartbeat_sequence').pluck(),
       failed: db.prepare('UPDATE index_deliveries SET failures = failures + 1, next_attempt_at = ?, last_error = ? WHERE index_url = ?'),
       refused: db.prepare('UPDATE index_deliveries SET refused = refused + 1, last_refusal = ? WHERE index_url = ?'),
       forget: db.prepare('UPDATE index_deliveries SET registered_key_id = NULL WHERE index_url = ?'),
@@ -92,11 +92,12 @@ export class DeliveryStore {
     this.updateStmts.notices.run(seq, at, indexUrl);
   }
 
-  /** Reserves the next heartbeat sequence number (stored first, so a crash never reuses one). */
+  /**
+   * Reserves the next heartbeat sequence number, in one statement (stored first, so a crash never
+   * reuses one, nor does `release publish` running beside the node).
+   */
   nextHeartbeat(indexUrl: string): number {
-    const next = this.getStmt.get(indexUrl)!.heartbeatSequence + 1;
-    this.updateStmts.heartbeat.run(next, indexUrl);
-    return next;
+    return this.updateStmts.heartbeat.get(indexUrl)!;
   }
 
   failed(indexUrl: string, error: string, nextAttemptAt: string): void {

@@ -19,6 +19,7 @@ const COLUMNS = 'seq, id, kind, dataset_id AS datasetId, records, envelope, crea
 export class NoticeStore {
   private readonly insertStmt;
   private readonly sinceStmt;
+  private readonly ofDatasetStmt;
   private readonly byIdStmt;
   private readonly latestOfKindStmt;
 
@@ -33,6 +34,12 @@ export class NoticeStore {
        WHERE seq > @seq AND (@kind IS NULL OR kind = @kind) AND (@datasetId IS NULL OR dataset_id = @datasetId)
        ORDER BY seq LIMIT @limit`,
     );
+    // A dataset's own: by its index (notices_dataset), as every 410 links to them.
+    this.ofDatasetStmt = db.prepare<{ seq: number; kind: NoticeKind | null; datasetId: string; limit: number }, StoredNotice>(
+      `SELECT ${COLUMNS} FROM notices
+       WHERE dataset_id = @datasetId AND seq > @seq AND (@kind IS NULL OR kind = @kind)
+       ORDER BY seq LIMIT @limit`,
+    );
     this.byIdStmt = db.prepare<[string], StoredNotice>(`SELECT ${COLUMNS} FROM notices WHERE id = ?`);
     this.latestOfKindStmt = db.prepare<[string, NoticeKind], StoredNotice>(
       `SELECT ${COLUMNS} FROM notices WHERE dataset_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1`,
@@ -45,7 +52,8 @@ export class NoticeStore {
 
   /** Notices after `seq`, in order; of one kind, and of one dataset, if given. */
   since(seq: number, limit: number, kind?: NoticeKind, datasetId?: string): StoredNotice[] {
-    return this.sinceStmt.all({ seq, limit, kind: kind ?? null, datasetId: datasetId ?? null });
+    if (datasetId !== undefined) return this.ofDatasetStmt.all({ seq, limit, kind: kind ?? null, datasetId });
+    return this.sinceStmt.all({ seq, limit, kind: kind ?? null, datasetId: null });
   }
 
   byId(id: string): StoredNotice | undefined {

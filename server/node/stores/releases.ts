@@ -102,7 +102,11 @@ const toRelease = (row: ReleaseRow): Release => ({
  * were being withdrawn.
  */
 export class ReleaseStore {
-  private readonly upsertDatasetStmt;
+  private readonly insertDatasetStmt;
+  private readonly claimStmt;
+  private readonly putClaimStmt;
+  private readonly dropClaimStmt;
+  private readonly claimsStmt;
   private readonly datasetStmt;
   private readonly datasetsStmt;
   private readonly currentStmt;
@@ -127,10 +131,16 @@ export class ReleaseStore {
   private readonly accessStmt;
 
   constructor(private readonly db: Db) {
-    this.upsertDatasetStmt = db.prepare(
-      `INSERT INTO datasets (id, language, modality, access_class, created_at) VALUES (@id, @language, @modality, @accessClass, @createdAt)
-       ON CONFLICT (id) DO UPDATE SET access_class = excluded.access_class`,
+    this.insertDatasetStmt = db.prepare(
+      `INSERT INTO datasets (id, language, modality, access_class, created_at) VALUES (@id, @language, @modality, @accessClass, @createdAt)`,
     );
+    this.claimStmt = db.prepare<[string, string], { owner: string }>('SELECT owner FROM release_claims WHERE dataset_id = ? AND version = ?');
+    this.putClaimStmt = db.prepare<[string, string, string, string]>(
+      `INSERT INTO release_claims (dataset_id, version, owner, claimed_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (dataset_id, version) DO UPDATE SET owner = excluded.owner, claimed_at = excluded.claimed_at`,
+    );
+    this.dropClaimStmt = db.prepare<[string, string, string]>('DELETE FROM release_claims WHERE dataset_id = ? AND version = ? AND owner = ?');
+    this.claimsStmt = db.prepare<[string], { owner: string }>('SELECT owner FROM release_claims WHERE dataset_id = ?');
     this.datasetStmt = db.prepare<[string], Dataset>(`SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = ?`);
     this.datasetsStmt = db.prepare<[], Dataset>(`SELECT ${DATASET_COLUMNS} FROM datasets ORDER BY id`);
     this.currentStmt = db.prepare<[string], ReleaseRow>(
@@ -189,7 +199,7 @@ export class ReleaseStore {
     this.unannouncedStmt = db.prepare<[], UnannouncedRemoval>(
       `SELECT ${REMOVAL_COLUMNS}, r.dataset_id AS datasetId, r.version, sh.sha256
        FROM release_removals rm
-       JOIN releases r ON r.id = rm.release_id AND r.status = 'current'
+       JOIN releases r ON r.id = rm.release_id
        JOIN datasets d ON d.id = r.dataset_id AND d.retracted_at IS NULL
        JOIN shards sh ON sh.release_id = rm.release_id AND sh.name = rm.shard
        WHERE rm.notice_id IS NULL ORDER BY r.dataset_id, rm.reason, rm.sample_id`,
@@ -204,8 +214,30 @@ export class ReleaseStore {
     this.accessStmt = db.prepare<[string, string]>('UPDATE datasets SET access_class = ? WHERE id = ?');
   }
 
-  saveDataset(dataset: Omit<Dataset, 'retractedAt' | 'retractionReason'>): void {
-    this.upsertDatasetStmt.run(dataset);
+  /**
+   * Claims the writing of a dataset's version for one attempt (`owner`, `<pid>-<random>`), before
+   * any of its files are written: refused (ReleaseBuildConflict) when the version is published,
+   * the current release is no longer `basedOn`, or another attempt whose process runs holds it.
+   */
+  claim(datasetId: string, version: string, basedOn: string | null, owner: string, alive: (owner: string) => boolean): void {
+    this.db.transaction(() => {
+      if (this.byVersionStmt.get(datasetId, version) || (this.currentStmt.get(datasetId)?.id ?? null) !== basedOn) {
+        throw new ReleaseBuildConflictError();
+      }
+      const held = this.claimStmt.get(datasetId, version);
+      if (held && held.owner !== owner && alive(held.owner)) throw new ReleaseBuildConflictError();
+      this.putClaimStmt.run(datasetId, version, owner, new Date().toISOString());
+    }).immediate();
+  }
+
+  /** Gives up a claim (the attempt failed); a claim taken over by another attempt stays theirs. */
+  releaseClaim(datasetId: string, version: string, owner: string): void {
+    this.dropClaimStmt.run(datasetId, version, owner);
+  }
+
+  /** Whether an attempt that still runs is writing a version of the dataset. */
+  beingWritten(datasetId: string, alive: (owner: string) => boolean): boolean {
+    return this.claimsStmt.all(datasetId).some((claim) => alive(claim.owner));
   }
 
   dataset(id: string): Dataset | undefined {
@@ -247,13 +279,21 @@ export class ReleaseStore {
     shards: ShardRow[],
     records: Iterable<[string, string]>,
     basedOn: string | null,
-    options: { unretract?: boolean } = {},
+    options: { dataset: Omit<Dataset, 'retractedAt' | 'retractionReason'>; owner: string; unretract?: boolean },
   ): string[] {
     return this.db.transaction(() => {
       if ((this.currentStmt.get(release.datasetId)?.id ?? null) !== basedOn) throw new ReleaseBuildConflictError();
-      if (this.datasetStmt.get(release.datasetId)?.retractedAt) {
+      if (this.claimStmt.get(release.datasetId, release.version)?.owner !== options.owner) throw new ReleaseBuildConflictError();
+      this.dropClaimStmt.run(release.datasetId, release.version, options.owner);
+      const dataset = this.datasetStmt.get(release.datasetId);
+      if (!dataset) this.insertDatasetStmt.run(options.dataset);
+      else if (dataset.retractedAt) {
         if (!options.unretract) throw new UnretractRequiredError();
         this.unretractStmt.run(release.datasetId);
+        this.accessStmt.run(options.dataset.accessClass, release.datasetId);
+      } else if (dataset.accessClass !== options.dataset.accessClass) {
+        // Changed while the release was made: its manifest would state the old class.
+        throw new ReleaseBuildConflictError('The dataset’s access class changed while this release was being made; build it again.');
       }
       this.supersedeStmt.run(release.createdAt, release.datasetId);
       this.insertReleaseStmt.run({
@@ -293,7 +333,7 @@ export class ReleaseStore {
     return this.pendingStmt.all();
   }
 
-  /** Removals from current releases that no notice names yet. */
+  /** Removals that no notice names yet, of current releases and of those superseded since (their trainers must hear too). */
   unannounced(): UnannouncedRemoval[] {
     return this.unannouncedStmt.all();
   }
