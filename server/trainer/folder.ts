@@ -46,6 +46,11 @@ export interface PulledSource {
 export interface WriteFolderOptions {
   /** Index, feed cursor and checkpoint for the lock; by default those of the folder's current lock. */
   index?: IndexState;
+  /**
+   * Digests of downloads the caller has just verified while streaming them (`downloadFiles`
+   * outcomes), by path, so the layout does not read them a second time.
+   */
+  verified?: ReadonlyMap<string, FileDigest>;
 }
 
 /**
@@ -98,7 +103,7 @@ export async function writeFolder(dir: string, sources: readonly PulledSource[],
       facts: source.facts,
     });
   }
-  return layOut(dir, states, contents, options.index ?? previous?.index ?? EMPTY_INDEX_STATE);
+  return layOut(dir, states, contents, options.index ?? previous?.index ?? EMPTY_INDEX_STATE, options.verified);
 }
 
 export interface DropRecords {

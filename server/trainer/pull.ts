@@ -221,7 +221,11 @@ export async function pull(options: PullOptions): Promise<PullReport> {
 
   let lock: Lock | null = previous;
   if (sources.length > 0 || previous) {
+    const verified = new Map(
+      report.files.flatMap((outcome) => (outcome.ok ? [[outcome.path, { sha256: outcome.sha256, bytes: outcome.bytes }] as const] : [])),
+    );
     lock = await writeFolder(options.out, sources, {
+      verified,
       index: { url: client.url, logKey: trust.logKey, feedCursor, checkpoint: { size: head.size, rootHash: head.rootHash, note: head.note } },
     });
     await Promise.all(pulled.map((source) => rm(downloadDir(options.out, source.item.id), { recursive: true, force: true })));

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printTable } from '../../server/cli/output.js';
 import { benchIndex } from './index.js';
+import { pullSection } from './pull.js';
 import { benchRelease } from './release.js';
 import { benchSoak } from './soak.js';
 import { benchAnalysis, benchEventLoop, benchUploads } from './speech.js';
@@ -30,7 +31,7 @@ function build() {
  * `npm run bench` runs every section; `npm run bench -- text uploads` runs the named ones and
  * keeps the other sections' figures from the last results file.
  */
-const SECTIONS = ['text', 'analysis', 'uploads', 'eventLoop', 'release', 'soak', 'index'] as const;
+const SECTIONS = ['text', 'analysis', 'uploads', 'eventLoop', 'release', 'soak', 'index', 'pull'] as const;
 type Section = (typeof SECTIONS)[number];
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !SECTIONS.includes(name as Section));
@@ -134,6 +135,7 @@ if (runs('index')) {
     [`index consistency proof p95 ms (${index.proofs.logEntries})`, index.proofs.consistency.p95Ms, '', '', '≤ 1'],
   );
 }
+if (runs('pull')) await pullSection(results, rows);
 writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
 printTable(['measure', 'value', 'baseline', 'ratio', 'goal'], rows);
 console.log('written to test/bench/results.json');
