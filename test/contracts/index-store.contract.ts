@@ -373,6 +373,93 @@ export function describeIndexStoreContract(name: string, open: () => Promise<Ind
         expect(await ids({ words: ['gurmukhi'] })).toEqual([]);
       });
 
+      it('sees what another store on the same database (another process) commits, and nothing it has not', async () => {
+        expect(await ids()).toEqual(['sw-ke-speech', 'sw-text', 'pa-text']);
+        const other = await fixture.connect();
+        others.push(other);
+        // A new dataset, a renamed one, a retraction and a suspension, each written by the other store.
+        await other.transaction(async (tx) => {
+          await tx.putManifest(manifest(20, { nodeDid: 'did:web:b.example', datasetId: 'ha-text', logIndex: 60 }), []);
+          await tx.putDataset(dataset({ nodeDid: 'did:web:b.example', datasetId: 'ha-text', manifest: sha(120), languageTag: 'ha', name: 'Hausa proverbs', published: '2027-01-07T00:00:00.000Z' }));
+        });
+        expect(await ids()).toEqual(['ha-text', 'sw-ke-speech', 'sw-text', 'pa-text']);
+        expect(await ids({ words: ['proverbs'] })).toEqual(['ha-text']);
+        await other.transaction(async (tx) => {
+          const current = (await tx.dataset('did:web:a.example', 'sw-text'))!;
+          await tx.putDataset({ ...current, name: 'Mithali za Kiswahili', retracted: null });
+        });
+        expect(await ids({ words: ['mithali'] })).toEqual(['sw-text']);
+        await other.transaction(async (tx) => {
+          const current = (await tx.dataset('did:web:b.example', 'pa-text'))!;
+          await tx.putDataset({ ...current, retracted: { at: T0, notice: 'e'.repeat(32) } });
+        });
+        expect(await ids()).toEqual(['ha-text', 'sw-ke-speech', 'sw-text']);
+        await other.transaction(async (tx) => tx.putNode(node('did:web:a.example', { suspended: { at: T0, reason: 'spam' } })));
+        const afterSuspension = await store.searchDatasets(query());
+        expect(afterSuspension.datasets.map((d) => d.datasetId)).toEqual(['ha-text']);
+        expect(afterSuspension.totals).toMatchObject({ datasets: 1, nodes: 1 });
+
+        // Written but not committed, then rolled back: never seen.
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let written!: () => void;
+        const wrote = new Promise<void>((resolve) => (written = resolve));
+        const failing = other.transaction(async (tx) => {
+          await tx.putNode(node('did:web:a.example'));
+          await tx.putManifest(manifest(21, { nodeDid: 'did:web:b.example', datasetId: 'ig-text', logIndex: 61 }), []);
+          await tx.putDataset(dataset({ nodeDid: 'did:web:b.example', datasetId: 'ig-text', manifest: sha(121), published: '2027-01-08T00:00:00.000Z' }));
+          written();
+          await held;
+          throw new Error('refused');
+        });
+        await wrote;
+        expect(await ids()).toEqual(['ha-text']);
+        release();
+        await expect(failing).rejects.toThrow('refused');
+        expect(await ids()).toEqual(['ha-text']);
+        // The first store's own writes after the other's show too.
+        await store.transaction((tx) => tx.putNode(node('did:web:a.example')));
+        expect(await ids()).toEqual(['ha-text', 'sw-ke-speech', 'sw-text']);
+      });
+
+      it('reads expiry as a time, at the instant asked, with no write in between', async () => {
+        // 02:00 at +03:00 is 23:00 UTC the day before: expired at AT, though its text sorts after AT's.
+        await store.transaction(async (tx) => {
+          await tx.putManifest(manifest(22, { nodeDid: 'did:web:b.example', datasetId: 'so-text', logIndex: 62 }), []);
+          await tx.putDataset(dataset({ nodeDid: 'did:web:b.example', datasetId: 'so-text', manifest: sha(122), expires: '2027-06-01T02:00:00+03:00', published: '2027-01-09T00:00:00.000Z' }));
+        });
+        expect(await ids()).toEqual(['sw-ke-speech', 'sw-text', 'pa-text']);
+        expect(await ids({ at: '2027-05-31T22:59:59.999Z' })).toEqual(['so-text', 'sw-ke-speech', 'sw-text', 'pa-text']);
+        // The same state a year on: everything has expired.
+        expect(await store.searchDatasets(query({ at: '2028-06-01T00:00:00.000Z' }))).toEqual({ datasets: [], totals: { datasets: 0, records: 0, hours: 0, speakers: 0, nodes: 0 } });
+      });
+
+      it('keeps a cursor valid while datasets change: a dataset republished meanwhile moves to the front', async () => {
+        const first = await store.searchDatasets(query({ limit: 1 }));
+        expect(first.datasets.map((d) => d.datasetId)).toEqual(['sw-ke-speech']);
+        await store.transaction(async (tx) => {
+          const current = (await tx.dataset('did:web:b.example', 'pa-text'))!;
+          await tx.putManifest(manifest(23, { nodeDid: current.nodeDid, datasetId: current.datasetId, logIndex: 63 }), []);
+          await tx.putDataset({ ...current, manifest: sha(123), rev: 23, published: '2027-03-01T00:00:00.000Z' });
+        });
+        const last = first.datasets[0]!;
+        const rest = await store.searchDatasets(query({ after: { published: last.published, manifest: last.manifest } }));
+        expect(rest.datasets.map((d) => d.datasetId)).toEqual(['sw-text']);
+        expect(rest.totals.datasets).toBe(3);
+        expect(await ids()).toEqual(['pa-text', 'sw-ke-speech', 'sw-text']);
+        // Two datasets published at the same instant are ordered by manifest id, across pages too.
+        await store.transaction(async (tx) => {
+          for (const [n, id] of [[25, 'tie-b'], [24, 'tie-a']] as const) {
+            await tx.putManifest(manifest(n, { nodeDid: 'did:web:b.example', datasetId: id, logIndex: 40 + n }), []);
+            await tx.putDataset(dataset({ nodeDid: 'did:web:b.example', datasetId: id, manifest: sha(100 + n), published: '2027-04-01T00:00:00.000Z' }));
+          }
+        });
+        const tie = await store.searchDatasets(query({ limit: 1 }));
+        expect(tie.datasets.map((d) => d.datasetId)).toEqual(['tie-a']);
+        const next = await store.searchDatasets(query({ limit: 1, after: { published: tie.datasets[0]!.published, manifest: tie.datasets[0]!.manifest } }));
+        expect(next.datasets.map((d) => d.datasetId)).toEqual(['tie-b']);
+      });
+
       it('lists the nodes to harvest and keeps a harvest cursor per node', async () => {
         expect(await store.activeNodes()).toEqual(['did:web:a.example', 'did:web:b.example']);
         expect(await store.harvestCursor('did:web:a.example')).toBe(0);

@@ -116,11 +116,17 @@ describe('registration: keys pinned on first use, changed only by the rotation k
     nodes.push(t);
     const signer = signerOf(t);
     await ix.api.post('/nodes', registration(signer));
+    // The running index has searched (so holds the node's dataset in its catalogue) before
+    // another process suspends the node: its next search must leave the dataset out.
+    expect((await ix.api.post('/manifests', craftedManifest(signer).envelope)).status).toBe(200);
+    const found = async () => (await ix.api.get(`/manifests?node=${encodeURIComponent(signer.identity.did)}`)).body as { manifests: unknown[]; totals: { datasets: number } };
+    expect((await found()).totals.datasets).toBe(1);
     const cli = runCli(['index', 'suspend', signer.identity.did, '--reason', 'publishes spam', '--dir', ix.dir, '--json']);
     expect(cli.status, cli.stderr).toBe(0);
     const outcome = JSON.parse(cli.stdout);
     expect(outcome).toMatchObject({ node: signer.identity.did, status: 'suspended' });
     expect((await events(ix, outcome.logIndices[0]))[0]).toMatchObject({ type: 'node.suspended', node: signer.identity.did, reason: 'publishes spam' });
+    expect(await found()).toMatchObject({ manifests: [], totals: { datasets: 0 } });
 
     const before = await ix.state();
     for (const [path, body] of [

@@ -13,6 +13,15 @@ import type { TreeNodeReader, TreeNodeStore } from '../../../pipelines/transpare
  * writer. `fn` must do no network I/O: it holds the write lock.
  */
 export interface IndexStore extends IndexReads {
+  /**
+   * Search over current datasets (not retracted, node not suspended, manifest not expired at
+   * the instant `query.at`): one page in search order (newest `published` first, then manifest
+   * id) after `query.after`, and the totals of the whole match. A dataset's row always describes
+   * its current manifest, so superseded manifests never match. It sees committed state, whichever
+   * process wrote it, and one state throughout (page, totals and words agree); it is not offered
+   * inside a transaction, so a store may serve it from a catalogue of committed rows.
+   */
+  searchDatasets(query: DatasetQuery): Promise<DatasetSearchResult>;
   transaction<T>(fn: (tx: IndexTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -54,13 +63,6 @@ export interface IndexReads {
   logSize(): Promise<number>;
   /** Nodes neither stale nor suspended that were last heard from before `before`. */
   quietNodes(before: string): Promise<string[]>;
-  /**
-   * Search over current datasets (not retracted, node not suspended, manifest not expired at
-   * `query.at`): one page in search order (newest `published` first, then manifest id) after
-   * `query.after`, and the totals of the whole match. A dataset's row always describes its
-   * current manifest, so superseded manifests never match.
-   */
-  searchDatasets(query: DatasetQuery): Promise<DatasetSearchResult>;
   /** Registered nodes that are not suspended, for harvesting. */
   activeNodes(): Promise<string[]>;
   /** The `seq` of the last notice harvested from the node's notice feed; 0 when none. */

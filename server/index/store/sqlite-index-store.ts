@@ -6,7 +6,6 @@ import { CONNECTION_PRAGMAS, openDatabase, type Db } from '../../core/db.js';
 import { IndexBusyError } from '../errors.js';
 import { indexMigrations } from '../migrations/index.js';
 import type {
-  DatasetMatch,
   DatasetQuery,
   DatasetRecord,
   DatasetSearchResult,
@@ -21,9 +20,10 @@ import type {
   NoticeRecord,
   ShardRecord,
   SigningKeyRecord,
-  SearchTotals,
   StoreCounts,
 } from './index-store.js';
+import { datasetFromRow, searchTerms, type DatasetRow } from './sqlite-dataset-rows.js';
+import { SqliteSearch } from './sqlite-search.js';
 import { SqliteTreeStore } from './sqlite-tree-store.js';
 
 export interface SqliteIndexStoreOptions {
@@ -48,6 +48,7 @@ export class SqliteIndexStore implements IndexStore {
   readonly #reader: Db;
   readonly #reads: SqliteReads;
   readonly #tx: SqliteTransaction;
+  readonly #search: SqliteSearch;
   readonly #busyTimeoutMs: number;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -60,6 +61,7 @@ export class SqliteIndexStore implements IndexStore {
     for (const pragma of CONNECTION_PRAGMAS) this.#reader.pragma(pragma);
     this.#reader.pragma('query_only = ON');
     this.#reads = new SqliteReads(this.#reader);
+    this.#search = new SqliteSearch(this.#reader);
     this.#tx = new SqliteTransaction(this.#writer);
   }
 
@@ -147,8 +149,14 @@ export class SqliteIndexStore implements IndexStore {
   quietNodes(before: string) {
     return this.#reads.quietNodes(before);
   }
-  searchDatasets(query: DatasetQuery) {
-    return this.#reads.searchDatasets(query);
+  async searchDatasets(query: DatasetQuery): Promise<DatasetSearchResult> {
+    if (this.#closed) throw new Error('The index store is closed.');
+    return this.#search.search(query);
+  }
+
+  /** What the search catalogue holds in this process, for the bench. */
+  searchMemory(): { datasets: number; bytes: number } {
+    return this.#search.memory();
   }
   activeNodes() {
     return this.#reads.activeNodes();
@@ -186,33 +194,6 @@ interface NodeRow {
   suspended_reason: string | null;
 }
 
-interface DatasetRow {
-  node_did: string;
-  dataset_id: string;
-  manifest: string;
-  version: string;
-  rev: number;
-  name: string;
-  description: string;
-  language_tag: string | null;
-  iso639_3: string | null;
-  modality: 'text' | 'speech';
-  license: string;
-  license_url: string;
-  access_class: DatasetRecord['accessClass'];
-  permitted_actions: string;
-  purposes: string;
-  records: number;
-  hours: number | null;
-  speakers: number | null;
-  published: string;
-  expires: string;
-  access_changed: string | null;
-  retracted_at: string | null;
-  retraction: string | null;
-  updated_at: string;
-}
-
 const MANIFEST_COLUMNS = `sha256, node_did AS nodeDid, dataset_id AS datasetId, version, rev, envelope, published, expires,
   received_at AS receivedAt, log_index AS logIndex, superseded_by AS supersededBy`;
 const NOTICE_COLUMNS = `node_did AS nodeDid, id, kind, dataset_id AS datasetId, envelope, issued, received_at AS receivedAt, log_index AS logIndex`;
@@ -222,7 +203,6 @@ const FEED_COLUMNS = `log_index AS "index", type, node_did AS nodeDid, dataset_i
 class SqliteReads implements IndexReads {
   readonly log: SqliteTreeStore;
   readonly #statements = new Map<string, Statement>();
-  readonly #searchStatements = new Map<string, Statement>();
 
   constructor(protected readonly db: Db) {
     this.log = new SqliteTreeStore(db);
@@ -296,43 +276,6 @@ class SqliteReads implements IndexReads {
       .all(before) as string[];
   }
 
-  async searchDatasets(query: DatasetQuery): Promise<DatasetSearchResult> {
-    const { where, params } = searchFilter(query);
-    const page = [...where];
-    const pageParams: Record<string, unknown> = { ...params, limit: query.limit };
-    if (query.after) {
-      page.push('(d.published < @afterPublished OR (d.published = @afterPublished AND d.manifest > @afterManifest))');
-      pageParams.afterPublished = query.after.published;
-      pageParams.afterManifest = query.after.manifest;
-    }
-    const rows = this.searchSql(
-      `SELECT d.*, m.log_index AS m_log_index, m.envelope AS m_envelope,
-         n.name AS n_name, n.url AS n_url, n.stale AS n_stale, n.last_heard_at AS n_last_heard_at
-       FROM datasets d JOIN manifests m ON m.sha256 = d.manifest JOIN nodes n ON n.did = d.node_did
-       WHERE ${page.join(' AND ')} ORDER BY d.published DESC, d.manifest LIMIT @limit`,
-    ).all(pageParams) as MatchRow[];
-    const totals = this.searchSql(
-      `SELECT count(*) AS datasets, coalesce(sum(d.records), 0) AS records, coalesce(sum(d.hours), 0) AS hours,
-         coalesce(sum(d.speakers), 0) AS speakers, count(DISTINCT d.node_did) AS nodes
-       FROM datasets d WHERE ${where.join(' AND ')}`,
-    ).get(params) as SearchTotals;
-    return { datasets: rows.map(matchFromRow), totals };
-  }
-
-  /**
-   * Search statements vary with the filters given: prepared on first use like the others, but
-   * in a cache of bounded size, since callers choose the combination.
-   */
-  private searchSql(text: string): Statement {
-    let statement = this.#searchStatements.get(text);
-    if (!statement) {
-      if (this.#searchStatements.size >= 256) this.#searchStatements.clear();
-      statement = this.db.prepare(text);
-      this.#searchStatements.set(text, statement);
-    }
-    return statement;
-  }
-
   async activeNodes(): Promise<string[]> {
     return this.sql('SELECT did FROM nodes WHERE suspended_at IS NULL ORDER BY did').pluck().all() as string[];
   }
@@ -364,10 +307,11 @@ class SqliteTransaction extends SqliteReads implements IndexTransaction {
     this.sql(
       `INSERT INTO nodes (did, name, url, languages, rotation_key_id, rotation_key, signing_key_id, signing_key,
          rotation_sequence, last_rotation, registration, registration_issued, registered_at, last_heard_at,
-         heartbeat_sequence, heartbeat_at, heartbeat_datasets, stale, suspended_at, suspended_reason)
+         heartbeat_sequence, heartbeat_at, heartbeat_datasets, stale, suspended_at, suspended_reason, search_seq)
        VALUES (@did, @name, @url, @languages, @rotationKeyId, @rotationKey, @signingKeyId, @signingKey,
          @rotationSequence, @lastRotation, @registration, @registrationIssued, @registeredAt, @lastHeardAt,
-         @heartbeatSequence, @heartbeatAt, @heartbeatDatasets, @stale, @suspendedAt, @suspendedReason)
+         @heartbeatSequence, @heartbeatAt, @heartbeatDatasets, @stale, @suspendedAt, @suspendedReason,
+         (SELECT coalesce(max(search_seq), 0) + 1 FROM nodes))
        ON CONFLICT (did) DO UPDATE SET
          name = excluded.name, url = excluded.url, languages = excluded.languages,
          rotation_key_id = excluded.rotation_key_id, rotation_key = excluded.rotation_key,
@@ -377,7 +321,8 @@ class SqliteTransaction extends SqliteReads implements IndexTransaction {
          registered_at = excluded.registered_at, last_heard_at = excluded.last_heard_at,
          heartbeat_sequence = excluded.heartbeat_sequence, heartbeat_at = excluded.heartbeat_at,
          heartbeat_datasets = excluded.heartbeat_datasets, stale = excluded.stale,
-         suspended_at = excluded.suspended_at, suspended_reason = excluded.suspended_reason`,
+         suspended_at = excluded.suspended_at, suspended_reason = excluded.suspended_reason,
+         search_seq = excluded.search_seq`,
     ).run({
       did: node.did,
       name: node.name,
@@ -425,10 +370,10 @@ class SqliteTransaction extends SqliteReads implements IndexTransaction {
     this.sql(
       `INSERT INTO datasets (node_did, dataset_id, manifest, version, rev, name, description, language_tag, iso639_3,
          modality, license, license_url, access_class, permitted_actions, purposes, terms, records, hours, speakers, published,
-         expires, access_changed, retracted_at, retraction, updated_at)
+         expires, access_changed, retracted_at, retraction, updated_at, search_seq)
        VALUES (@nodeDid, @datasetId, @manifest, @version, @rev, @name, @description, @languageTag, @iso639_3,
          @modality, @license, @licenseUrl, @accessClass, @permittedActions, @purposes, @terms, @records, @hours, @speakers, @published,
-         @expires, @accessChanged, @retractedAt, @retraction, @updatedAt)
+         @expires, @accessChanged, @retractedAt, @retraction, @updatedAt, (SELECT coalesce(max(search_seq), 0) + 1 FROM datasets))
        ON CONFLICT (node_did, dataset_id) DO UPDATE SET
          manifest = excluded.manifest, version = excluded.version, rev = excluded.rev, name = excluded.name,
          description = excluded.description, language_tag = excluded.language_tag, iso639_3 = excluded.iso639_3,
@@ -437,7 +382,7 @@ class SqliteTransaction extends SqliteReads implements IndexTransaction {
          purposes = excluded.purposes, terms = excluded.terms, records = excluded.records, hours = excluded.hours,
          speakers = excluded.speakers, published = excluded.published, expires = excluded.expires,
          access_changed = excluded.access_changed, retracted_at = excluded.retracted_at,
-         retraction = excluded.retraction, updated_at = excluded.updated_at`,
+         retraction = excluded.retraction, updated_at = excluded.updated_at, search_seq = excluded.search_seq`,
     ).run({
       ...dataset,
       permittedActions: JSON.stringify(dataset.permittedActions),
@@ -489,121 +434,4 @@ function nodeFromRow(row: NodeRow): NodeRecord {
     stale: row.stale === 1,
     suspended: row.suspended_at ? { at: row.suspended_at, reason: row.suspended_reason ?? '' } : null,
   };
-}
-
-function datasetFromRow(row: DatasetRow): DatasetRecord {
-  return {
-    nodeDid: row.node_did,
-    datasetId: row.dataset_id,
-    manifest: row.manifest,
-    version: row.version,
-    rev: row.rev,
-    name: row.name,
-    description: row.description,
-    languageTag: row.language_tag,
-    iso639_3: row.iso639_3,
-    modality: row.modality,
-    license: row.license,
-    licenseUrl: row.license_url,
-    accessClass: row.access_class,
-    permittedActions: JSON.parse(row.permitted_actions) as string[],
-    purposes: JSON.parse(row.purposes) as string[],
-    records: row.records,
-    hours: row.hours,
-    speakers: row.speakers,
-    published: row.published,
-    expires: row.expires,
-    accessChanged: row.access_changed,
-    retracted: row.retracted_at ? { at: row.retracted_at, notice: row.retraction ?? '' } : null,
-    updatedAt: row.updated_at,
-  };
-}
-
-interface MatchRow extends DatasetRow {
-  m_log_index: number;
-  m_envelope: string;
-  n_name: string;
-  n_url: string;
-  n_stale: number;
-  n_last_heard_at: string;
-}
-
-function matchFromRow(row: MatchRow): DatasetMatch {
-  return {
-    ...datasetFromRow(row),
-    logIndex: row.m_log_index,
-    envelope: row.m_envelope,
-    node: { name: row.n_name, url: row.n_url, stale: row.n_stale === 1, lastHeardAt: row.n_last_heard_at },
-  };
-}
-
-/** The `terms` column: what the permits filter finds with `instr`, each term between spaces. */
-function searchTerms(dataset: DatasetRecord): string {
-  return ` ${[...dataset.permittedActions, ...dataset.purposes.map((p) => `purpose:${p}`)].join(' ')} `;
-}
-
-/** A bare word for FTS5: quoted (so no operator), a prefix query. Callers give letters and digits only. */
-const ftsWord = (word: string) => `"${word.replace(/"/g, '""')}"*`;
-
-/**
- * The WHERE clause of a search, with named parameters. Each filter is written so that SQLite
- * can use an index when it narrows the match: a language range as an equality or a range on
- * lower(language_tag) (`sw` is `sw` itself or between `sw-` and `sw.`, '.' following '-'),
- * words through the FTS5 index.
- */
-function searchFilter(query: DatasetQuery): { where: string[]; params: Record<string, unknown> } {
-  const where = [
-    'd.retracted_at IS NULL',
-    'd.expires > @at',
-    'd.node_did NOT IN (SELECT did FROM nodes WHERE suspended_at IS NOT NULL)',
-  ];
-  const params: Record<string, unknown> = { at: query.at };
-  const list = (name: string, values: readonly unknown[]) =>
-    values
-      .map((value, i) => {
-        params[`${name}${i}`] = value;
-        return `@${name}${i}`;
-      })
-      .join(', ');
-  if (query.languages.length > 0) {
-    where.push(
-      '(' +
-        query.languages
-          .map((range, i) => {
-            params[`lang${i}`] = range;
-            params[`langLow${i}`] = `${range}-`;
-            params[`langHigh${i}`] = `${range}.`;
-            return `lower(d.language_tag) = @lang${i} OR (lower(d.language_tag) >= @langLow${i} AND lower(d.language_tag) < @langHigh${i})`;
-          })
-          .join(' OR ') +
-        ')',
-    );
-  }
-  if (query.modality) {
-    where.push('d.modality = @modality');
-    params.modality = query.modality;
-  }
-  if (query.licenses.length > 0) where.push(`lower(d.license) IN (${list('license', query.licenses)})`);
-  if (query.access.length > 0) where.push(`d.access_class IN (${list('access', query.access)})`);
-  [...query.actions, ...query.purposes.map((p) => `purpose:${p}`)].forEach((term, i) => {
-    where.push(`instr(d.terms, @term${i}) > 0`);
-    params[`term${i}`] = ` ${term} `;
-  });
-  if (query.minHours !== null) {
-    where.push('d.hours >= @minHours');
-    params.minHours = query.minHours;
-  }
-  if (query.minRecords !== null) {
-    where.push('d.records >= @minRecords');
-    params.minRecords = query.minRecords;
-  }
-  if (query.node) {
-    where.push('d.node_did = @node');
-    params.node = query.node;
-  }
-  if (query.words.length > 0) {
-    where.push('d.id IN (SELECT rowid FROM datasets_text WHERE datasets_text MATCH @words)');
-    params.words = query.words.map(ftsWord).join(' ');
-  }
-  return { where, params };
 }

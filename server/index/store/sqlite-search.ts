@@ -1,0 +1,150 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../../core/db.js';
+import type { DatasetQuery, DatasetSearchResult } from './index-store.js';
+import { SearchCatalogue, type CatalogueRow } from './search-catalogue.js';
+import { matchFromRow, type MatchRow } from './sqlite-dataset-rows.js';
+
+/** A bare word for FTS5: quoted (so no operator), a prefix query. Callers give letters and digits only. */
+const ftsWord = (word: string) => `"${word.replace(/"/g, '""')}"*`;
+
+/** `1,4,7` (positive integers, as group_concat writes rowids) as an array. */
+function parseIds(text: string | null): Int32Array {
+  if (!text) return new Int32Array(0);
+  let count = 1;
+  for (let i = 0; i < text.length; i += 1) if (text.charCodeAt(i) === 44) count += 1;
+  const ids = new Int32Array(count);
+  let n = 0;
+  let value = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 44) {
+      ids[n++] = value;
+      value = 0;
+    } else value = value * 10 + (c - 48);
+  }
+  ids[n] = value;
+  return ids;
+}
+
+interface CatalogueSqlRow {
+  id: number;
+  node_did: string;
+  language: string | null;
+  license: string;
+  terms: string;
+  modality: 'text' | 'speech';
+  access_class: CatalogueRow['accessClass'];
+  retracted: number;
+  records: number;
+  hours: number | null;
+  speakers: number | null;
+  expires: string;
+  published: string;
+  manifest: string;
+  search_seq: number;
+}
+
+const CATALOGUE_COLUMNS = `id, node_did, lower(language_tag) AS language, lower(license) AS license, terms, modality, access_class,
+  retracted_at IS NOT NULL AS retracted, records, hours, speakers, expires, published, manifest, search_seq`;
+
+/**
+ * Search over one SQLite connection: the datasets' searchable columns in a `SearchCatalogue`,
+ * free text through FTS5, and the page's rows read back by id. Each search is one read
+ * transaction, so it sees one committed state throughout: first the rows whose `search_seq` is
+ * above the highest this process has seen (written by this process or any other on the file:
+ * the number is set in the writer's transaction), then the words, then the page. Expiry is a
+ * time, not an event, so it is checked per search against `query.at`.
+ */
+export class SqliteSearch {
+  readonly #db: Db;
+  #catalogue = new SearchCatalogue();
+  #datasetSeq = -1;
+  #nodeSeq = -1;
+  #statements: { load: Statement<[]>; datasets: Statement<[number]>; nodes: Statement<[number]>; words: Statement<[string]>; page: Statement<[string]> } | undefined;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  search(query: DatasetQuery): DatasetSearchResult {
+    const statements = this.#prepared();
+    this.#db.exec('BEGIN');
+    try {
+      this.#catchUp();
+      const words = query.words.length > 0 ? parseIds(statements.words.get(query.words.map(ftsWord).join(' ')) as string | null) : null;
+      const { ids, totals } = this.#catalogue.search(query, words);
+      if (ids.length === 0) return { datasets: [], totals };
+      const byId = new Map((statements.page.all(JSON.stringify(ids)) as (MatchRow & { id: number })[]).map((row) => [row.id, row]));
+      // A row the joins left out (its manifest or node missing) would be a broken store: skip it.
+      const datasets = ids.flatMap((id) => {
+        const row = byId.get(id);
+        return row ? [matchFromRow(row)] : [];
+      });
+      return { datasets, totals };
+    } finally {
+      this.#db.exec('COMMIT');
+    }
+  }
+
+  /** The catalogue's size and its arrays' bytes, for the bench. */
+  memory(): { datasets: number; bytes: number } {
+    return { datasets: this.#catalogue.size, bytes: this.#catalogue.bytes() };
+  }
+
+  /** Takes every node and dataset row changed since the last search (all of them the first time). */
+  #catchUp(): void {
+    const statements = this.#prepared();
+    try {
+      for (const node of statements.nodes.iterate(this.#nodeSeq) as IterableIterator<{ did: string; suspended: number; search_seq: number }>) {
+        this.#catalogue.setNode(node.did, node.suspended === 1);
+        if (node.search_seq > this.#nodeSeq) this.#nodeSeq = node.search_seq;
+      }
+      const rows = this.#datasetSeq < 0 ? statements.load.iterate() : statements.datasets.iterate(this.#datasetSeq);
+      for (const row of rows as IterableIterator<CatalogueSqlRow>) {
+        this.#catalogue.upsert({
+          id: row.id,
+          nodeDid: row.node_did,
+          language: row.language,
+          license: row.license,
+          terms: row.terms,
+          modality: row.modality,
+          accessClass: row.access_class,
+          retracted: row.retracted === 1,
+          records: row.records,
+          hours: row.hours,
+          speakers: row.speakers,
+          expires: row.expires,
+          published: row.published,
+          manifest: row.manifest,
+        });
+        if (row.search_seq > this.#datasetSeq) this.#datasetSeq = row.search_seq;
+      }
+      this.#catalogue.settle();
+    } catch (error) {
+      // Half-taken changes would leave the catalogue unlike any committed state: start over next time.
+      this.#catalogue = new SearchCatalogue();
+      this.#datasetSeq = -1;
+      this.#nodeSeq = -1;
+      throw error;
+    }
+  }
+
+  #prepared() {
+    this.#statements ??= {
+      // The first load reads in search order (datasets_published), so settling it is a linear merge.
+      load: this.#db.prepare(`SELECT ${CATALOGUE_COLUMNS} FROM datasets ORDER BY published DESC, manifest`),
+      datasets: this.#db.prepare(`SELECT ${CATALOGUE_COLUMNS} FROM datasets WHERE search_seq > ? ORDER BY search_seq`),
+      nodes: this.#db.prepare('SELECT did, suspended_at IS NOT NULL AS suspended, search_seq FROM nodes WHERE search_seq > ?'),
+      // One row, the ids comma-separated: a word may match a third of the catalogue, and handing
+      // SQLite's rows to JavaScript one by one costs more than FTS5 takes to find them.
+      words: this.#db.prepare<[string]>('SELECT group_concat(rowid) FROM datasets_text WHERE datasets_text MATCH ?').pluck(),
+      page: this.#db.prepare(
+        `SELECT d.*, m.log_index AS m_log_index, m.envelope AS m_envelope,
+           n.name AS n_name, n.url AS n_url, n.stale AS n_stale, n.last_heard_at AS n_last_heard_at
+         FROM datasets d JOIN manifests m ON m.sha256 = d.manifest JOIN nodes n ON n.did = d.node_did
+         WHERE d.id IN (SELECT value FROM json_each(?))`,
+      ),
+    };
+    return this.#statements;
+  }
+}
