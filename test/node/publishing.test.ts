@@ -29,7 +29,7 @@ const types = (events: FeedEvent[]) => events.map((e) => e.event.type);
 async function publish(dir: string, index: string) {
   const run = await runCliAsync(['release', 'publish', '--dir', dir, '--index', index, '--json']);
   expect(run.status, run.stderr).toBe(0);
-  return JSON.parse(run.stdout).indexes[0] as { registered: boolean; manifests: number; notices: number; refused: unknown[] };
+  return JSON.parse(run.stdout).indexes[0] as { registered: boolean; manifests: number; notices: number; refused: unknown[]; heartbeat: string };
 }
 
 describe('tributary release publish', () => {
@@ -52,7 +52,7 @@ describe('tributary release publish', () => {
   });
 
   it('registers the node and pushes its manifest; a second run has nothing to send', async () => {
-    expect(await publish(t.dir, ix.url)).toMatchObject({ registered: true, manifests: 1, notices: 0, refused: [] });
+    expect(await publish(t.dir, ix.url)).toMatchObject({ registered: true, manifests: 1, notices: 0, refused: [], heartbeat: 'sent' });
     const events = await readFeed(ix.url);
     expect(types(events)).toEqual(['node.registered', 'manifest.published']);
     expect(events[1]!.event).toMatchObject({ node: t.node.context.identity.did, dataset: 'sw-text', version: '1.0.0' });
@@ -186,6 +186,8 @@ describe('a node whose index is unreachable keeps its outbox across a restart', 
     await contributeTexts(api);
     expect((await api.post('/admin/releases', { language: 'sw', modality: 'text' }, admin)).status).toBe(201);
     expect((await api.put('/admin/datasets/sw-text/access', { accessClass: 'gated' }, admin)).status).toBe(200);
+    // The card tells trainers where to find it: this node's index.
+    expect(await (await fetch(`${node.url}/api/v1/datasets/sw-text/card`)).text()).toContain(`--index ${indexUrl}`);
     // A pass by hand to a dead address fails in one line.
     const dead = runCli(['release', 'publish', '--dir', nodeDir, '--index', 'http://127.0.0.1:1', '--json']);
     expect(dead.status).toBe(1);

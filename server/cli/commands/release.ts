@@ -11,6 +11,7 @@ import { pinFromWellKnown } from '../../../pipelines/signing/key-rotation.js';
 import { keyId } from '../../../pipelines/signing/keys.js';
 import { ConfigError, TributaryError } from '../../core/errors.js';
 import { NodeUrlRequiredError } from '../../node/errors.js';
+import type { Publisher } from '../../node/services/publisher.js';
 import { buildSummary, type BuildProgress } from '../../node/services/release-builder.js';
 import { printJson, printTable } from '../output.js';
 import { list, nodeDir, withNode } from '../with-node.js';
@@ -255,8 +256,7 @@ export function registerReleaseCommands(program: Command): void {
               if (p.sent === 1) bar.start(p.total, 0);
               bar.update(p.sent);
             });
-            await context.publisher.heartbeat(target);
-            done.push(outcome);
+            done.push({ ...outcome, heartbeat: await beat(context.publisher, target) });
           } finally {
             bar?.stop();
           }
@@ -265,8 +265,8 @@ export function registerReleaseCommands(program: Command): void {
       });
       if (options.json) return printJson({ indexes: outcomes });
       printTable(
-        ['index', 'registered', 'manifests', 'notices', 'refused'],
-        outcomes.map((o) => [o.index, o.registered ? 'now' : 'already', o.manifests, o.notices, o.refused.map((r) => `${r.what} (${r.code})`).join('; ')]),
+        ['index', 'registered', 'manifests', 'notices', 'refused', 'heartbeat'],
+        outcomes.map((o) => [o.index, o.registered ? 'now' : 'already', o.manifests, o.notices, o.refused.map((r) => `${r.what} (${r.code})`).join('; '), o.heartbeat]),
       );
       if (outcomes.some((o) => o.refused.length > 0)) process.exitCode = 1;
     });
@@ -349,4 +349,22 @@ function indexUrl(value: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`--index ${value} must be an http(s) URL.`);
   return url.href.replace(/\/+$/, '');
+}
+
+/**
+ * One heartbeat after a pass. The serving node beats too, and a number it reserved after this
+ * one may arrive first (`HeartbeatReplayed`): one more try with a fresh number, then it is left
+ * to the node; what was delivered stands either way.
+ */
+async function beat(publisher: Publisher, index: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await publisher.heartbeat(index);
+      return 'sent';
+    } catch (error) {
+      const code = (error as TributaryError).details?.code;
+      if (code === 'HeartbeatReplayed' && attempt < 2) continue;
+      return `not sent (${typeof code === 'string' ? code : (error as Error).message})`;
+    }
+  }
 }

@@ -119,6 +119,8 @@ export interface Prepared {
 
 export interface PublicationDeps {
   identity: NodeIdentity;
+  /** The indexes the node publishes to: the card tells trainers to search them. */
+  config: Pick<NodeConfig, 'indexes'>;
   /** Where releases are published and served from: `<dataset>/<version>/<name>`. */
   releaseFiles: BlobStore;
   releases: ReleaseStore;
@@ -147,7 +149,7 @@ export async function publishRelease(
   const envelope = signEnvelope(bytes, MANIFEST_PAYLOAD_TYPE, identity.signingKey, identity.keyId);
   await writeFile(join(buildDir, 'croissant.json'), bytes);
   await writeFile(join(buildDir, 'croissant.dsse.json'), JSON.stringify(envelope, null, 2) + '\n');
-  await writeFile(join(buildDir, 'README.md'), datasetCard(description));
+  await writeFile(join(buildDir, 'README.md'), datasetCard(description, { indexes: deps.config.indexes }));
 
   const { datasetId, version } = description;
   const dir = `${datasetId}/${version}`;
