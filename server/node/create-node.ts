@@ -71,7 +71,7 @@ export function createNode(options: NodeOptions): Node {
   speechRoutes(route, context, config.audio.maxBytes);
   datasetRoutes(route, context);
   adminRoutes(route, context);
-  metaRoutes(route, () => nodeStats(context.stats, context.languages));
+  metaRoutes(route, () => nodeStats(context.stats, context.languages), config);
 
   // A DID document, so that did:web resolvers find the node's keys where the spec looks: the
   // current signing key (assertionMethod) and the rotation key (capabilityInvocation), the same

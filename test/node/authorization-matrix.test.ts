@@ -58,6 +58,8 @@ const EXPECTED: Record<string, Rows> = {
   'PATCH /me': SIGNED_IN,
   'DELETE /me': SIGNED_IN,
   'GET /me/export': SIGNED_IN,
+  // Each caller's own samples: the route names nobody else's, so there is nothing to hide.
+  'GET /me/samples': SIGNED_IN,
   'GET /consent/notice': PUBLIC,
   'POST /consents': SIGNED_IN,
   'GET /consents': SIGNED_IN,
@@ -103,6 +105,7 @@ const EXPECTED: Record<string, Rows> = {
   'POST /admin/reports/{id}/resolution': REVIEWERS,
   'PUT /admin/contributors/{id}/role': ADMINS,
   'GET /stats': PUBLIC,
+  'GET /limits': PUBLIC,
 };
 
 /** Routes that carry data but are not in the OpenAPI document, keyed by their full path. */

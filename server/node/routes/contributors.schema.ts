@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { consentRecordSchema } from '../domain/consent-record.js';
-import { audioFactsView, lidView } from './samples.schema.js';
+import { limitQuery } from './common.schema.js';
+import { audioFactsView, lidView, sampleView } from './samples.schema.js';
 
 const demographic = z.string().trim().min(1).max(64).nullable().optional();
 
@@ -111,4 +112,19 @@ export const dataExportView = z.object({
       decidedAt: z.string().nullable(),
     }),
   ),
+});
+
+/** `GET /me/samples`: a cursor from the previous page's `nextCursor`. */
+export const mySamplesQuery = z.object({
+  cursor: z.string().min(1).max(64).optional(),
+  limit: limitQuery,
+});
+
+const statusCounts = z.object({ pending: z.number(), validated: z.number(), rejected: z.number(), withdrawn: z.number() });
+
+/** The caller's own samples, newest first, with counts over all of them (not only this page). */
+export const mySamplesView = z.object({
+  samples: z.array(sampleView),
+  counts: statusCounts,
+  nextCursor: z.string().nullable(),
 });

@@ -2,8 +2,17 @@ import type { NodeRoute } from '../auth.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { ContributorService } from '../services/contributors.js';
 import type { MyDataService } from '../services/my-data.js';
-import { dataExportView, erasureView, profileBody, profileView, registeredView, registerBody } from './contributors.schema.js';
-import { profile } from './views.js';
+import {
+  dataExportView,
+  erasureView,
+  mySamplesQuery,
+  mySamplesView,
+  profileBody,
+  profileView,
+  registeredView,
+  registerBody,
+} from './contributors.schema.js';
+import { profile, sample } from './views.js';
 import { z } from 'zod';
 
 export function contributorRoutes(
@@ -56,6 +65,20 @@ export function contributorRoutes(
     handler: ({ principal, res }) => {
       res.attachment(`tributary-export-${principal.id}.json`);
       return services.myData.export(principal);
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/me/samples',
+    tag: 'my data',
+    summary: 'My samples, newest first, with their status and counts by status; paged with a cursor',
+    access: 'contributor',
+    query: mySamplesQuery,
+    response: mySamplesView,
+    handler: ({ principal, query }) => {
+      const page = services.myData.samples(principal, query.cursor, query.limit);
+      return { ...page, samples: page.samples.map(sample) };
     },
   });
 

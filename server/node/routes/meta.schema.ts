@@ -15,3 +15,16 @@ export const statsView = z.object({
     }),
   ),
 });
+
+/**
+ * What the node accepts, so the app can say so before sending: a recording shorter than
+ * `audio.minSeconds` cannot hold the speech the node asks for (it would be refused as AudioTooShort).
+ */
+export const limitsView = z.object({
+  audio: z.object({
+    minSeconds: z.number().describe('Least speech a clip must hold, in seconds'),
+    maxSeconds: z.number().describe('Longest clip accepted, in seconds'),
+    maxBytes: z.number(),
+  }),
+  text: z.object({ maxChars: z.number() }),
+});

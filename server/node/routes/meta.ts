@@ -1,9 +1,10 @@
 import type { NodeRoute } from '../auth.js';
 import type { LanguageStats } from '../services/stats.js';
-import { statsView } from './meta.schema.js';
+import type { NodeConfig } from '../config.js';
+import { limitsView, statsView } from './meta.schema.js';
 import { languageStats } from './views.js';
 
-export function metaRoutes(route: NodeRoute, stats: () => LanguageStats[]): void {
+export function metaRoutes(route: NodeRoute, stats: () => LanguageStats[], config: Pick<NodeConfig, 'audio' | 'limits'>): void {
   route({
     method: 'get',
     path: '/stats',
@@ -12,5 +13,18 @@ export function metaRoutes(route: NodeRoute, stats: () => LanguageStats[]): void
     access: 'public',
     response: statsView,
     handler: () => ({ languages: stats().map(languageStats) }),
+  });
+
+  route({
+    method: 'get',
+    path: '/limits',
+    tag: 'node',
+    summary: 'What the node accepts: shortest and longest recording, largest upload, longest text',
+    access: 'public',
+    response: limitsView,
+    handler: () => ({
+      audio: { minSeconds: config.audio.minSpeechSeconds, maxSeconds: config.audio.maxSeconds, maxBytes: config.audio.maxBytes },
+      text: { maxChars: config.limits.textMaxChars },
+    }),
   });
 }

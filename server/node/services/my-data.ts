@@ -26,6 +26,14 @@ export interface DataExport {
   proposedPrompts: Prompt[];
 }
 
+/** One page of a contributor's samples, newest first, with their counts by status. */
+export interface MySamples {
+  samples: Sample[];
+  counts: Record<Sample['status'], number>;
+  /** Where the next page starts; null on the last page. */
+  nextCursor: string | null;
+}
+
 export interface ErasureOutcome {
   withdrawnConsentRecords: number;
   withdrawnSamples: number;
@@ -69,6 +77,20 @@ export class MyDataService {
       reports: stores.reports.ofReporter(contributor.id),
       proposedPrompts: stores.prompts.proposedBy(contributor.id),
     }))();
+  }
+
+  /** The volunteer's own samples, a page at a time; nobody else's are ever listed here. */
+  samples(contributor: Contributor, cursor: string | undefined, limit: number): MySamples {
+    return this.db.transaction(() => {
+      // One more than asked says whether there is a next page without a second query.
+      const page = this.stores.samples.pageOfContributor(contributor.id, cursor, limit + 1);
+      const samples = page.slice(0, limit);
+      return {
+        samples,
+        counts: this.stores.samples.countsOfContributor(contributor.id),
+        nextCursor: page.length > limit ? (samples.at(-1)?.id ?? null) : null,
+      };
+    })();
   }
 
   /**

@@ -181,6 +181,8 @@ export class SampleStore {
   private readonly activeByConsentStmt;
   private readonly activeByContributorStmt;
   private readonly ofContributorStmt;
+  private readonly pageOfContributorStmt;
+  private readonly countsOfContributorStmt;
   private readonly queueStmts = new Map<number, Statement<unknown[], Row>>();
 
   constructor(private readonly db: Db) {
@@ -203,6 +205,13 @@ export class SampleStore {
     this.activeByConsentStmt = db.prepare<[string], Active>(`${active} consent_record_id = ?`);
     this.activeByContributorStmt = db.prepare<[string], Active>(`${active} contributor_id = ?`);
     this.ofContributorStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE contributor_id = ? ORDER BY id');
+    // Ids are ULIDs, so newest first is id order, and the last id of a page is the next cursor.
+    this.pageOfContributorStmt = db.prepare<[string, string, number], Row>(
+      'SELECT * FROM samples WHERE contributor_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
+    );
+    this.countsOfContributorStmt = db.prepare<[string], { status: SampleStatus; n: number }>(
+      'SELECT status, count(*) AS n FROM samples WHERE contributor_id = ? GROUP BY status',
+    );
   }
 
   byId(id: string): Sample | undefined {
@@ -235,6 +244,19 @@ export class SampleStore {
 
   ofContributor(contributorId: string): Sample[] {
     return this.ofContributorStmt.all(contributorId).map(toSample);
+  }
+
+  /** A contributor's samples newest first, `limit` at a time, after the id `before` (exclusive). */
+  pageOfContributor(contributorId: string, before: string | undefined, limit: number): Sample[] {
+    // '~' sorts after every ULID character, so no cursor means "from the newest".
+    return this.pageOfContributorStmt.all(contributorId, before ?? '~', limit).map(toSample);
+  }
+
+  /** How many of a contributor's samples are in each status, zero included. */
+  countsOfContributor(contributorId: string): Record<SampleStatus, number> {
+    const counts: Record<SampleStatus, number> = { pending: 0, validated: 0, rejected: 0, withdrawn: 0 };
+    for (const { status, n } of this.countsOfContributorStmt.all(contributorId)) counts[status] = n;
+    return counts;
   }
 
   /**
