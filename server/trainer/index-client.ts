@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { askPeer, PeerUnreachableError, type PeerAnswer } from '../core/http-client.js';
 import { ConfigError } from '../core/errors.js';
 import { IndexAnswerInvalidError, IndexRequestRefusedError, IndexUnreachableError } from './errors.js';
+import type { searchQuery } from '../index/routes/catalogue.schema.js';
 
 /**
  * The trainer's client of a global index (server/index/README.md, "HTTP API"): every request
@@ -78,18 +79,8 @@ const searchPageSchema = z.looseObject({
 });
 export type SearchPage = z.output<typeof searchPageSchema>;
 
-/** The filters `GET /api/v1/manifests` takes; each maps to its query parameter. */
-export interface SearchFilters {
-  lang?: string;
-  modality?: string;
-  license?: string;
-  permits?: string;
-  access?: string;
-  minHours?: number;
-  minRecords?: number;
-  node?: string;
-  q?: string;
-}
+/** The filters `GET /api/v1/manifests` takes (the index's own query schema); each maps to its query parameter. */
+export type SearchFilters = Omit<z.input<typeof searchQuery>, 'cursor' | 'limit'>;
 
 /**
  * `GET /api/v1/nodes/:did`: what the index pinned for a node. The keys are not taken on the

@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { seedBulkSpeech } from '../helpers/bulk-speech.js';
 import { killHard, startNodeProcess } from '../helpers/cli.js';
 import { TEST_CONFIG } from '../helpers/node.js';
 import { startIndexProcess } from '../index/helpers.js';
+import { freePort } from '../helpers/ports.js';
 
 /**
  * Pull throughput (issue 9: goal ≥ 80% of the baseline): `pull` (search, node keys, log proofs,
@@ -26,13 +26,6 @@ import { startIndexProcess } from '../index/helpers.js';
 const root = join(fileURLToPath(import.meta.url), '../../..');
 const entry = join(root, 'server/cli/tributary.ts');
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function cli(args: string[]): string {
   const result = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

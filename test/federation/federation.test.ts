@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +10,11 @@ import { audioFixtures, sentences } from '../fixtures/audio-fixtures.js';
 import { killHard, startNodeProcess, type NodeProcess } from '../helpers/cli.js';
 import { apiClient, joinWithConsent, type ApiClient, type TestNode, type Volunteer } from '../helpers/node.js';
 import { pythonWith, runPython, type PythonEnv } from '../helpers/python.js';
-import { recordPrompts, validate } from '../helpers/release-data.js';
+import { recordPrompts, SWAHILI_TEXTS, validate } from '../helpers/release-data.js';
 import { startIndexProcess, type IndexProcess } from '../index/helpers.js';
 import { readRows, YORUBA_TEXTS } from '../trainer/releases.js';
 import { runCliAsync as cli } from '../trainer/run-cli.js';
+import { freePort } from '../helpers/ports.js';
 
 /**
  * Federation, end to end, every service its own process on 127.0.0.1: one index and three nodes
@@ -30,25 +30,9 @@ const dieAtFirstProgress = fileURLToPath(new URL('./die-at-first-progress.ts', i
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 const TRAINER = ['--name', 'Federation test', '--contact', 'trainer@example.org', '--purpose', 'Testing federated pulls end to end.'];
 
-const KENYAN_TEXTS = [
-  'Wakulima wa kijiji chetu wamevuna mahindi mengi mwaka huu.',
-  'Mvua kubwa ilinyesha usiku kucha na barabara zimejaa maji.',
-  'Mwalimu wetu anafundisha historia ya nchi kwa hadithi nzuri.',
-  'Soko la samaki hufunguliwa mapema asubuhi kila Jumamosi.',
-  'Bibi yangu anajua kupika pilau tamu kuliko mtu yeyote.',
-  'Tulisafiri kwa basi kutoka Mombasa mpaka Nairobi jana.',
-  'Watoto wanapenda kucheza mpira baada ya masomo ya jioni.',
-  'Daktari alisema tunapaswa kunywa maji safi kila siku.',
-  'Mto huu unatoka milimani na kuelekea baharini mbali sana.',
-];
+/** Texts the Kenyan node's volunteers write (the seeded Swahili ones: written again, on another node). */
+const KENYAN_TEXTS = SWAHILI_TEXTS.slice(0, 9);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function ok(args: string[], env: Record<string, string> = {}): Promise<string> {
   const result = await cli(args, { env });

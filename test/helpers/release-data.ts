@@ -3,7 +3,8 @@ import { audioFixtures, sentences } from '../fixtures/audio-fixtures.js';
 import { joinWithConsent, type TestNode, type Volunteer } from './node.js';
 import { importPrompts, postRecording } from './speech.js';
 
-const SWAHILI_TEXTS = [
+/** Swahili sentences, written by the seeded speakers in order (three each). */
+export const SWAHILI_TEXTS = [
   'Wakulima wa kijiji chetu wamevuna mahindi mengi mwaka huu.',
   'Mvua kubwa ilinyesha usiku kucha na barabara zimejaa maji.',
   'Mwalimu wetu anafundisha historia ya nchi kwa hadithi nzuri.',

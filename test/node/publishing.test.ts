@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { killHard, runCli, runCliAsync, startNodeProcess, type NodeProcess } fro
 import { apiClient, joinWithConsent, startTestNode, TEST_CONFIG, type ApiClient, type TestNode } from '../helpers/node.js';
 import { seedReleaseData, type ReleaseData } from '../helpers/release-data.js';
 import { buildRelease, startIndexProcess, startTestIndex, type IndexProcess, type TestIndex } from '../index/helpers.js';
+import { freePort } from '../helpers/ports.js';
 
 type FeedEvent = { index: number; event: Record<string, unknown> };
 
@@ -102,14 +102,6 @@ async function contributeTexts(api: ApiClient): Promise<void> {
   }
 }
 
-/** A port nothing listens on now, for an index that starts later. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface OutboxRow {
   registered_key_id: string | null;

@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, TributaryError } from '../../core/errors.js';
 import { readEnv } from '../../core/env.js';
+import { parse } from '../../core/http.js';
+import { searchQuery } from '../../index/routes/catalogue.schema.js';
 import { IndexClient, type SearchFilters, type SearchManifest } from '../../trainer/index-client.js';
 import { downloadProgressBar } from '../../trainer/progress-bar.js';
 import { pull, type PullReport } from '../../trainer/pull.js';
@@ -46,20 +48,15 @@ function withFilters(command: Command): Command {
     .option('--q <text>', 'free text over names and descriptions');
 }
 
+/** The filters the index takes, checked by the index's own query schema before anything is asked. */
+const filterSchema = searchQuery.omit({ cursor: true, limit: true });
+
 function filtersOf(options: Record<string, unknown>): SearchFilters {
   if (options.modality !== undefined && options.modality !== 'text' && options.modality !== 'speech') {
     throw new ConfigError(`--modality ${String(options.modality)} is not text or speech`);
   }
-  return {
-    lang: options.lang as string | undefined,
-    modality: options.modality as string | undefined,
-    license: options.license as string | undefined,
-    access: options.access as string | undefined,
-    minHours: options.minHours as number | undefined,
-    minRecords: options.minRecords as number | undefined,
-    node: options.node as string | undefined,
-    q: options.q as string | undefined,
-  };
+  const { lang, modality, license, access, minHours, minRecords, node, q } = options;
+  return parse(filterSchema, { lang, modality, license, access, minHours, minRecords, node, q });
 }
 
 const hours = (value: number | null) => (value === null ? '—' : value.toFixed(2));
