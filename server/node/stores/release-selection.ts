@@ -180,7 +180,8 @@ export class ReleaseSelection {
 
   /**
    * One split's records in id order, a page at a time. A record withdrawn since the selection
-   * (a build takes minutes) is skipped: its content is already erased. One withdrawn after its
+   * (a build takes minutes) is skipped: its content is already erased; so is one a moderator
+   * rejected meanwhile, which would otherwise be published only to answer 410. One withdrawn after its
    * page was read is left out by the builder if its clip is already gone (`withdrawn`), else
    * caught when the release is published (`ReleaseStore.publish`).
    */
@@ -190,7 +191,7 @@ export class ReleaseSelection {
 
   /**
    * One shard's records (a remainder's), in the order the shard holds them: id order, as the
-   * build wrote them. Withdrawn since the selection: skipped, as in `records`.
+   * build wrote them. Withdrawn or rejected since the selection: skipped, as in `records`.
    */
   shardRecords(shard: string, pageSize = 256): AsyncGenerator<SelectedRecord> {
     return this.pages('shard', shard, pageSize);
@@ -202,7 +203,7 @@ export class ReleaseSelection {
               json_extract(s.audio_facts, '$.durationSeconds') AS durationSeconds,
               c.age_band AS ageBand, c.gender, c.variant, c.accent
        FROM ${this.table} t JOIN samples s ON s.id = t.sample_id JOIN contributors c ON c.id = s.contributor_id
-       WHERE t.${column} = ? AND t.sample_id > ? AND s.status <> 'withdrawn' ORDER BY t.sample_id LIMIT ?`,
+       WHERE t.${column} = ? AND t.sample_id > ? AND s.status NOT IN ('withdrawn', 'rejected') ORDER BY t.sample_id LIMIT ?`,
     );
     let after = '';
     for (;;) {
