@@ -16,6 +16,13 @@ const uiLocales = readdirSync(localesDir)
   .filter((name) => readdirSync(join(localesDir, name)).includes('common.json'))
   .sort((a, b) => (a === 'en' ? -1 : b === 'en' ? 1 : a.localeCompare(b)));
 
+/** Each UI locale's own name, direction and translation status, from locales/index.json. */
+const localeIndex = JSON.parse(readFileSync(join(localesDir, 'index.json'), 'utf8'));
+const localeInfo = Object.fromEntries(uiLocales.filter((lng) => localeIndex[lng]).map((lng) => {
+  const { name, dir, status } = localeIndex[lng];
+  return [lng, { name, dir, status }];
+}));
+
 const common = {
   bundle: true,
   minify: true,
@@ -33,7 +40,7 @@ const script = {
   platform: 'browser',
   // Phones a few years old: ES2020 runs on Chrome 80+, Safari 14+, Firefox 75+.
   target: 'es2020',
-  define: { __UI_LOCALES__: JSON.stringify(uiLocales) },
+  define: { __UI_LOCALES__: JSON.stringify(uiLocales), __LOCALE_INFO__: JSON.stringify(localeInfo) },
 };
 
 const stylesheet = { ...common, entryPoints: { app: join(src, 'app.css') }, target: ['chrome80', 'firefox75', 'safari14'] };

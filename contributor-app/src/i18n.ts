@@ -24,6 +24,19 @@ export type Var =
   | { key: string };
 export type Vars = Record<string, Var>;
 
+/** How far a locale's strings have been checked; operators see it so communities know what to review. */
+export type LocaleStatus = 'reviewed' | 'machine-drafted' | 'community-draft';
+export interface LocaleInfo {
+  /** The locale's name in itself (endonym). */
+  name: string;
+  dir: 'ltr' | 'rtl';
+  status: LocaleStatus;
+}
+
+/** Filled in by build.mjs from locales/index.json. */
+declare const __LOCALE_INFO__: Record<string, LocaleInfo>;
+const LOCALE_INFO: Record<string, LocaleInfo> = typeof __LOCALE_INFO__ === 'undefined' ? {} : __LOCALE_INFO__;
+
 const fetchBackend: BackendModule = {
   type: 'backend',
   init() {},
@@ -69,8 +82,17 @@ export class Localizer {
       load: 'languageOnly',
       ns: [...NAMESPACES],
       defaultNS: 'common',
-      // Text is only ever set with textContent or setAttribute, never as HTML.
-      interpolation: { escapeValue: false },
+      interpolation: {
+        // Text is only ever set with textContent or setAttribute, never as HTML.
+        escapeValue: false,
+        // Every number a string shows ({{count}}, {{max}}, {{seconds}}…) is written the way the
+        // UI locale writes numbers (grouping, decimal sign, digits), while {{count}} still picks
+        // the plural form through Intl.PluralRules.
+        alwaysFormat: true,
+        // Anything else goes back untouched (undefined included, so missing variables still show).
+        format: (value: unknown, _format?: string, lng?: string): string =>
+          typeof value === 'number' ? new Intl.NumberFormat(lng).format(value) : (value as string),
+      },
       returnEmptyString: false,
       showSupportNotice: false,
     });
@@ -81,6 +103,17 @@ export class Localizer {
 
   get locale(): string {
     return this.i18n.resolvedLanguage ?? this.i18n.language;
+  }
+
+  /** Name, direction and translation status of a UI locale (the current one by default). */
+  info(locale = this.locale): LocaleInfo {
+    return (
+      LOCALE_INFO[locale] ?? {
+        name: this.nativeName(locale),
+        dir: this.i18n.dir(locale) === 'rtl' ? 'rtl' : 'ltr',
+        status: 'machine-drafted',
+      }
+    );
   }
 
   t(key: string, vars: Vars = {}): string {
@@ -198,8 +231,11 @@ export class Localizer {
   }
 
   private applyDocumentLocale(): void {
-    document.documentElement.lang = this.locale;
-    document.documentElement.dir = this.i18n.dir(this.locale);
+    const html = document.documentElement;
+    const info = this.info();
+    html.lang = this.locale;
+    html.dir = info.dir;
+    html.dataset.localeStatus = info.status;
   }
 }
 

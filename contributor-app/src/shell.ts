@@ -32,7 +32,11 @@ function localeSwitcher(i18n: Localizer): HTMLElement {
     'select',
     { id, name: 'uiLocale', 'data-testid': 'ui-locale' },
     i18n.locales.map((locale) =>
-      h('option', { value: locale, lang: locale, selected: locale === i18n.locale }, i18n.nativeName(locale)),
+      h(
+        'option',
+        { value: locale, lang: locale, dir: i18n.info(locale).dir, selected: locale === i18n.locale, 'data-status': i18n.info(locale).status },
+        i18n.info(locale).name,
+      ),
     ),
   );
   select.addEventListener('change', async () => {
