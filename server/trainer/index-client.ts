@@ -203,6 +203,10 @@ export class IndexClient {
     raw.forEach((entry, i) => {
       if (entry.index !== cursor + i) throw new IndexAnswerInvalidError(`/api/v1/feed: entry ${i} has index ${entry.index}, not ${cursor + i}`);
     });
+    // The next page starts right after this one: a `next` further on would skip entries unread.
+    if (parsed.data.next !== cursor + raw.length) {
+      throw new IndexAnswerInvalidError(`/api/v1/feed: a page of ${raw.length} entries from ${cursor} gives next ${parsed.data.next}, not ${cursor + raw.length}`);
+    }
     return { events: raw.map((entry) => ({ index: entry.index, event: entry.event })), next: parsed.data.next, size: parsed.data.size };
   }
 

@@ -1,10 +1,11 @@
 import { canonicalJson } from '../../pipelines/release/manifest/canonical-json.js';
 import { openCheckpoint, type CheckpointVerifier } from '../../pipelines/transparency/checkpoint.js';
-import { hashLeaf } from '../../pipelines/transparency/hashing.js';
+import { appendToFrontier, frontierFromInclusionProof, frontierRoot, type Frontier } from '../../pipelines/transparency/frontier.js';
+import { hashLeaf, sameHash } from '../../pipelines/transparency/hashing.js';
 import { parseVerifierKey } from '../../pipelines/transparency/signed-note.js';
 import { verifyConsistency, verifyInclusion } from '../../pipelines/transparency/verify.js';
 import { TributaryError } from '../../pipelines/errors.js';
-import { LogInconsistentError, LogKeyChangedError, LogProofFailedError } from './errors.js';
+import { IndexAnswerInvalidError, LogInconsistentError, LogKeyChangedError, LogProofFailedError } from './errors.js';
 import type { FeedEntry, IndexClient, IndexDocument } from './index-client.js';
 
 /**
@@ -109,6 +110,45 @@ export class LogTrust {
         reason: verdict.reason,
       });
     }
+  }
+
+  /**
+   * Reads every feed entry in [from, head.size) and proves them all under `head`: each entry's
+   * leaf (its canonical JSON) is appended to the log's frontier at `from` (read off the
+   * inclusion proof of entry `from`), and the root that ends up must be the checkpoint's. So an
+   * index that skips entries, stops early, or changes one (its type, its node) is caught, whoever
+   * the entry is about. Only the entries `keep` picks are held, and they are returned only once
+   * the whole range is proven: nothing is acted on before.
+   */
+  async proveRange(from: number, head: SignedHead, keep: (entry: FeedEntry) => boolean, pageSize = 1000): Promise<{ kept: FeedEntry[]; read: number }> {
+    if (!Number.isSafeInteger(from) || from < 0 || from > head.size) {
+      throw new LogProofFailedError(`the feed cursor ${from} is not in the log of ${head.size} entries`);
+    }
+    if (from === head.size) return { kept: [], read: 0 };
+    const start = frontierFromInclusionProof(from, head.size, await this.client.inclusion(from, head.size));
+    if (!start) throw new LogProofFailedError(`the index's inclusion proof of entry ${from} is not one for a log of ${head.size} entries`);
+    let frontier: Frontier = start;
+    const kept: FeedEntry[] = [];
+    for (let cursor = from; cursor < head.size; ) {
+      const page = await this.client.feed(cursor, Math.min(pageSize, head.size - cursor));
+      if (page.events.length === 0) {
+        throw new IndexAnswerInvalidError(`the index's feed ends at entry ${cursor}, but its signed log has ${head.size} entries`);
+      }
+      // Entries logged after the checkpoint are read again next time, under a later one.
+      const entries = page.events.slice(0, head.size - cursor);
+      for (const entry of entries) {
+        frontier = appendToFrontier(frontier, hashLeaf(Buffer.from(canonicalJson(entry.event), 'utf8')));
+        if (keep(entry)) kept.push(entry);
+      }
+      cursor += entries.length;
+    }
+    if (!sameHash(frontierRoot(frontier), Buffer.from(head.rootHash, 'base64'))) {
+      throw new LogProofFailedError(
+        `the feed entries ${from} to ${head.size - 1} the index served are not the ones its signed checkpoint commits to: an entry was skipped, added or changed`,
+        { from, to: head.size },
+      );
+    }
+    return { kept, read: head.size - from };
   }
 
   /** Reads entry `index` of the feed and proves it under `head`. */

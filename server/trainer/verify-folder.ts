@@ -86,52 +86,44 @@ export async function verifyFolder(options: VerifyOptions): Promise<VerifyReport
   const changes: VerifyChange[] = [];
   const withdrawals: Withdrawal[] = [];
   const retractions: Array<{ entry: FeedEntry; source: LockSource }> = [];
-  let eventsRead = 0;
-  // Page by page up to the checkpoint's size: only the events about the folder's nodes are kept.
-  for (let cursor = cursorFrom; cursor < head.size; ) {
-    const page = await client.feed(cursor, Math.min(1000, head.size - cursor));
-    if (page.events.length === 0) break;
-    for (const entry of page.events) {
-      if (entry.index >= head.size) break;
-      eventsRead++;
-      const event = entry.event as Record<string, unknown> & { type: string; node: string };
-      if (!nodes.has(event.node)) continue;
-      const source = bySource(event.node, event.dataset);
-      switch (event.type) {
-        case 'withdrawal': {
-          if (!source) break;
-          withdrawals.push(await withdrawalOf(entry, source));
-          break;
-        }
-        case 'dataset.retracted': {
-          if (!source) break;
-          await opened(entry, PAYLOAD_TYPES.retraction, source);
-          retractions.push({ entry, source });
-          break;
-        }
-        case 'dataset.access-changed':
-          if (source) note('access-change', entry, source, `access is now ${String(event.accessClass)}`);
-          break;
-        case 'manifest.superseded':
-          if (source && event.manifestSha256 === source.manifestId) {
-            note('newer-version', entry, source, `version ${source.version} was superseded by manifest ${String(event.supersededBy)}: newer version available (tributary pull to fetch it)`);
-          }
-          break;
-        case 'node.key-rotated':
-          note('node-key-rotated', entry, null, `signing key rotated to ${(event.newKey as { id?: string } | undefined)?.id ?? '?'}`);
-          break;
-        case 'node.stale':
-          note('node-stale', entry, null, `not heard from since ${String(event.lastHeardAt)}`);
-          break;
-        case 'node.suspended':
-          note('node-suspended', entry, null, `suspended by the index: ${String(event.reason)}`);
-          break;
-        default:
-          break;
+  // Every entry from the cursor to the checkpoint is read and proven (their leaves recompute its
+  // root), events of other nodes too; only those about the folder's nodes are kept.
+  const { kept, read: eventsRead } = await trust.proveRange(cursorFrom, head, (entry) => nodes.has(entry.event.node));
+  for (const entry of kept) {
+    const event = entry.event as Record<string, unknown> & { type: string; node: string };
+    const source = bySource(event.node, event.dataset);
+    switch (event.type) {
+      case 'withdrawal': {
+        if (!source) break;
+        withdrawals.push(await withdrawalOf(entry, source));
+        break;
       }
+      case 'dataset.retracted': {
+        if (!source) break;
+        await opened(entry, PAYLOAD_TYPES.retraction, source);
+        retractions.push({ entry, source });
+        break;
+      }
+      case 'dataset.access-changed':
+        if (source) note('access-change', entry, source, `access is now ${String(event.accessClass)}`);
+        break;
+      case 'manifest.superseded':
+        if (source && event.manifestSha256 === source.manifestId) {
+          note('newer-version', entry, source, `version ${source.version} was superseded by manifest ${String(event.supersededBy)}: newer version available (tributary pull to fetch it)`);
+        }
+        break;
+      case 'node.key-rotated':
+        note('node-key-rotated', entry, null, `signing key rotated to ${(event.newKey as { id?: string } | undefined)?.id ?? '?'}`);
+        break;
+      case 'node.stale':
+        note('node-stale', entry, null, `not heard from since ${String(event.lastHeardAt)}`);
+        break;
+      case 'node.suspended':
+        note('node-suspended', entry, null, `suspended by the index: ${String(event.reason)}`);
+        break;
+      default:
+        break;
     }
-    if (page.next <= cursor) break;
-    cursor = page.next;
   }
 
   let changed = false;
@@ -205,7 +197,7 @@ export async function verifyFolder(options: VerifyOptions): Promise<VerifyReport
 
   /** The notice an event names: proven in the log, the envelope the event commits to, signed by the node's pinned keys. */
   async function opened<T extends typeof PAYLOAD_TYPES.withdrawal | typeof PAYLOAD_TYPES.retraction>(entry: FeedEntry, type: T, source: LockSource) {
-    await trust.proveIncluded(entry, head as SignedHead);
+    // The entry itself is proven (proveRange); its envelope is the one it names, by sha256.
     const sha256 = entry.event.envelopeSha256;
     if (typeof sha256 !== 'string') throw new EnvelopeUntrustedError(`log entry ${entry.index} names no envelope`);
     const text = await client.envelope(sha256);
@@ -223,6 +215,15 @@ export async function verifyFolder(options: VerifyOptions): Promise<VerifyReport
 
   async function withdrawalOf(entry: FeedEntry, source: LockSource): Promise<Withdrawal> {
     const notice = (await opened(entry, PAYLOAD_TYPES.withdrawal, source)) as WithdrawalNotice;
+    if (notice.release.version !== entry.event.version) {
+      throw new EnvelopeUntrustedError(`log entry ${entry.index}: the notice withdraws from version ${notice.release.version}, not the ${String(entry.event.version)} the log says`);
+    }
+    if (notice.release.version === source.version) {
+      const unknown = notice.shards.find((named) => !source.shards.some((shard) => shard.name === named.name && shard.sha256 === named.sha256));
+      if (unknown) {
+        throw new EnvelopeUntrustedError(`log entry ${entry.index}: the notice names shard ${unknown.name} (sha256 ${unknown.sha256}), which ${source.datasetId} ${source.version} does not hold`);
+      }
+    }
     // The shards the notice names are that version's; in another version the records may sit in any shard.
     const sameVersion = notice.release.version === source.version;
     return {

@@ -55,6 +55,14 @@ describe('the index client refuses what an index should not send', () => {
     await expect(new IndexClient(url).feed(4, 10)).rejects.toMatchObject({ code: 'IndexAnswerInvalid' });
   });
 
+  it('a feed page whose next skips past entries it did not send is refused', async () => {
+    const event = { type: 'node.stale', node: 'did:key:z', v: 1, at: '', lastHeardAt: '' };
+    routes.set('/api/v1/feed', (res) => res.writeHead(200).end(JSON.stringify({ events: [{ index: 4, event }], next: 1004, size: 2000 })));
+    await expect(new IndexClient(url).feed(4, 10)).rejects.toMatchObject({ code: 'IndexAnswerInvalid', message: expect.stringContaining('next 1004') });
+    routes.set('/api/v1/feed', (res) => res.writeHead(200).end(JSON.stringify({ events: [], next: 9, size: 2000 })));
+    await expect(new IndexClient(url).feed(4, 10)).rejects.toMatchObject({ code: 'IndexAnswerInvalid' });
+  });
+
   it('a bad --index is a clear error', () => {
     expect(() => new IndexClient('ftp://index.example.org')).toThrow(/not an http\(s\) URL/);
     expect(() => new IndexClient('not a url')).toThrow(/is not a URL/);

@@ -25,7 +25,7 @@ export const EXIT_CHANGES_APPLIED = 2;
 export const EXIT_INDEX_UNTRUSTED = 3;
 export const EXIT_SOME_FAILED = 4;
 
-const UNTRUSTED = new Set(['LogInconsistent', 'LogKeyChanged', 'LogProofFailed', 'EnvelopeUntrusted', 'NodeKeysInvalid']);
+const UNTRUSTED = new Set(['LogInconsistent', 'LogKeyChanged', 'LogProofFailed', 'EnvelopeUntrusted', 'NodeKeysInvalid', 'IndexAnswerInvalid']);
 
 function count(flag: string) {
   return (value: string): number => {
