@@ -6,6 +6,8 @@ import { consentScreen } from './screens/consent.js';
 import { joinScreen } from './screens/join.js';
 import { listenScreen } from './screens/listen.js';
 import { myDataScreen } from './screens/my-data.js';
+import { proposeScreen } from './screens/propose.js';
+import { reviewSentencesScreen } from './screens/review-sentences.js';
 import { speakScreen } from './screens/speak.js';
 import { writeScreen } from './screens/write.js';
 import { Session } from './session.js';
@@ -21,6 +23,8 @@ const ROUTES: Route[] = [
   { path: '/speak', screen: speakScreen, gate: 'consented', title: 'common:screen.speak', tab: true },
   { path: '/write', screen: writeScreen, gate: 'consented', title: 'common:screen.write', tab: true },
   { path: '/listen', screen: listenScreen, gate: 'joined', title: 'common:screen.listen', tab: true },
+  { path: '/sentences', screen: proposeScreen, gate: 'joined', title: 'common:screen.sentences', tab: true },
+  { path: '/sentences/review', screen: reviewSentencesScreen, gate: 'joined', title: 'common:screen.sentencesReview' },
   { path: '/me', screen: myDataScreen, gate: 'joined', title: 'common:screen.myData', tab: true },
 ];
 

@@ -10,7 +10,8 @@ import type { z } from 'zod';
 import type { consentRecordSchema } from '../../server/node/domain/consent-record.js';
 import type { reportBody, voteBody } from '../../server/node/routes/common.schema.js';
 import type { consentListView, noticeView, withdrawalView } from '../../server/node/routes/consent.schema.js';
-import type { demographicsBody, erasureView, profileView, registeredView } from '../../server/node/routes/contributors.schema.js';
+import type { demographicsBody, erasureView, mySamplesView, profileView, registeredView } from '../../server/node/routes/contributors.schema.js';
+import type { limitsView, statsView } from '../../server/node/routes/meta.schema.js';
 import type { promptListView, promptView } from '../../server/node/routes/prompts.schema.js';
 import type { queueView, sampleView } from '../../server/node/routes/samples.schema.js';
 
@@ -31,6 +32,10 @@ export type Prompt = Answer<typeof promptView>;
 export type PromptList = Answer<typeof promptListView>;
 export type Sample = Answer<typeof sampleView>;
 export type SampleQueue = Answer<typeof queueView>;
+export type MySamples = Answer<typeof mySamplesView>;
+export type Limits = Answer<typeof limitsView>;
+export type Stats = Answer<typeof statsView>;
+export type SampleStatus = Sample['status'];
 
 export type VoteValue = z.input<typeof voteBody>['value'];
 export type ReportReason = z.input<typeof reportBody>['reason'];

@@ -92,8 +92,9 @@ describe('contributor app: a volunteer’s journey', () => {
     );
     await page.getByTestId('send').click();
     sampleId = ((await (await finished).json()) as { id: string }).id;
-    await page.getByTestId('speak-result').waitFor();
-    expect(await page.getByTestId('speak-result').getAttribute('data-sample-id')).toBe(sampleId);
+    // The only sentence is read: the round ends with a summary naming the recording.
+    await page.getByTestId('round-summary').waitFor();
+    expect(await page.getByTestId('round-summary').locator('li[data-sample-id]').getAttribute('data-sample-id')).toBe(sampleId);
 
     const stored = t.inspect((db) =>
       db.prepare('SELECT status, modality, language, prompt_id AS promptId FROM samples WHERE id = ?').get(sampleId),

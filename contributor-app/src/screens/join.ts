@@ -1,3 +1,4 @@
+import { ApiError } from '../api.js';
 import { screenHeading } from '../components/heading.js';
 import { keyField } from '../components/key-field.js';
 import { createStatus } from '../components/status.js';
@@ -96,7 +97,9 @@ export const joinScreen: Screen = (ctx, root) => {
         status.clear();
         ctx.navigate(session.consented ? '/speak' : '/consent', { flash: { key: 'common:join.welcomeBack', vars: { pseudonym: profile.pseudonym } } });
       } catch (error) {
-        status.error(error);
+        // The node does not know this key: say so, rather than "your session has ended".
+        if (error instanceof ApiError && error.code === 'Unauthenticated') status.show('error', 'common:join.keyNotRecognised');
+        else status.error(error);
         keyInput.focus();
       }
     });

@@ -1,11 +1,16 @@
 import { ApiError } from '../api.js';
 import { dataLanguagePicker } from '../components/data-language.js';
 import { flagList } from '../components/flags.js';
+import { guide } from '../components/guide.js';
 import { screenHeading } from '../components/heading.js';
+import { bindKeys, withKey } from '../components/keyboard.js';
+import { togglePlay } from '../components/playback.js';
+import { reportForm } from '../components/report-form.js';
+import { ROUND_SIZE, roundProgress } from '../components/round-progress.js';
 import { createStatus } from '../components/status.js';
 import type { Screen } from '../context.js';
 import { busy, h, replaceChildren, uid } from '../dom.js';
-import { REPORT_REASONS, type Sample, type SampleQueue, type VoteValue } from '../types.js';
+import type { Sample, SampleQueue, VoteValue } from '../types.js';
 
 type Modality = 'speech' | 'text';
 
@@ -13,8 +18,9 @@ type Modality = 'speech' | 'text';
 const MOVE_ON = new Set(['VotingClosed', 'AlreadyVoted', 'SampleWithdrawn', 'SampleOnHold', 'NotFound', 'OwnSample', 'AlreadyReported']);
 
 /**
- * Check other volunteers' recordings and texts. A clip is fetched with the bearer token into a
- * blob URL (an <audio src> cannot send headers); yes/no unlock once it has been heard to the end.
+ * Check other volunteers' recordings and texts, in rounds of five with a summary and "5 more".
+ * A clip is fetched with the bearer token into a blob URL (an <audio src> cannot send headers);
+ * yes/no unlock once it has been heard to the end. P plays, Y/N/S vote, M starts the next round.
  */
 export const listenScreen: Screen = (ctx, root) => {
   const { i18n, api, session } = ctx;
@@ -24,8 +30,10 @@ export const listenScreen: Screen = (ctx, root) => {
   let queue: Sample[] = [];
   let current: Sample | null = null;
   let clipUrl: string | null = null;
-  let checked = 0;
+  let round: Array<{ sample: Sample; vote: VoteValue }> = [];
   let ticket = 0;
+
+  const progress = roundProgress(i18n, 'validate:progressLabel');
 
   // Recordings or texts
   const modalityName = uid('modality');
@@ -38,32 +46,47 @@ export const listenScreen: Screen = (ctx, root) => {
       input.addEventListener('change', () => {
         if (!input.checked) return;
         modality = value;
-        void load();
+        startRound();
       });
       return h('label', { class: 'segmented__option' }, input, i18n.text(`validate:modality.${value}`));
     }),
   );
 
   const card = h('section', { class: 'card sample-card', hidden: true, 'data-testid': 'sample-card' });
-  const counter = h('p', { class: 'counter', hidden: true });
-  const emptyText = h('p', {});
+  const emptyText = h('p', { 'data-testid': 'empty-text' });
   const reload = h('button', { type: 'button', class: 'button' }, i18n.text('validate:empty.reload'));
   reload.addEventListener('click', () => void load());
   const empty = h('section', { class: 'card empty', hidden: true }, emptyText, h('div', { class: 'actions' }, reload));
+  const moreButton = withKey(h('button', { type: 'button', class: 'button button--primary button--large', 'data-testid': 'more' }, i18n.text('common:round.more', { count: ROUND_SIZE })), 'm');
+  moreButton.addEventListener('click', () => startRound());
+  const summary = h('section', { class: 'card card--success summary', hidden: true, 'data-testid': 'round-summary', 'aria-labelledby': 'listen-summary-title' });
 
   const releaseClip = () => {
     if (clipUrl) URL.revokeObjectURL(clipUrl);
     clipUrl = null;
   };
 
-  const load = async () => {
-    const mine = ++ticket;
+  const hideAll = () => {
     card.hidden = true;
     empty.hidden = true;
+    summary.hidden = true;
+  };
+
+  const startRound = () => {
+    round = [];
+    progress.set(0);
+    void load();
+  };
+
+  const load = async () => {
+    const mine = ++ticket;
+    hideAll();
+    progress.element.hidden = false;
+    root.dataset.phase = 'loading';
     status.show('progress', 'validate:loading');
     try {
       const { samples } = await api.get<SampleQueue>(
-        `/samples/to-validate?modality=${modality}&lang=${encodeURIComponent(language)}&limit=10`,
+        `/samples/to-validate?modality=${modality}&lang=${encodeURIComponent(language)}&limit=${ROUND_SIZE * 2}`,
       );
       if (mine !== ticket) return;
       queue = samples;
@@ -81,21 +104,42 @@ export const listenScreen: Screen = (ctx, root) => {
 
   const next = () => {
     releaseClip();
+    if (round.length >= ROUND_SIZE) return showSummary();
     const sample = queue.shift();
     current = sample ?? null;
     if (!sample) {
+      if (round.length > 0) return showSummary();
       card.hidden = true;
+      progress.element.hidden = true;
       i18n.bind(emptyText, `validate:empty.${modality}`, { language: { lang: language } });
       empty.hidden = false;
+      root.dataset.phase = 'empty';
       return;
     }
     show(sample);
   };
 
+  const showSummary = () => {
+    current = null;
+    hideAll();
+    const counts = { up: 0, down: 0, skip: 0 };
+    for (const { vote } of round) counts[vote] += 1;
+    replaceChildren(
+      summary,
+      i18n.bind(h('h2', { id: 'listen-summary-title', tabindex: '-1' }), 'validate:summary.title'),
+      i18n.text('validate:summary.counts', { yes: counts.up, no: counts.down, skipped: counts.skip }, 'p'),
+      i18n.text('validate:summary.lead', {}, 'p'),
+      h('div', { class: 'actions' }, moreButton),
+    );
+    summary.hidden = false;
+    root.dataset.phase = 'summary';
+    summary.querySelector('h2')?.focus();
+  };
+
   const show = (sample: Sample) => {
-    const up = h('button', { type: 'button', class: 'button vote vote--up', 'data-testid': 'vote-up' }, h('span', { class: 'vote__icon', 'aria-hidden': 'true' }, '✓'), i18n.text('validate:vote.up'));
-    const down = h('button', { type: 'button', class: 'button vote vote--down', 'data-testid': 'vote-down' }, h('span', { class: 'vote__icon', 'aria-hidden': 'true' }, '✕'), i18n.text('validate:vote.down'));
-    const skip = h('button', { type: 'button', class: 'button vote vote--skip', 'data-testid': 'vote-skip' }, i18n.text('validate:vote.skip'));
+    const up = withKey(h('button', { type: 'button', class: 'button vote vote--up', 'data-testid': 'vote-up' }, h('span', { class: 'vote__icon', 'aria-hidden': 'true' }, '✓'), i18n.text('validate:vote.up')), 'y');
+    const down = withKey(h('button', { type: 'button', class: 'button vote vote--down', 'data-testid': 'vote-down' }, h('span', { class: 'vote__icon', 'aria-hidden': 'true' }, '✕'), i18n.text('validate:vote.down')), 'n');
+    const skip = withKey(h('button', { type: 'button', class: 'button vote vote--skip', 'data-testid': 'vote-skip' }, i18n.text('validate:vote.skip')), 's');
     const buttons = [up, down, skip];
 
     let media: HTMLElement | null = null;
@@ -103,16 +147,26 @@ export const listenScreen: Screen = (ctx, root) => {
     if (sample.modality === 'speech' && sample.audio) {
       const audio = h('audio', { controls: true, preload: 'auto', class: 'player', 'data-testid': 'clip' });
       i18n.attr(audio, 'aria-label', 'validate:clip.label');
+      const playLabel = i18n.text('validate:clip.play');
+      const play = withKey(h('button', { type: 'button', class: 'button', 'data-testid': 'play' }, playLabel), 'p');
+      play.addEventListener('click', () => {
+        if (audio.src) togglePlay(audio);
+      });
+      const syncPlayLabel = () => i18n.bind(playLabel, audio.paused ? 'validate:clip.play' : 'validate:clip.pause');
+      audio.addEventListener('play', syncPlayLabel);
+      audio.addEventListener('pause', syncPlayLabel);
       up.disabled = true;
       down.disabled = true;
       i18n.bind(listenHint, 'validate:clip.listenFirst');
       listenHint.hidden = false;
       audio.addEventListener('ended', () => {
+        syncPlayLabel();
         up.disabled = false;
         down.disabled = false;
         listenHint.hidden = true;
+        card.dataset.heard = 'true';
       });
-      media = h('div', { class: 'clip', 'aria-busy': 'true' }, audio);
+      media = h('div', { class: 'clip', 'aria-busy': 'true' }, audio, h('div', { class: 'actions' }, play));
       const url = sample.audio.url;
       const shown = sample.id;
       api.blob(url).then(
@@ -121,6 +175,7 @@ export const listenScreen: Screen = (ctx, root) => {
           clipUrl = URL.createObjectURL(blob);
           audio.src = clipUrl;
           media?.setAttribute('aria-busy', 'false');
+          card.dataset.loaded = 'true';
         },
         (error: unknown) => {
           if (current?.id === shown) status.error(error);
@@ -132,9 +187,8 @@ export const listenScreen: Screen = (ctx, root) => {
       busy(buttons, async () => {
         try {
           await api.post<Sample>(`/samples/${encodeURIComponent(sample.id)}/votes`, { value });
-          if (value !== 'skip') checked += 1;
-          counter.hidden = checked === 0;
-          i18n.bind(counter, 'validate:session.count', { count: checked });
+          round.push({ sample, vote: value });
+          progress.set(round.length);
           status.show('success', `validate:voted.${value}`);
           next();
         } catch (error) {
@@ -152,63 +206,37 @@ export const listenScreen: Screen = (ctx, root) => {
       i18n.bind(h('h2', { class: 'question', tabindex: '-1' }), isSpeech ? 'validate:question.speech' : 'validate:question.text', {
         language: { lang: sample.language },
       }),
-      h('p', { class: isSpeech ? 'sentence' : 'sentence sentence--text', lang: sample.language, 'data-testid': 'sample-text' }, sample.text ?? ''),
+      h('p', { class: isSpeech ? 'sentence' : 'sentence sentence--text', lang: sample.language, dir: 'auto', 'data-testid': 'sample-text' }, sample.text ?? ''),
       media,
       flagList(i18n, sample.flags, 'validate:flagsHeading'),
       listenHint,
       h('div', { class: 'votes' }, buttons),
-      reportForm(sample),
+      reportForm(i18n, {
+        openKey: 'validate:report.open',
+        send: async (body) => {
+          try {
+            await api.post(`/samples/${encodeURIComponent(sample.id)}/reports`, body);
+            status.show('success', 'validate:report.sent');
+            next();
+          } catch (error) {
+            status.error(error);
+            if (error instanceof ApiError && MOVE_ON.has(error.code)) next();
+          }
+        },
+      }),
     );
+    delete card.dataset.heard;
+    delete card.dataset.loaded;
     card.dataset.sampleId = sample.id;
     card.hidden = false;
-  };
-
-  const reportForm = (sample: Sample) => {
-    const reasonId = uid('reason');
-    const detailId = uid('detail');
-    const reason = h(
-      'select',
-      { id: reasonId, name: 'reason', required: true },
-      REPORT_REASONS.map((value) => i18n.bind(h('option', { value }), `validate:report.reasons.${value}`)),
-    );
-    const detail = h('textarea', { id: detailId, name: 'detail', rows: '2', maxlength: '1000' });
-    const reasonLabel = i18n.text('validate:report.reason', {}, 'label');
-    reasonLabel.htmlFor = reasonId;
-    const detailLabel = i18n.text('validate:report.detail', {}, 'label');
-    detailLabel.htmlFor = detailId;
-    const send = h('button', { type: 'submit', class: 'button' }, i18n.text('validate:report.send'));
-    const form = h(
-      'form',
-      { class: 'report-form' },
-      h('div', { class: 'field' }, reasonLabel, reason),
-      h('div', { class: 'field' }, detailLabel, detail),
-      h('div', { class: 'actions' }, send),
-    );
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void busy([send], async () => {
-        try {
-          const text = detail.value.trim();
-          await api.post(`/samples/${encodeURIComponent(sample.id)}/reports`, {
-            reason: reason.value,
-            ...(text ? { detail: text } : {}),
-          });
-          status.show('success', 'validate:report.sent');
-          next();
-        } catch (error) {
-          status.error(error);
-          if (error instanceof ApiError && MOVE_ON.has(error.code)) next();
-        }
-      });
-    });
-    return h('details', { class: 'report' }, i18n.text('validate:report.open', {}, 'summary'), form);
+    root.dataset.phase = 'voting';
   };
 
   const picker = dataLanguagePicker(
     ctx,
     (tag) => {
       language = tag;
-      void load();
+      startRound();
     },
     'validate:languageLabel',
   );
@@ -216,11 +244,17 @@ export const listenScreen: Screen = (ctx, root) => {
   root.append(
     screenHeading(i18n, 'validate:title', 'validate:lead'),
     h('div', { class: 'toolbar' }, modalityField, picker),
+    progress.element,
     card,
+    summary,
     empty,
     status.element,
-    counter,
+    guide(i18n, 'validate'),
   );
-  void load();
-  return releaseClip;
+  const unbindKeys = bindKeys(root);
+  startRound();
+  return () => {
+    unbindKeys();
+    releaseClip();
+  };
 };

@@ -1,6 +1,7 @@
 import { confirmDialog } from '../components/dialog.js';
 import { screenHeading } from '../components/heading.js';
 import { keyField } from '../components/key-field.js';
+import { mySamplesSection } from '../components/my-samples.js';
 import { createStatus, type Status } from '../components/status.js';
 import type { AppContext, Screen } from '../context.js';
 import { busy, h, replaceChildren, uid } from '../dom.js';
@@ -239,6 +240,7 @@ export const myDataScreen: Screen = (ctx, root) => {
   root.append(
     screenHeading(i18n, 'mydata:title', 'mydata:lead'),
     status.element,
+    mySamplesSection(ctx, status),
     profileSlot,
     consentSection(ctx, status),
     exportSection(ctx, status),

@@ -1,72 +1,112 @@
 import { dataLanguagePicker } from '../components/data-language.js';
 import { flagList } from '../components/flags.js';
+import { guide } from '../components/guide.js';
 import { screenHeading } from '../components/heading.js';
+import { bindKeys, withKey } from '../components/keyboard.js';
+import { clock, measureDuration, settleDuration, togglePlay } from '../components/playback.js';
+import { reportForm } from '../components/report-form.js';
+import { ROUND_SIZE, roundProgress } from '../components/round-progress.js';
 import { createStatus } from '../components/status.js';
-import type { Screen } from '../context.js';
+import type { AppContext, Screen } from '../context.js';
 import { ApiError } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { MicError, Recording, recordingSupported, type Take } from '../recorder.js';
-import type { Prompt, PromptList, Sample } from '../types.js';
+import type { Limits, Prompt, PromptList, Sample, Stats } from '../types.js';
 import { uploadRecording, type RecordingUpload } from '../upload.js';
 
 /** The longest take the app keeps recording; the node refuses what is over its own limit. */
 const MAX_SECONDS = 30;
+/** What the node asks for when it does not say (its own default). */
+const DEFAULT_MIN_SECONDS = 1;
 
-type Phase = 'loading' | 'failed' | 'empty' | 'ready' | 'recording' | 'recorded' | 'sending' | 'sent';
+type Phase = 'loading' | 'failed' | 'empty' | 'ready' | 'recording' | 'recorded' | 'sending' | 'summary';
 
-function clock(seconds: number): string {
-  const whole = Math.floor(seconds);
-  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+/** A take as the volunteer hears it back: its bytes, a URL for <audio>, and its measured length. */
+interface Heard extends Take {
+  url: string;
+  length: number;
 }
 
 /**
- * Read a sentence aloud: record, listen back, record again if needed, send. The recording goes
- * up with tus in chunks; the node screens it and answers with the sample or a reason to retry.
+ * "This node has no sentences in Yoruba yet" and "you have read them all" are different news:
+ * the node's stats say which, so the volunteer is told the truth and where to go next.
+ */
+async function emptyReason(ctx: AppContext, language: string): Promise<'none' | 'done'> {
+  try {
+    const stats = await ctx.api.get<Stats>('/stats');
+    const accepted = stats.languages.find((l) => l.language === language)?.prompts.accepted ?? 0;
+    return accepted > 0 ? 'done' : 'none';
+  } catch {
+    return 'done';
+  }
+}
+
+/**
+ * Read sentences aloud in rounds of five: record, listen back, record again if needed, send;
+ * "3 of 5" and a step bar say where one is, a summary closes the round and "5 more" starts the
+ * next. Every action has a key shown on its button. A take shorter than the node's minimum is
+ * not offered for sending.
  */
 export const speakScreen: Screen = (ctx, root) => {
   const { i18n, api, session } = ctx;
   const status = createStatus(i18n);
   let language = session.dataLanguage(i18n.locale);
+  let minSeconds = DEFAULT_MIN_SECONDS;
   let queue: Prompt[] = [];
+  /** Skipped or reported in this visit: offered again only when nothing else is left (reported never). */
   const skipped = new Set<string>();
+  const reported = new Set<string>();
   let prompt: Prompt | null = null;
+  let round: Array<{ prompt: Prompt; sample: Sample }> = [];
   let recording: Recording | null = null;
-  let take: (Take & { url: string }) | null = null;
+  let take: Heard | null = null;
   let upload: RecordingUpload | null = null;
   let frame = 0;
-  let sentCount = 0;
   let loadTicket = 0;
 
+  const progress = roundProgress(i18n, 'contribute:speak.progressLabel');
+
   // Sentence card
-  const sentence = h('p', { class: 'sentence', 'data-testid': 'sentence' });
-  const skipButton = h('button', { type: 'button', class: 'button button--quiet', 'data-testid': 'skip-sentence' }, i18n.text('contribute:speak.skip'));
+  const sentence = h('p', { class: 'sentence', dir: 'auto', 'data-testid': 'sentence' });
+  const skipButton = withKey(h('button', { type: 'button', class: 'button button--quiet', 'data-testid': 'skip-sentence' }, i18n.text('contribute:speak.skip')), 's');
+  const reportSlot = h('div', { class: 'sentence-card__report' });
   const sentenceCard = h(
     'section',
     { class: 'card sentence-card', 'aria-labelledby': 'sentence-label' },
     i18n.bind(h('h2', { id: 'sentence-label', class: 'eyebrow' }), 'contribute:speak.sentenceLabel'),
     sentence,
     h('div', { class: 'sentence-card__footer' }, skipButton),
+    reportSlot,
   );
 
   // Recorder
   const recordLabel = i18n.text('contribute:record.start');
-  const recordButton = h(
-    'button',
-    { type: 'button', class: 'record-button', 'data-testid': 'record' },
-    h('span', { class: 'record-button__icon', 'aria-hidden': 'true' }),
-    recordLabel,
+  const recordButton = withKey(
+    h('button', { type: 'button', class: 'record-button', 'data-testid': 'record' }, h('span', { class: 'record-button__icon', 'aria-hidden': 'true' }), recordLabel),
+    'r',
   );
   const timer = h('span', { class: 'timer', 'aria-hidden': 'true' }, '0:00');
   const meterFill = h('span', { class: 'meter__fill' });
   const meter = h('span', { class: 'meter', 'aria-hidden': 'true' }, meterFill);
-  const player = h('audio', { controls: true, preload: 'metadata', class: 'player', 'data-testid': 'playback' });
+  const player = h('audio', { controls: true, preload: 'auto', class: 'player', 'data-testid': 'playback' });
   i18n.attr(player, 'aria-label', 'contribute:record.playback');
-  const sendButton = h('button', { type: 'button', class: 'button button--primary button--large', 'data-testid': 'send' }, i18n.text('contribute:record.send'));
-  const progress = h('progress', { class: 'progress', max: '100', value: '0' });
-  i18n.attr(progress, 'aria-label', 'contribute:upload.label');
-  const progressText = h('span', { class: 'progress-text' });
-  const review = h('div', { class: 'review', hidden: true }, player, h('div', { class: 'actions' }, sendButton));
-  const sending = h('div', { class: 'sending', hidden: true }, progress, progressText);
+  const playLabel = i18n.text('contribute:record.play');
+  const playButton = withKey(h('button', { type: 'button', class: 'button', 'data-testid': 'play' }, playLabel), 'p');
+  const length = h('span', { class: 'take-length', 'data-testid': 'take-length' });
+  const sendButton = withKey(h('button', { type: 'button', class: 'button button--primary button--large', 'data-testid': 'send' }, i18n.text('contribute:record.send')), 'n');
+  const tooShort = h('p', { class: 'too-short', role: 'note', hidden: true, 'data-testid': 'too-short' });
+  const uploadBar = h('progress', { class: 'progress', max: '100', value: '0' });
+  i18n.attr(uploadBar, 'aria-label', 'contribute:upload.label');
+  const uploadText = h('span', { class: 'progress-text' });
+  const review = h(
+    'div',
+    { class: 'review', hidden: true },
+    player,
+    h('div', { class: 'review__row' }, playButton, length),
+    tooShort,
+    h('div', { class: 'actions' }, sendButton),
+  );
+  const sending = h('div', { class: 'sending', hidden: true }, uploadBar, uploadText);
   const recorderHint = i18n.text('contribute:record.hint', {}, 'p');
   recorderHint.className = 'hint';
   const recorderPanel = h(
@@ -78,21 +118,20 @@ export const speakScreen: Screen = (ctx, root) => {
     sending,
   );
 
-  // After sending
-  const nextButton = h('button', { type: 'button', class: 'button button--primary button--large', 'data-testid': 'next-sentence' }, i18n.text('contribute:speak.next'));
-  const result = h('section', { class: 'card card--success result', hidden: true, 'data-testid': 'speak-result' });
-  const counter = h('p', { class: 'counter', hidden: true });
+  // End of a round
+  const moreButton = withKey(h('button', { type: 'button', class: 'button button--primary button--large', 'data-testid': 'more' }, i18n.text('common:round.more', { count: ROUND_SIZE })), 'm');
+  const summary = h('section', { class: 'card card--success summary', hidden: true, 'data-testid': 'round-summary', 'aria-labelledby': 'summary-title' });
 
   // Nothing to read
-  const emptyText = i18n.text('contribute:speak.empty', { language: { lang: language } }, 'p');
+  const emptyText = h('p', { 'data-testid': 'empty-text' });
   const empty = h(
     'section',
-    { class: 'card empty', hidden: true },
+    { class: 'card empty', hidden: true, 'data-testid': 'speak-empty' },
     emptyText,
     h(
       'div',
       { class: 'actions' },
-      i18n.bind(h('a', { href: '/write', 'data-route': '', class: 'button' }), 'contribute:speak.emptyWrite'),
+      i18n.bind(h('a', { href: '/sentences', 'data-route': '', class: 'button button--primary' }), 'contribute:speak.emptyPropose'),
       i18n.bind(h('a', { href: '/listen', 'data-route': '', class: 'button' }), 'contribute:speak.emptyListen'),
     ),
   );
@@ -102,16 +141,18 @@ export const speakScreen: Screen = (ctx, root) => {
 
   const setPhase = (phase: Phase) => {
     root.dataset.phase = phase;
+    const away = phase === 'empty' || phase === 'failed' || phase === 'summary';
     // While loading, the cards keep their place so the page does not jump when a sentence comes.
-    sentenceCard.hidden = phase === 'empty' || phase === 'failed';
-    recorderPanel.hidden = phase === 'empty' || phase === 'failed' || phase === 'sent';
+    sentenceCard.hidden = away;
+    recorderPanel.hidden = away;
+    progress.element.hidden = phase === 'empty' || phase === 'failed';
     empty.hidden = phase !== 'empty';
     retry.hidden = phase !== 'failed';
-    result.hidden = phase !== 'sent';
+    summary.hidden = phase !== 'summary';
     review.hidden = phase !== 'recorded';
     sending.hidden = phase !== 'sending';
     recordButton.disabled = phase === 'sending' || phase === 'loading';
-    skipButton.disabled = phase === 'recording' || phase === 'sending';
+    skipButton.disabled = phase === 'recording' || phase === 'sending' || phase === 'loading';
     recordButton.classList.toggle('is-recording', phase === 'recording');
     i18n.bind(recordLabel, phase === 'recording' ? 'contribute:record.stop' : phase === 'recorded' ? 'contribute:record.again' : 'contribute:record.start');
     recorderHint.hidden = phase !== 'ready';
@@ -121,38 +162,104 @@ export const speakScreen: Screen = (ctx, root) => {
   const discardTake = () => {
     if (take) URL.revokeObjectURL(take.url);
     take = null;
+    player.pause();
     player.removeAttribute('src');
     player.load();
     timer.textContent = '0:00';
+    length.textContent = '';
+    tooShort.hidden = true;
   };
 
-  const showPromptKeepingStatus = (next: Prompt) => {
+  const showPrompt = (next: Prompt) => {
     prompt = next;
     discardTake();
     sentence.classList.remove('is-loading');
     sentence.textContent = next.text;
     sentence.lang = next.language;
+    sentenceCard.dataset.promptId = next.id;
+    replaceChildren(
+      reportSlot,
+      reportForm(i18n, {
+        openKey: 'contribute:report.open',
+        send: async (body) => {
+          try {
+            await api.post(`/prompts/${encodeURIComponent(next.id)}/reports`, body);
+            reported.add(next.id);
+            status.show('success', 'contribute:report.sent');
+            void another({ keepStatus: true });
+          } catch (error) {
+            status.error(error);
+            if (error instanceof ApiError && error.code === 'AlreadyReported') {
+              reported.add(next.id);
+              void another({ keepStatus: true });
+            }
+          }
+        },
+      }),
+    );
     setPhase('ready');
   };
 
-  const showPrompt = (next: Prompt) => {
-    showPromptKeepingStatus(next);
-    status.clear();
+  /** Sentences still to offer: never the one on screen, none already read or reported in this visit. */
+  const candidates = (exclude: string | null) => {
+    const used = new Set(round.map((r) => r.prompt.id));
+    return queue.filter((p) => p.id !== exclude && !used.has(p.id) && !reported.has(p.id));
+  };
+
+  const fetchPrompts = async (): Promise<Prompt[]> => {
+    const { prompts } = await api.get<PromptList>(`/prompts?lang=${encodeURIComponent(language)}&limit=20`);
+    // Sentences skipped in this visit go last, so "another sentence" means another one.
+    return [...prompts.filter((p) => !skipped.has(p.id)), ...prompts.filter((p) => skipped.has(p.id))];
+  };
+
+  /** Moves to another sentence than the current one; keeps the current one if there is none. */
+  const another = async (options: { keepStatus?: boolean } = {}) => {
+    const current = prompt?.id ?? null;
+    let next = candidates(current)[0];
+    if (!next) {
+      const ticket = ++loadTicket;
+      try {
+        queue = await fetchPrompts();
+      } catch (error) {
+        status.error(error);
+        return;
+      }
+      if (ticket !== loadTicket) return;
+      next = candidates(current).find((p) => !skipped.has(p.id)) ?? candidates(current)[0];
+    }
+    if (next) {
+      queue = queue.filter((p) => p.id !== next!.id);
+      showPrompt(next);
+      if (!options.keepStatus) status.clear();
+    } else if (current && !reported.has(current) && !round.some((r) => r.prompt.id === current)) {
+      status.show('info', 'contribute:speak.noOther');
+    } else if (round.length > 0) {
+      showSummary();
+    } else {
+      await showEmpty();
+    }
   };
 
   const loadPrompts = async () => {
     const ticket = ++loadTicket;
+    prompt = null;
     setPhase('loading');
     sentence.textContent = '';
     sentence.classList.add('is-loading');
     status.show('progress', 'contribute:speak.loading');
     try {
-      const { prompts } = await api.get<PromptList>(`/prompts?lang=${encodeURIComponent(language)}&limit=20`);
+      queue = await fetchPrompts();
       if (ticket !== loadTicket) return;
-      // Sentences skipped in this visit go last, so "another sentence" means another one.
-      queue = [...prompts.filter((p) => !skipped.has(p.id)), ...prompts.filter((p) => skipped.has(p.id))];
-      if (queue.length === 0 || prompts.every((p) => skipped.has(p.id))) skipped.clear();
-      nextPrompt();
+      const next = candidates(null)[0];
+      if (next) {
+        queue = queue.filter((p) => p.id !== next.id);
+        status.clear();
+        showPrompt(next);
+      } else if (round.length > 0) {
+        showSummary();
+      } else {
+        await showEmpty();
+      }
     } catch (error) {
       if (ticket !== loadTicket) return;
       setPhase('failed');
@@ -160,20 +267,18 @@ export const speakScreen: Screen = (ctx, root) => {
     }
   };
 
-  const nextPrompt = () => {
-    const next = queue.shift();
-    if (next) showPrompt(next);
-    else {
-      prompt = null;
-      status.clear();
-      setPhase('empty');
-    }
+  const showEmpty = async () => {
+    const reason = await emptyReason(ctx, language);
+    i18n.bind(emptyText, reason === 'none' ? 'contribute:speak.emptyNone' : 'contribute:speak.emptyDone', { language: { lang: language } });
+    empty.dataset.reason = reason;
+    status.clear();
+    setPhase('empty');
   };
 
   const animateMeter = () => {
     if (!recording) return;
     const seconds = recording.elapsedSeconds();
-    timer.textContent = clock(seconds);
+    timer.textContent = clock(Math.floor(seconds));
     meterFill.style.transform = `scaleX(${recording.level().toFixed(3)})`;
     if (seconds >= MAX_SECONDS) {
       void stopRecording();
@@ -207,12 +312,25 @@ export const speakScreen: Screen = (ctx, root) => {
     recordButton.disabled = true;
     try {
       const made = await current.stop();
-      take = { ...made, url: URL.createObjectURL(made.blob) };
+      const measured = (await measureDuration(made.blob)) ?? made.seconds;
+      take = { ...made, url: URL.createObjectURL(made.blob), length: measured };
       player.src = take.url;
-      timer.textContent = clock(made.seconds);
+      void settleDuration(player);
+      timer.textContent = clock(measured);
+      i18n.bind(length, 'contribute:record.length', { length: clock(measured) });
+      review.dataset.seconds = measured.toFixed(2);
+      const short = measured < minSeconds;
+      tooShort.hidden = !short;
+      sendButton.hidden = short;
       setPhase('recorded');
-      status.show('info', 'contribute:record.recorded', { seconds: Math.round(made.seconds) });
-      sendButton.focus();
+      if (short) {
+        i18n.bind(tooShort, 'contribute:record.tooShort', { seconds: (Math.floor(measured * 10) / 10).toFixed(1), min: minSeconds });
+        status.show('error', 'contribute:record.tooShortStatus');
+        recordButton.focus();
+      } else {
+        status.show('info', 'contribute:record.recorded', { seconds: Math.round(measured) });
+        sendButton.focus();
+      }
     } catch {
       setPhase('ready');
       status.show('error', 'contribute:record.micFailed');
@@ -222,76 +340,107 @@ export const speakScreen: Screen = (ctx, root) => {
   };
 
   const send = () => {
-    if (!take || !prompt || !session.token) return;
+    if (!take || !prompt || !session.token || take.length < minSeconds) return;
+    const sent = prompt;
     player.pause();
     setPhase('sending');
-    progress.value = 0;
-    i18n.bind(progressText, 'contribute:upload.progress', { percent: 0 });
+    uploadBar.value = 0;
+    i18n.bind(uploadText, 'contribute:upload.progress', { percent: 0 });
     status.show('progress', 'contribute:upload.sending');
     upload = uploadRecording({
       blob: take.blob,
-      promptId: prompt.id,
+      promptId: sent.id,
       token: session.token,
       onProgress: (fraction) => {
         const percent = Math.round(fraction * 100);
-        progress.value = percent;
-        i18n.bind(progressText, percent >= 100 ? 'contribute:upload.checking' : 'contribute:upload.progress', { percent });
+        uploadBar.value = percent;
+        i18n.bind(uploadText, percent >= 100 ? 'contribute:upload.checking' : 'contribute:upload.progress', { percent });
       },
     });
-    upload.done.then(showResult, (error: unknown) => {
-      upload = null;
-      if (error instanceof ApiError && error.code === 'ConsentRequired') {
-        session.consented = false;
-        ctx.navigate('/consent', { flash: { key: 'errors:ConsentRequired', kind: 'error' } });
-        return;
-      }
-      setPhase('recorded');
-      status.error(error);
-      // The sentence is gone (withdrawn by a moderator): the take cannot be used; move on.
-      if (error instanceof ApiError && error.code === 'PromptNotFound') {
-        discardTake();
-        const next = queue.shift();
-        if (next) showPromptKeepingStatus(next);
-        else void loadPrompts();
-        return;
-      }
-      recordButton.focus();
+    upload.done.then(
+      (sample) => sent === prompt && accepted(sent, sample),
+      (error: unknown) => {
+        upload = null;
+        if (error instanceof ApiError && error.code === 'ConsentRequired') {
+          session.consented = false;
+          ctx.navigate('/consent', { flash: { key: 'errors:ConsentRequired', kind: 'error' } });
+          return;
+        }
+        setPhase('recorded');
+        status.error(error);
+        // The sentence is gone (withdrawn by a moderator): the take cannot be used; move on.
+        if (error instanceof ApiError && error.code === 'PromptNotFound') {
+          reported.add(sent.id);
+          void another({ keepStatus: true });
+          return;
+        }
+        recordButton.focus();
+      },
+    );
+  };
+
+  const accepted = (sent: Prompt, sample: Sample) => {
+    upload = null;
+    round.push({ prompt: sent, sample });
+    progress.set(round.length);
+    root.dataset.sent = String(round.length);
+    if (round.length >= ROUND_SIZE) {
+      showSummary();
+      return;
+    }
+    void another({ keepStatus: true }).then(() => {
+      // One message at a time: the news about this take replaces whatever was said before.
+      if (sample.flags.length > 0) status.show('info', 'contribute:speak.sentFlagged');
+      else status.show('success', 'contribute:speak.sent');
+      if (root.dataset.phase === 'ready') recordButton.focus();
     });
   };
 
-  const showResult = (sample: Sample) => {
-    upload = null;
-    sentCount += 1;
+  const showSummary = () => {
+    prompt = null;
     discardTake();
+    const flagged = round.filter((r) => r.sample.flags.length > 0);
     replaceChildren(
-      result,
-      i18n.bind(h('h2', { tabindex: '-1' }), 'contribute:speak.thanks'),
-      i18n.text('contribute:speak.sentNote', { seconds: Math.round((sample.audio?.facts.durationSeconds ?? 0) * 10) / 10 }, 'p'),
-      flagList(i18n, sample.flags, 'contribute:speak.flagsHeading'),
-      h('div', { class: 'actions' }, nextButton),
+      summary,
+      i18n.bind(h('h2', { id: 'summary-title', tabindex: '-1' }), 'contribute:speak.summaryTitle'),
+      i18n.text('contribute:speak.summaryCount', { count: round.length }, 'p'),
+      h(
+        'ol',
+        { class: 'summary__list' },
+        round.map(({ prompt: p, sample }) =>
+          h('li', { 'data-sample-id': sample.id }, h('span', { lang: p.language, dir: 'auto' }, p.text), flagList(i18n, sample.flags, 'contribute:speak.flagsHeading')),
+        ),
+      ),
+      i18n.text('contribute:speak.summaryLead', {}, 'p'),
+      h('div', { class: 'actions' }, moreButton),
     );
-    result.dataset.sampleId = sample.id;
-    counter.hidden = false;
-    i18n.bind(counter, 'contribute:speak.sessionCount', { count: sentCount });
-    setPhase('sent');
-    status.show('success', 'contribute:speak.sent');
-    nextButton.focus();
+    summary.dataset.flagged = String(flagged.length);
+    status.clear();
+    setPhase('summary');
+    summary.querySelector('h2')?.focus();
   };
 
   recordButton.addEventListener('click', () => {
     if (recording) void stopRecording();
     else void startRecording();
   });
+  playButton.addEventListener('click', () => {
+    if (take) togglePlay(player);
+  });
+  const syncPlayLabel = () => i18n.bind(playLabel, player.paused ? 'contribute:record.play' : 'contribute:record.pause');
+  player.addEventListener('play', syncPlayLabel);
+  player.addEventListener('pause', syncPlayLabel);
+  player.addEventListener('ended', syncPlayLabel);
   sendButton.addEventListener('click', send);
   skipButton.addEventListener('click', () => {
     if (prompt) skipped.add(prompt.id);
-    if (queue.length === 0) void loadPrompts();
-    else nextPrompt();
+    void another();
   });
-  nextButton.addEventListener('click', () => {
-    if (queue.length === 0) void loadPrompts();
-    else nextPrompt();
-    recordButton.focus();
+  moreButton.addEventListener('click', () => {
+    round = [];
+    progress.set(0);
+    delete root.dataset.sent;
+    void loadPrompts().then(() => recordButton.isConnected && !recordButton.hidden && recordButton.focus());
   });
 
   const picker = dataLanguagePicker(ctx, (tag) => {
@@ -299,8 +448,9 @@ export const speakScreen: Screen = (ctx, root) => {
     recording?.cancel();
     recording = null;
     queue = [];
+    round = [];
+    progress.set(0);
     skipped.clear();
-    i18n.bind(emptyText, 'contribute:speak.empty', { language: { lang: language } });
     void loadPrompts();
   });
 
@@ -308,18 +458,27 @@ export const speakScreen: Screen = (ctx, root) => {
     screenHeading(i18n, 'contribute:speak.title', 'contribute:speak.lead'),
     picker,
     recordingSupported() ? '' : i18n.text('contribute:record.micUnsupported', {}, 'p'),
+    progress.element,
     sentenceCard,
     recorderPanel,
-    result,
+    summary,
     empty,
     status.element,
     retry,
-    counter,
+    guide(i18n, 'contribute'),
   );
   setPhase('loading');
+  const unbindKeys = bindKeys(root);
+  void api.get<Limits>('/limits').then(
+    (limits) => {
+      minSeconds = limits.audio.minSeconds;
+    },
+    () => {},
+  );
   void loadPrompts();
 
   return () => {
+    unbindKeys();
     cancelAnimationFrame(frame);
     recording?.cancel();
     upload?.abort();
