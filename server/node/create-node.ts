@@ -11,10 +11,12 @@ import { consentRoutes } from './routes/consent.js';
 import { contributorRoutes } from './routes/contributors.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { metaRoutes } from './routes/meta.js';
+import { operatorRoutes } from './routes/operator.js';
 import { promptRoutes } from './routes/prompts.js';
 import { sampleRoutes } from './routes/samples.js';
 import { speechRoutes } from './routes/speech.js';
 import { nodeStats } from './services/stats.js';
+import { ActivityStore } from './stores/activity.js';
 import type { Contributor } from './stores/contributors.js';
 import { createUploads, type Uploads } from './uploads.js';
 
@@ -71,6 +73,7 @@ export function createNode(options: NodeOptions): Node {
   speechRoutes(route, context, config.audio.maxBytes);
   datasetRoutes(route, context);
   adminRoutes(route, context);
+  operatorRoutes(route, { ...context, activity: new ActivityStore(context.db) });
   metaRoutes(route, () => nodeStats(context.stats, context.languages), config);
 
   // A DID document, so that did:web resolvers find the node's keys where the spec looks: the

@@ -104,6 +104,11 @@ const EXPECTED: Record<string, Rows> = {
   'GET /admin/reports': REVIEWERS,
   'POST /admin/reports/{id}/resolution': REVIEWERS,
   'PUT /admin/contributors/{id}/role': ADMINS,
+  // The operator pages: the node's activity, publishing, staff, and sentence files.
+  'GET /admin/overview': ADMINS,
+  'GET /admin/publishing': ADMINS,
+  'GET /admin/contributors': ADMINS,
+  'POST /admin/prompts/file': ADMINS,
   'GET /stats': PUBLIC,
   'GET /limits': PUBLIC,
 };
@@ -258,6 +263,9 @@ const PROBES: Record<string, Probe | Record<string, Probe>> = {
     json: () => ({ decision: 'approved' }),
   },
   'POST /admin/prompts': { json: () => ({ language: 'sw', prompts: [{ text: 'Ndugu zetu wamefika salama kutoka mjini.' }] }) },
+  'POST /admin/prompts/file': {
+    json: () => ({ language: 'sw', fileName: 'sentensi.txt', text: 'Wageni wetu watawasili kesho asubuhi mapema.\n' }),
+  },
   // A resolved report cannot be resolved again: each caller gets an open one.
   'POST /admin/reports/{id}/resolution': {
     params: async (w) => ({ id: await openReport(w) }),

@@ -1,37 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
-import { checkLicense, type ImportItem, type ImportOutcome, type PromptInput } from '../../node/services/prompts.js';
+import { isTsvName, parsePromptText, type PromptFile } from '../../node/services/prompt-file.js';
+import { checkLicense, type ImportOutcome } from '../../node/services/prompts.js';
 import { printJson, printTable } from '../output.js';
 import { nodeDir, withNode } from '../with-node.js';
 
-type Column = keyof PromptInput;
-
-/** Header words a TSV's first line may name its columns with, in any order and case. */
-const HEADER_WORDS: Readonly<Record<string, Column>> = {
-  sentence: 'text',
-  sentences: 'text',
-  text: 'text',
-  source: 'source',
-  license: 'license',
-  licence: 'license',
-};
-const DEFAULT_COLUMNS: readonly Column[] = ['text', 'source', 'license'];
 const SHOWN_LINES = 50;
-
-/**
- * The columns a TSV's first line names, or undefined when it is a sentence: every cell must be a
- * header word, one of them the sentence's, none twice. A one-word "sentence" such as "Text"
- * would be refused by every language's rules anyway.
- */
-function headerColumns(line: string): Column[] | undefined {
-  const columns = line.split('\t').map((cell) => HEADER_WORDS[cell.trim().toLowerCase()]);
-  if (columns.some((column) => column === undefined)) return undefined;
-  const named = columns as Column[];
-  if (!named.includes('text') || new Set(named).size !== named.length) return undefined;
-  return named;
-}
 
 function readText(file: string): string {
   let bytes: Buffer;
@@ -51,38 +26,9 @@ function readText(file: string): string {
   }
 }
 
-/**
- * One sentence a line; a .tsv file may add source and license columns after the sentence, or
- * name its columns in a header line. Blank lines and lines starting with # are skipped. Each
- * item keeps its line number in the file, so refusals point at the right line.
- */
-export function readPromptFile(file: string): { items: ImportItem[]; header: boolean } {
-  const isTsv = extname(file).toLowerCase() === '.tsv';
-  const lines = readText(file).split(/\r?\n/);
-  const items: ImportItem[] = [];
-  let columns: readonly Column[] | undefined;
-  let header = false;
-  lines.forEach((line, index) => {
-    if (line.trim() === '' || line.startsWith('#')) return;
-    if (!isTsv) {
-      items.push({ line: index + 1, text: line });
-      return;
-    }
-    if (columns === undefined) {
-      const named = headerColumns(line);
-      columns = named ?? DEFAULT_COLUMNS;
-      header = named !== undefined;
-      if (header) return;
-    }
-    const item: ImportItem = { line: index + 1, text: '' };
-    line.split('\t').forEach((cell, i) => {
-      const column = columns![i];
-      if (column === 'text') item.text = cell;
-      else if (column && cell.trim() !== '') item[column] = cell.trim();
-    });
-    items.push(item);
-  });
-  return { items, header };
+/** Reads a .txt (one sentence a line) or .tsv file as the node's prompt-file reader does. */
+export function readPromptFile(file: string): PromptFile {
+  return parsePromptText(readText(file), isTsvName(file));
 }
 
 /** `--license` is checked before the node is opened: a wrong one would refuse every line. */
