@@ -47,6 +47,8 @@ export function createNode(options: NodeOptions): Node {
     contributors: context.contributors,
     speechIntake: context.speechIntake,
     unfinished: context.unfinishedUploads,
+    sampleOfUpload: (contributor, uploadId) => context.myData.sampleOfUpload(contributor, uploadId),
+    blobs: context.blobs,
     log,
   });
   const http = createHttpApp<Contributor, AccessLevel>({

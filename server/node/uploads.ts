@@ -10,6 +10,8 @@ import type { ContributorService } from './services/contributors.js';
 import type { SpeechIntake } from './services/speech-intake.js';
 import type { UnfinishedUploads } from './services/unfinished-uploads.js';
 import type { Contributor } from './stores/contributors.js';
+import type { BlobStore } from '../core/blob-store.js';
+import type { Sample } from './stores/samples.js';
 import { uploadMetadata } from './routes/speech.schema.js';
 import { sample } from './routes/views.js';
 
@@ -34,6 +36,9 @@ export function createUploads(options: {
   contributors: ContributorService;
   speechIntake: SpeechIntake;
   unfinished: UnfinishedUploads;
+  /** The caller's sample from this upload; throws (NotFound) when there is none of theirs. */
+  sampleOfUpload(contributor: Contributor, uploadId: string): Sample;
+  blobs: BlobStore;
   log: Logger;
 }): Uploads {
   const { unfinished } = options;
@@ -107,6 +112,32 @@ export function createUploads(options: {
     },
   });
 
+  /**
+   * A finished upload has become a sample and its tus files are gone. A client whose last PATCH
+   * answer was lost asks HEAD when it resumes; a 404 would make it create a new upload and send
+   * the recording twice, so the owner is told the upload is complete (offset = length) and can
+   * ask `GET /me/uploads/:id/sample` for the sample. Anyone else falls through to tus (404).
+   */
+  const answerFinished = async (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]): Promise<boolean> => {
+    const id = /^\/([^/?]+)\/?(?:\?.*)?$/.exec(req.url)?.[1];
+    if (!id) return false;
+    let stored: Sample;
+    try {
+      stored = options.sampleOfUpload(contributorFrom(options.contributors, req.headers.authorization), decodeURIComponent(id));
+    } catch {
+      return false;
+    }
+    if (!stored.audio) return false;
+    const size = (await options.blobs.stat(stored.audio.originalKey))?.size ?? 0;
+    res.status(200).set({
+      'Tus-Resumable': '1.0.0',
+      'Upload-Offset': String(size),
+      'Upload-Length': String(size),
+      'Cache-Control': 'no-store',
+    }).end();
+    return true;
+  };
+
   const sweepExpired = () => unfinished.sweepExpired();
   const sweep = setInterval(
     () => void sweepExpired().catch((error: unknown) => options.log.warn({ err: error }, 'sweeping expired uploads failed')),
@@ -117,7 +148,14 @@ export function createUploads(options: {
     handler: (req, res) => {
       // tus hands its hooks a Fetch Request; the request id travels to them as a header.
       req.headers[REQUEST_ID] = res.locals.requestId as string;
-      void server.handle(req, res);
+      if (req.method !== 'HEAD') return void server.handle(req, res);
+      void answerFinished(req, res).then(
+        (answered) => (answered ? undefined : server.handle(req, res)),
+        (error: unknown) => {
+          options.log.warn({ err: error }, 'could not look up a finished upload');
+          return server.handle(req, res);
+        },
+      );
     },
     sweepExpired,
     close: () => clearInterval(sweep),

@@ -60,6 +60,8 @@ const EXPECTED: Record<string, Rows> = {
   'GET /me/export': SIGNED_IN,
   // Each caller's own samples: the route names nobody else's, so there is nothing to hide.
   'GET /me/samples': SIGNED_IN,
+  // What my finished upload became: to anyone else the upload does not exist.
+  'GET /me/uploads/{id}/sample': OWNER_ONLY,
   'GET /consent/notice': PUBLIC,
   'POST /consents': SIGNED_IN,
   'GET /consents': SIGNED_IN,
@@ -211,6 +213,7 @@ const PROBES: Record<string, Probe | Record<string, Probe>> = {
   'POST /contributors': { json: () => ({}) },
   'PATCH /me': { json: () => ({ accent: 'pwani' }) },
   'DELETE /me': { fresh: true },
+  'GET /me/uploads/{id}/sample': { params: once(async (w) => ({ id: await finishedUpload(w) })) },
   'GET /consent/notice': { query: 'lang=sw' },
   'POST /consents': { json: (w) => w.notice },
   // A record of its own, given just before: withdrawing it withdraws no sample another row uses.
@@ -293,6 +296,24 @@ function recordingForm(w: World): FormData {
   form.set('promptId', w.prompts.toRecord);
   form.set('audio', new Blob([w.clip], { type: 'audio/webm' }), 'sw.webm');
   return form;
+}
+
+/** A tus upload of the volunteer's clip, finished (so a sample): its upload id. */
+async function finishedUpload(w: World): Promise<string> {
+  const headers = { authorization: `Bearer ${w.principals.volunteer.token}`, 'tus-resumable': '1.0.0' };
+  const created = await fetch(`${w.t.url}/api/v1/uploads`, {
+    method: 'POST',
+    headers: { ...headers, 'upload-length': String(w.clip.byteLength), 'upload-metadata': tusCreate(w.prompts.toRecord)['upload-metadata'] },
+  });
+  if (created.status !== 201) throw new Error(`upload: expected 201, got ${created.status}`);
+  const location = new URL(created.headers.get('location')!, w.t.url);
+  const finished = await fetch(location, {
+    method: 'PATCH',
+    headers: { ...headers, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+    body: w.clip,
+  });
+  expectStatus({ status: finished.status, body: await finished.text() }, 201, 'finished upload');
+  return location.pathname.split('/').pop()!;
 }
 
 async function consentOf(w: World, token: string): Promise<string> {

@@ -12,6 +12,8 @@ import {
   registeredView,
   registerBody,
 } from './contributors.schema.js';
+import { idParams } from './common.schema.js';
+import { sampleView } from './samples.schema.js';
 import { profile, sample } from './views.js';
 import { z } from 'zod';
 
@@ -80,6 +82,18 @@ export function contributorRoutes(
       const page = services.myData.samples(principal, query.cursor, query.limit);
       return { ...page, samples: page.samples.map(sample) };
     },
+  });
+
+  route({
+    method: 'get',
+    path: '/me/uploads/:id/sample',
+    tag: 'my data',
+    summary: 'The sample one of my finished resumable uploads became (for a client whose last answer was lost)',
+    access: 'contributor',
+    params: idParams,
+    response: sampleView,
+    errors: ['NotFound'],
+    handler: ({ principal, params }) => sample(services.myData.sampleOfUpload(principal, params.id)),
   });
 
   route({

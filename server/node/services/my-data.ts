@@ -1,4 +1,5 @@
 import type { Db } from '../../core/db.js';
+import { NotFoundError } from '../../core/errors.js';
 import { LastAdminError } from '../errors.js';
 import { nowIso } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
@@ -91,6 +92,16 @@ export class MyDataService {
         nextCursor: page.length > limit ? (samples.at(-1)?.id ?? null) : null,
       };
     })();
+  }
+
+  /**
+   * The sample one of my finished uploads became, so a client whose last answer was lost learns
+   * its outcome instead of sending the recording again; someone else's upload is not found.
+   */
+  sampleOfUpload(contributor: Contributor, uploadId: string): Sample {
+    const sample = this.stores.samples.byUploadId(uploadId);
+    if (!sample || sample.contributorId !== contributor.id) throw new NotFoundError('No sample was made from this upload.');
+    return sample;
   }
 
   /**

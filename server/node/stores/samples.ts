@@ -174,6 +174,7 @@ export function insertParams(sample: NewSample): SampleRowParams {
 
 export class SampleStore {
   private readonly byIdStmt;
+  private readonly byUploadStmt;
   private readonly setDecisionStmt;
   private readonly rejectStmt;
   private readonly withdrawByConsentStmt;
@@ -187,6 +188,7 @@ export class SampleStore {
 
   constructor(private readonly db: Db) {
     this.byIdStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE id = ?');
+    this.byUploadStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE upload_id = ?');
     this.setDecisionStmt = db.prepare(
       "UPDATE samples SET status = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
     );
@@ -216,6 +218,12 @@ export class SampleStore {
 
   byId(id: string): Sample | undefined {
     const row = this.byIdStmt.get(id);
+    return row && toSample(row);
+  }
+
+  /** The sample a finished resumable upload became (upload ids are unique among samples). */
+  byUploadId(uploadId: string): Sample | undefined {
+    const row = this.byUploadStmt.get(uploadId);
     return row && toSample(row);
   }
 
