@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAYLOAD_TYPES } from '../../pipelines/federation/statements.js';
-import { MANIFEST_PAYLOAD_TYPE } from '../../pipelines/release/manifest/croissant.js';
+import { MANIFEST_PAYLOAD_TYPE, manifestBytes } from '../../pipelines/release/manifest/croissant.js';
 import { signEnvelope, type DsseEnvelope } from '../../pipelines/signing/dsse.js';
 import { keyId } from '../../pipelines/signing/keys.js';
 import { startTestNode, type ApiResponse, type TestNode } from '../helpers/node.js';
@@ -63,6 +63,42 @@ describe('attacks on intake: each refused with a stable code, the index unchange
   }
 
   const postManifest = (envelope: DsseEnvelope) => () => ix.api.post('/manifests', envelope);
+
+  it('a datePublished that is no instant a reader can page by, or lies ahead (H3)', async () => {
+    // Written into the manifest after it is built (the builder checks what it is given), then signed.
+    const dated = (published: string) => {
+      const { manifest } = craftedManifest(signer, (r) => (r.datasetId = 'dated'));
+      manifest.datePublished = published;
+      return postManifest(signEnvelope(manifestBytes(manifest as never), MANIFEST_PAYLOAD_TYPE, signer.identity.signingKey, signer.identity.keyId));
+    };
+    // A fraction longer than any cursor the index would take back: paging would break on it.
+    await refused(dated(`2026-01-01T00:00:00.${'1'.repeat(40)}Z`), 422, 'ManifestMalformed');
+    await refused(dated(`2026-01-01T00:00:00.${'1'.repeat(100_000)}Z`), 422, 'ManifestMalformed');
+    // Far ahead, to sit at the top of every search.
+    await refused(dated('9999-12-31T23:59:59.000Z'), 422, 'ManifestMalformed');
+    await refused(dated(new Date(Date.now() + 2 * 86_400_000).toISOString()), 422, 'ManifestMalformed');
+  });
+
+  it('a datePublished with an offset is kept as the instant it names, and searched in time order (H3)', async () => {
+    const at = (dataset: string, published: string) => craftedManifest(signer, (r) => ((r.datasetId = dataset), (r.published = published))).envelope;
+    // 10:00+03:00 is 07:00Z, before 08:00Z, though it sorts after it as text.
+    expect((await ix.api.post('/manifests', at('offset-early', '2026-01-01T10:00:00+03:00'))).status).toBe(200);
+    expect((await ix.api.post('/manifests', at('offset-late', '2026-01-01T08:00:00Z'))).status).toBe(200);
+    const found = (await ix.api.get(`/manifests?node=${encodeURIComponent(signer.identity.did)}&limit=100`)).body.manifests as Array<{ dataset: string; published: string }>;
+    const mine = found.filter((m) => m.dataset.startsWith('offset-'));
+    expect(mine).toEqual([
+      expect.objectContaining({ dataset: 'offset-late', published: '2026-01-01T08:00:00.000Z' }),
+      expect.objectContaining({ dataset: 'offset-early', published: '2026-01-01T07:00:00.000Z' }),
+    ]);
+  });
+
+  it('a licence id or URL without bound (L3)', async () => {
+    for (const change of [(m: Record<string, unknown>) => (m['tributary:spdx'] = 'X'.repeat(65)), (m: Record<string, unknown>) => (m.license = `https://example.org/${'x'.repeat(500)}`)]) {
+      const { manifest } = craftedManifest(signer, (r) => (r.datasetId = 'licence'));
+      change(manifest);
+      await refused(postManifest(signEnvelope(manifestBytes(manifest as never), MANIFEST_PAYLOAD_TYPE, signer.identity.signingKey, signer.identity.keyId)), 422, 'ManifestMalformed');
+    }
+  });
 
   it('a manifest signed by another key', async () => {
     await refused(postManifest(craftedManifest(signer, (r) => (r.datasetId = 'forged'), { key: otherKey() }).envelope), 422, 'ManifestSignerUnknown');

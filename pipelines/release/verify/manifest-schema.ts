@@ -8,7 +8,15 @@ import { SEMVER, SHA256, SHARD_NAME } from '../manifest/release-schema.js';
  */
 const httpUrl = z.url({ protocol: /^https?$/ });
 const count = z.number().int().nonnegative();
-const dateTime = z.iso.datetime({ offset: true });
+/**
+ * An instant as Tributary writes it (`toISOString`), or any RFC 3339 form of one: bounded in
+ * length (a 100,000-digit fraction is not a date), and one `Date` can hold, so that readers can
+ * compare instants instead of strings (`new Date(x).toISOString()` is its normal form).
+ */
+const dateTime = z.iso
+  .datetime({ offset: true })
+  .max(35)
+  .refine((value) => Number.isFinite(Date.parse(value)), 'an instant a Date can hold');
 
 /** One shard as the manifest lists it: a Croissant FileObject with Tributary's fields. */
 const fileObjectSchema = z.looseObject({
@@ -41,7 +49,7 @@ export const signedManifestSchema = z
     version: z.string().regex(SEMVER, 'a semantic version'),
     datePublished: dateTime,
     url: httpUrl,
-    license: httpUrl,
+    license: httpUrl.max(500),
     distribution: z.array(z.looseObject({ '@type': z.string() })).min(1),
     'tributary:nodeDid': z.string().regex(/^did:(?:web|key):\S+$/, 'a did:web or did:key'),
     'tributary:datasetId': z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
@@ -51,7 +59,7 @@ export const signedManifestSchema = z
     'tributary:previousManifest': z.string().regex(SHA256).nullable(),
     'tributary:accessClass': z.enum(['open', 'gated', 'on-request']),
     'tributary:modality': z.enum(['text', 'speech']),
-    'tributary:spdx': z.string().min(1),
+    'tributary:spdx': z.string().min(1).max(64),
     'tributary:consentPurposes': z.array(z.string()),
     'tributary:records': count,
     'tributary:withdrawnSincePrevious': count,

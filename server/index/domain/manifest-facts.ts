@@ -46,7 +46,9 @@ export function manifestFacts(manifest: SignedManifest): ManifestFacts {
     records: doc['tributary:records'] as number,
     hours: count(doc['tributary:hours']),
     speakers: count(doc['tributary:speakers']),
-    published: doc.datePublished as string,
+    // One form for every instant (the schema bounds it), so `published` orders as time does
+    // whatever offset the node wrote.
+    published: new Date(doc.datePublished as string).toISOString(),
     expires: manifest.expires,
   };
 }

@@ -76,6 +76,9 @@ const NOTICE_KINDS = {
 } as const satisfies Record<string, NoticeKind>;
 type NoticeType = keyof typeof NOTICE_KINDS;
 
+/** How far ahead of the index's clock a manifest's `datePublished` may be (clocks differ). */
+export const PUBLISHED_SKEW_MS = 24 * 3_600_000;
+
 export interface IntakeDeps {
   store: IndexStore;
   feed: FeedLog;
@@ -140,6 +143,13 @@ export class Intake {
     if (manifest.nodeDid !== node.did) throw new ManifestWrongNodeError(`The manifest names ${manifest.nodeDid}, not ${node.did}.`);
     const at = this.now();
     if (Date.parse(manifest.expires) <= at.getTime()) throw new ManifestExpiredError(`The manifest expired at ${manifest.expires}.`);
+    const facts = manifestFacts(manifest);
+    // Search orders by `published`: a date far ahead would pin the node's datasets to the top.
+    if (Date.parse(facts.published) > at.getTime() + PUBLISHED_SKEW_MS) {
+      throw new ManifestMalformedError(`The manifest says it was published ${facts.published}, later than now (${at.toISOString()}) allows.`, {
+        issues: [{ path: 'datePublished', message: 'in the future' }],
+      });
+    }
     const offNode = manifest.shards.filter((shard) => !isUnder(shard.contentUrl, node.url));
     if (offNode.length > 0) {
       throw new ContentUrlOffNodeError(`${offNode[0]!.contentUrl} is not under the node's URL ${node.url}.`, {
@@ -147,7 +157,6 @@ export class Intake {
       });
     }
     const sha256 = sha256Hex(verdict.payload);
-    const facts = manifestFacts(manifest);
     const stored = storedEnvelope(body);
     const answer = (status: ManifestOutcome['status'], logIndex: number): ManifestOutcome => ({
       manifest: sha256,
@@ -163,10 +172,8 @@ export class Intake {
       const now = at.toISOString();
       const current = await this.activeNode(tx, node.did);
       const dataset = await tx.dataset(node.did, manifest.datasetId);
-      if (dataset?.manifest === sha256) {
-        await heard(tx, current, now);
-        return answer('unchanged', (await tx.manifest(sha256))!.logIndex);
-      }
+      // The same manifest again says nothing about the node: anyone may re-send what it signed.
+      if (dataset?.manifest === sha256) return answer('unchanged', (await tx.manifest(sha256))!.logIndex);
       if (dataset?.retracted) {
         // The community may publish a retracted dataset again (the node's --unretract): a
         // release made after the retraction lifts it; one made before (an outbox catching up)
@@ -276,7 +283,6 @@ export class Intake {
         if (existing.kind !== kind || !Buffer.from(held.payload, 'base64').equals(Buffer.from(payload))) {
           throw new NoticeConflictError(`The index holds another notice ${statement.id} from ${node.did}.`);
         }
-        await heard(tx, current, now);
         return answer('unchanged', existing.logIndex);
       }
 
@@ -303,10 +309,7 @@ export class Intake {
         case 'tributary:retraction/1': {
           if (!dataset) throw new UnknownDatasetError(`The index holds no manifest of ${statement.dataset}.`);
           // Retracted already: nothing changes, and the earlier retraction stays the tombstone.
-          if (dataset.retracted) {
-            await heard(tx, current, now);
-            return answer('unchanged', null);
-          }
+          if (dataset.retracted) return answer('unchanged', null);
           event = { type: 'dataset.retracted', ...base, reason: statement.reason };
           issued = statement.issued;
           await tx.putDataset({ ...dataset, retracted: { at: now, notice: statement.id }, updatedAt: now });
@@ -394,7 +397,11 @@ function open<T extends StatementType>(body: EnvelopeBody, type: T, keys: Map<st
   throw new StatementMalformedError(`The statement is not valid: ${opened.reason}.`);
 }
 
-/** Anything accepted from a node shows it is alive: it is no longer stale. */
+/**
+ * Something new from a node shows it is alive: it is no longer stale. Only what the node signed
+ * for this (a heartbeat) or something the index takes as new counts: an envelope the index holds
+ * already may be replayed by anyone, so it proves nothing about the node now.
+ */
 async function heard(tx: IndexTransaction, node: NodeRecord, at: string): Promise<void> {
   await tx.putNode({ ...node, lastHeardAt: at, stale: false });
 }
