@@ -32,6 +32,8 @@ export interface HttpApp<Principal, Level extends string> {
   app: express.Express;
   /** Declares a JSON route under the API base, in Express and in `/openapi.json` alike. */
   route: Route<Principal, Level>;
+  /** The API's rate limit, the same budget, for a service's own pages (`app.get('/', http.rateLimit, …)`). */
+  rateLimit: RequestHandler;
   /** Adds the 404 and the error mapper; call once every route and page is in place. */
   finish(): express.Express;
 }
@@ -58,8 +60,9 @@ export function createHttpApp<Principal, Level extends string>(
   app.use(requestIds(log));
   app.use(securityHeaders());
 
-  // One budget for the whole API, raw handlers included.
-  app.use(apiBase, rateLimit(options.rateLimits));
+  // One budget for the whole API, raw handlers included, and the pages a service puts it on.
+  const limiter = rateLimit(options.rateLimits);
+  app.use(apiBase, limiter);
   // Raw handlers read the body themselves, so they come before any body parser.
   for (const { path, handler } of options.rawHandlers ?? []) app.use(apiBase + path, handler);
 
@@ -87,6 +90,7 @@ export function createHttpApp<Principal, Level extends string>(
   return {
     app,
     route,
+    rateLimit: limiter,
     finish() {
       app.use(notFound);
       app.use(errorHandler({ log, statuses: options.statuses }));

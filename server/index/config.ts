@@ -6,7 +6,18 @@ import { readConfigFile, trustProxySchema, writeConfigFile } from '../core/confi
 export const CONFIG_FILE = 'index.json';
 
 const DEFAULT_LIMITS = { bodyBytes: 1024 * 1024, rateWindowSeconds: 60, ratePerAddress: 1200, ratePerToken: 600 };
-const DEFAULT_HARVEST = { everyMinutes: 60, timeoutMs: 10_000, maxBytes: 8 * 1024 * 1024, noticePage: 100, maxDatasets: 1000 };
+const DEFAULT_HARVEST = {
+  everyMinutes: 60,
+  timeoutMs: 10_000,
+  maxBytes: 8 * 1024 * 1024,
+  noticePage: 100,
+  maxDatasets: 1000,
+  maxNotices: 1000,
+  maxRefusals: 50,
+  nodeDeadlineMs: 300_000,
+  concurrency: 4,
+  heldBytes: 16 * 1024 * 1024,
+};
 const DEFAULT_NODES = { staleAfterMinutes: 30, staleCheckSeconds: 60, confirmWellKnown: true, wellKnownTimeoutMs: 5000, wellKnownMaxBytes: 1024 * 1024 };
 
 export const indexConfigSchema = z
@@ -59,6 +70,19 @@ export const indexConfigSchema = z
         noticePage: z.number().int().min(1).max(1000).default(DEFAULT_HARVEST.noticePage),
         /** Datasets read from one node per harvest at most. */
         maxDatasets: z.number().int().min(1).max(100_000).default(DEFAULT_HARVEST.maxDatasets),
+        /** Notices read from one node per harvest at most; the next harvest goes on from the cursor. */
+        maxNotices: z.number().int().min(1).max(1_000_000).default(DEFAULT_HARVEST.maxNotices),
+        /** Refusals listed per node in a harvest's report; the rest are only counted. */
+        maxRefusals: z.number().int().min(0).max(10_000).default(DEFAULT_HARVEST.maxRefusals),
+        /** Time one node's harvest may take in all; what it took by then is kept. */
+        nodeDeadlineMs: z.number().int().min(1000).max(24 * 3_600_000).default(DEFAULT_HARVEST.nodeDeadlineMs),
+        /** Nodes harvested at once, so that one slow node does not hold up the others. */
+        concurrency: z.number().int().min(1).max(64).default(DEFAULT_HARVEST.concurrency),
+        /**
+         * Bytes of manifest envelopes one node's harvest keeps between reading and taking them;
+         * beyond it a manifest is read again when its turn comes.
+         */
+        heldBytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(DEFAULT_HARVEST.heldBytes),
       })
       .strict()
       .default(DEFAULT_HARVEST),

@@ -52,7 +52,16 @@ export function openIndexContext(options: IndexContextOptions): IndexContext {
   const registry = new NodeRegistry({ store, feed, settings: config.nodes, now: options.now });
   const intake = new Intake({ store, feed, registry, now: options.now });
   const catalogue = new Catalogue({ store, now: options.now });
-  const harvester = new Harvester({ store, intake, settings: config.harvest, now: options.now });
+  const harvester = new Harvester({
+    store,
+    intake,
+    registry,
+    settings: config.harvest,
+    envelopeBytes: config.limits.bodyBytes,
+    // Every fetch of a harvest is bounded by harvest.timeoutMs, the well-known document's too.
+    wellKnown: { timeoutMs: Math.min(config.nodes.wellKnownTimeoutMs, config.harvest.timeoutMs), maxBytes: config.nodes.wellKnownMaxBytes },
+    now: options.now,
+  });
   return {
     dir,
     config,

@@ -65,7 +65,7 @@ export function createIndex(options: IndexOptions): Index {
       software: { name: 'tributary', version },
     });
   });
-  browseRoutes(app, { catalogue: context.catalogue, indexName: config.name });
+  browseRoutes(app, { catalogue: context.catalogue, indexName: config.name, rateLimit: http.rateLimit });
   http.finish();
 
   let timer: NodeJS.Timeout | undefined;
@@ -80,19 +80,21 @@ export function createIndex(options: IndexOptions): Index {
     timer.unref();
   }
 
-  // Harvests one at a time: a slow round is not overlapped by the next.
+  // Harvests one at a time: a slow round is not overlapped by the next. Closing stops a round
+  // under way at once (what it took so far stays, cursors included).
   let harvestTimer: NodeJS.Timeout | undefined;
   let harvesting: Promise<unknown> | null = null;
+  const stopHarvest = new AbortController();
   if (options.harvests !== false && config.harvest.everyMinutes > 0) {
     harvestTimer = setInterval(() => {
       if (harvesting) return;
       harvesting = context.harvester
-        .harvest()
+        .harvest(undefined, stopHarvest.signal)
         .then((reports) => {
           for (const report of reports) {
             const { node, status, fetched, new: taken, unchanged, refused, error } = report;
-            const line = { node, status, fetched, new: taken, unchanged, refused: refused.map((r) => r.code), error: error?.message };
-            if (status === 'unreachable' || refused.length > 0) log.warn(line, 'harvest');
+            const line = { node, status, fetched, new: taken, unchanged, refused: refused.map((r) => r.code), refusedTotal: report.refusedTotal, error: error?.message };
+            if (status === 'unreachable' || status === 'failed' || refused.length > 0) log.warn(line, 'harvest');
             else log.info(line, 'harvest');
           }
         })
@@ -108,6 +110,7 @@ export function createIndex(options: IndexOptions): Index {
     async close() {
       if (timer) clearInterval(timer);
       if (harvestTimer) clearInterval(harvestTimer);
+      stopHarvest.abort();
       await checking;
       await harvesting;
       await context.close();

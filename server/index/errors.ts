@@ -90,6 +90,8 @@ export const HeartbeatReplayedError = defineError(
 export const ManifestNotFoundError = defineError('ManifestNotFound', 'The index holds no manifest with this id.');
 export const NodeNotFoundError = defineError('NodeNotFound', 'The index knows no node with this DID.');
 export const IndexBusyError = defineError('IndexBusy', 'The index is busy writing; try again shortly.');
+/** A harvest stopped by the index itself (it is closing); never an answer to a request. */
+export const HarvestStoppedError = defineError('HarvestStopped', 'The index stopped the harvest (it is shutting down).');
 
 export const INDEX_STATUSES: StatusTable = {
   ...CORE_STATUSES,
@@ -123,6 +125,7 @@ export const INDEX_STATUSES: StatusTable = {
   NoticeOutOfOrder: 409,
   HeartbeatReplayed: 409,
   IndexBusy: 503,
+  HarvestStopped: 503,
   ManifestNotFound: 404,
   NodeNotFound: 404,
   // A proof for a position or size the log does not have (pipelines/transparency).

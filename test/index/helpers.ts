@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { PAYLOAD_TYPES, signStatement, type StatementType } from '../../pipelines/federation/statements.js';
 import { buildManifest, MANIFEST_PAYLOAD_TYPE, manifestBytes } from '../../pipelines/release/manifest/croissant.js';
 import type { ReleaseDescription } from '../../pipelines/release/manifest/types.js';
+import { nodeDid } from '../../pipelines/signing/did.js';
 import { signEnvelope, type DsseEnvelope } from '../../pipelines/signing/dsse.js';
+import { signKeyRotation } from '../../pipelines/signing/key-rotation.js';
+import { generateNodeKeys, keyId, publicKeyMultibase } from '../../pipelines/signing/keys.js';
 import { silentLogger } from '../../server/core/log.js';
 import type { IndexConfigInput } from '../../server/index/config.js';
 import { createIndex, type Index } from '../../server/index/create-index.js';
@@ -264,4 +267,79 @@ export function startIndexProcess(dir: string, options: { preload?: string[]; en
 export function exited(child: ChildProcess): Promise<NodeJS.Signals | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.signalCode);
   return new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+}
+
+/** What a fake node answers for a path under its URL (query included); undefined is a 404. */
+export type FakeRoute = (path: string) => { status?: number; body: unknown } | string | undefined | Promise<{ status?: number; body: unknown } | string | undefined>;
+
+/**
+ * A hostile or broken "node": a small HTTP server on 127.0.0.1 with its own keys (a did:web of
+ * its URL), serving its well-known document and whatever `route` answers. `rotate()` moves it to
+ * a new signing key with a statement signed by its rotation key, as `node rotate-key` would.
+ */
+export interface FakeNode {
+  url: string;
+  signer: Signer;
+  /** Every path asked for, in order. */
+  requests: string[];
+  route: FakeRoute;
+  rotate(): void;
+  stop(): Promise<void>;
+}
+
+export async function startFakeNode(route: FakeRoute = () => undefined): Promise<FakeNode> {
+  const { server, url } = await listen();
+  const keys = generateNodeKeys();
+  const publicKey = (key: KeyObject, use: 'signing' | 'rotation') => ({ id: keyId(key), type: 'Ed25519VerificationKey2020' as const, use, publicKeyMultibase: publicKeyMultibase(key) });
+  const did = nodeDid({ url, signingKey: keys.signing });
+  const identity: NodeIdentity = {
+    did,
+    keyId: keyId(keys.signing),
+    signingKey: keys.signing,
+    apiBase: url + '/api/v1',
+    publicKeys: [publicKey(keys.signing, 'signing'), publicKey(keys.rotation, 'rotation')],
+    keyRotations: [],
+  };
+  const fake: FakeNode = {
+    url,
+    signer: { identity, url },
+    requests: [],
+    route,
+    rotate() {
+      const fresh = generateKeyPairSync('ed25519').privateKey;
+      const statement = signKeyRotation({
+        did,
+        rotationKey: keys.rotation,
+        previousKey: identity.signingKey,
+        newKey: fresh,
+        rotatedAt: new Date(),
+        previous: identity.keyRotations.at(-1) ?? null,
+      });
+      identity.signingKey = fresh;
+      identity.keyId = keyId(fresh);
+      identity.publicKeys = [publicKey(fresh, 'signing'), publicKey(keys.rotation, 'rotation')];
+      identity.keyRotations = [...identity.keyRotations, statement];
+    },
+    async stop() {
+      await close(server);
+    },
+  };
+  server.on('request', (req, res) => {
+    const path = req.url ?? '/';
+    fake.requests.push(path);
+    void (async () => {
+      const answer =
+        path === '/.well-known/tributary.json'
+          ? { body: { type: 'tributary-node', did, publicKeys: identity.publicKeys, keyRotations: identity.keyRotations } }
+          : await fake.route(path);
+      if (answer === undefined) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'NotFound', message: 'no' } }));
+      } else if (typeof answer === 'string') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
+      } else {
+        res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+      }
+    })().catch(() => res.destroy());
+  });
+  return fake;
 }

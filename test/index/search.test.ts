@@ -281,3 +281,29 @@ describe('search, manifests and nodes on the index', () => {
     expect(badHtml).not.toContain('<img');
   });
 });
+
+describe('the browse page', () => {
+  it('spends the same rate-limit budget as the API (M2)', async () => {
+    const ix = await startTestIndex({ limits: { ratePerAddress: 3, ratePerToken: 1_000_000 } });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${ix.url}/?q=word`)).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      expect((await ix.api.get('/manifests')).status).toBe(429);
+    } finally {
+      await ix.stop();
+    }
+  });
+
+  it('offers and applies minHours, minRecords and node (L5)', async () => {
+    const ix = await startTestIndex();
+    try {
+      const page = await (await fetch(`${ix.url}/?minRecords=5&minHours=1&node=did:web:nowhere.example`)).text();
+      for (const name of ['minHours', 'minRecords', 'node']) expect(page).toContain(`name="${name}"`);
+      expect(page).toContain('value="did:web:nowhere.example"');
+      expect((await fetch(`${ix.url}/?minRecords=-1`)).status).toBe(400);
+    } finally {
+      await ix.stop();
+    }
+  });
+});

@@ -1,23 +1,25 @@
 import type express from 'express';
+import type { RequestHandler } from 'express';
 import { TributaryError } from '../../core/errors.js';
 import type { Catalogue } from '../services/catalogue.js';
 import { BROWSE_CSS, browsePage, type BrowseFilters } from '../views/browse-page.js';
 import { searchQuery } from './catalogue.schema.js';
 
-const FIELDS = ['q', 'lang', 'modality', 'license', 'access', 'permits'] as const;
+const FIELDS = ['q', 'lang', 'modality', 'license', 'access', 'permits', 'minHours', 'minRecords', 'node'] as const;
 
 /**
  * The browse page at `/`: the search route's filters as a form, one page of results. HTTP only:
  * the query is parsed with the same schema as GET /api/v1/manifests; a bad value is shown on
  * the page with a 400.
  */
-export function browseRoutes(app: express.Express, services: { catalogue: Catalogue; indexName: string }): void {
+export function browseRoutes(app: express.Express, services: { catalogue: Catalogue; indexName: string; rateLimit: RequestHandler }): void {
   app.get('/browse.css', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=3600');
     res.type('text/css').send(BROWSE_CSS);
   });
 
-  app.get('/', async (req, res, next) => {
+  // A search per request, as the API's: under the same budget.
+  app.get('/', services.rateLimit, async (req, res, next) => {
     const filters: BrowseFilters = {};
     const raw: Record<string, string> = {};
     for (const field of [...FIELDS, 'cursor', 'limit'] as const) {

@@ -1,9 +1,11 @@
 import { askPeer, PeerUnreachableError, type PeerAnswer } from '../../core/http-client.js';
-import { NodeUnreachableError } from '../errors.js';
+import { HarvestStoppedError, NodeUnreachableError } from '../errors.js';
 
 export interface NodeFetchLimits {
   timeoutMs: number;
   maxBytes: number;
+  /** Ends the wait at once (the index is closing, or a node's harvest ran out of time). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -14,9 +16,13 @@ export interface NodeFetchLimits {
  */
 export async function fetchFromNode(address: string, limits: NodeFetchLimits): Promise<PeerAnswer> {
   try {
-    return await askPeer(address, { timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes, headers: { accept: 'application/json' } });
+    return await abortable(askPeer(address, { timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes, headers: { accept: 'application/json' } }), limits.signal);
   } catch (error) {
-    if (error instanceof PeerUnreachableError) throw new NodeUnreachableError(`Could not read ${address}: ${error.message}.`);
+    if (error instanceof PeerUnreachableError) {
+      // Said apart, so that a caller can refuse one oversized envelope rather than the node.
+      const tooLarge = error.message.includes(`larger than ${limits.maxBytes} bytes`);
+      throw new NodeUnreachableError(`Could not read ${address}: ${error.message}.`, tooLarge ? { tooLarge: true } : undefined);
+    }
     throw error;
   }
 }
@@ -39,4 +45,37 @@ export async function fetchNodeJson(address: string, limits: NodeFetchLimits): P
  */
 export function fetchNodeDocument(url: string, limits: NodeFetchLimits): Promise<unknown> {
   return fetchNodeJson(`${url.replace(/\/+$/, '')}/.well-known/tributary.json`, limits);
+}
+
+/** Why a signal ended a wait, as an error the harvest reports. */
+export function stoppedBy(signal: AbortSignal): Error {
+  const reason = signal.reason as unknown;
+  if (reason instanceof Error && reason.name === 'TimeoutError') return new NodeUnreachableError('The node’s harvest ran out of time (harvest.nodeDeadlineMs).');
+  return reason instanceof Error && !(reason instanceof DOMException) ? reason : new HarvestStoppedError();
+}
+
+/**
+ * `work`, or the signal's reason as soon as it fires. The request itself still ends within its
+ * own timeout (askPeer takes no signal); nobody waits for it.
+ */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => {});
+    return Promise.reject(stoppedBy(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(stoppedBy(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }

@@ -28,7 +28,7 @@ import {
 } from '../errors.js';
 import type { IndexStore, IndexTransaction, NodeRecord, PublishedKey } from '../store/index-store.js';
 import type { FeedLog } from './feed-log.js';
-import { fetchNodeDocument } from './node-document.js';
+import { fetchNodeDocument, type NodeFetchLimits } from './node-document.js';
 
 export type RegistrationStatus = 'registered' | 'updated' | 'key-rotated' | 'unchanged';
 
@@ -141,7 +141,8 @@ export class NodeRegistry {
       const changed = JSON.stringify(described) !== JSON.stringify({ name: existing.name, url: existing.url, languages: existing.languages });
 
       if (sameKey(keys.signing, existing.signingKey)) {
-        if (stored.sha256 === existing.registration) return this.unchanged(tx, existing, at);
+        // The registration the index holds, replayed (by anyone): nothing new from the node.
+        if (stored.sha256 === existing.registration) return { node: existing.did, status: 'unchanged', logIndices: [] };
         if (registration.issued <= existing.registrationIssued) {
           throw new RegistrationStaleError(
             `The index holds a registration of ${existing.did} issued ${existing.registrationIssued}; this one was issued ${registration.issued}.`,
@@ -164,21 +165,7 @@ export class NodeRegistry {
 
       // A new signing key: only a chain of statements from the pinned keys, signed by the pinned
       // rotation key, leads to it.
-      const pinned = {
-        ...pinNodeKeys(existing.did, keyOf(existing.rotationKey), keyOf(existing.signingKey)),
-        sequence: existing.rotationSequence,
-        lastStatement: existing.lastRotation,
-      };
-      const followed = followKeyRotations(registration.keyRotations, pinned);
-      if (!followed.ok) {
-        throw new KeyChangeRefusedError(`The new signing key ${keyId(keys.signing)} is not reached from the pinned keys: ${followed.reason}.`);
-      }
-      if (!rawPublicKey(followed.pinned.signingKey).equals(rawPublicKey(keys.signing))) {
-        throw new KeyChangeRefusedError(
-          `The rotation statements lead from the pinned key ${existing.signingKey.id} to ${keyId(followed.pinned.signingKey)}, ` +
-            `not to the registration's signing key ${keyId(keys.signing)}.`,
-        );
-      }
+      const followed = rotationsTo(existing, registration.keyRotations, keys.signing);
       await tx.putEnvelope(envelopeRecord);
       const record: NodeRecord = {
         ...existing,
@@ -192,27 +179,57 @@ export class NodeRegistry {
         stale: false,
       };
       await tx.putNode(record);
-      const events: FeedEvent[] = [];
-      followed.statements.forEach((statement, i) => {
-        if (statement.sequence <= existing.rotationSequence) return;
-        events.push({
-          type: 'node.key-rotated',
-          v: 1,
-          at,
-          node: record.did,
-          sequence: statement.sequence,
-          previousKey: statement.previousKey,
-          newKey: statement.newKey,
-          statement: digestOf(registration.keyRotations[i]),
-          envelopeSha256: stored.sha256,
-        });
-      });
-      for (const event of events) {
-        if (event.type === 'node.key-rotated') await tx.addSigningKey(record.did, { ...event.newKey, sequence: event.sequence });
-      }
+      const events = await takeRotations(tx, existing, followed, registration.keyRotations, () => stored.sha256, at);
       if (changed) events.push(registeredEvent(record, at));
       const logIndices = await this.feed.append(tx, events);
       return { node: record.did, status: 'key-rotated', logIndices };
+    });
+  }
+
+  /**
+   * Signing keys a registered node took since it last registered, read from its own
+   * `/.well-known/tributary.json` (what harvest does before reading a node, so envelopes signed
+   * with a new key are not refused for want of it). The document's rotation chain is checked as
+   * a registration's is, from the keys the index pinned; each new statement is kept as an
+   * envelope and is the `envelopeSha256` of its `node.key-rotated` event. The node's name, URL
+   * and languages change only through a signed registration.
+   */
+  async followPublishedKeys(did: string, limits: NodeFetchLimits): Promise<RegistrationOutcome> {
+    const node = await this.store.node(did);
+    if (!node) throw new NodeNotRegisteredError(`This index has no node ${did}.`);
+    if (node.suspended) throw new NodeSuspendedError();
+    const document = await fetchNodeDocument(node.url, limits);
+    if ((document as { did?: unknown } | null)?.did !== did) {
+      throw new WellKnownMismatchError(`${node.url}/.well-known/tributary.json names ${JSON.stringify((document as { did?: unknown } | null)?.did)}, not ${did}.`);
+    }
+    const published = pinFromWellKnown(document);
+    if (!published.ok) throw new WellKnownMismatchError(`${node.url}/.well-known/tributary.json: ${published.reason}.`);
+    const keyRotations = ((document as { keyRotations?: unknown[] }).keyRotations ?? []) as unknown[];
+    return this.store.transaction(async (tx) => {
+      const existing = await tx.node(did);
+      if (!existing) throw new NodeNotRegisteredError(`This index has no node ${did}.`);
+      if (existing.suspended) throw new NodeSuspendedError();
+      if (!sameKey(published.pinned.rotationKey, existing.rotationKey)) {
+        throw new KeyChangeRefusedError(`${existing.url}/.well-known/tributary.json names another rotation key than the index pinned (${existing.rotationKey.id}).`);
+      }
+      if (sameKey(published.pinned.signingKey, existing.signingKey)) return { node: did, status: 'unchanged', logIndices: [] };
+      const followed = rotationsTo(existing, keyRotations, published.pinned.signingKey);
+      const at = this.now().toISOString();
+      await tx.putNode({
+        ...existing,
+        signingKey: publishKey(published.pinned.signingKey),
+        rotationSequence: followed.pinned.sequence,
+        lastRotation: followed.pinned.lastStatement,
+      });
+      const carriers = new Map<number, ReturnType<typeof storedEnvelope>>();
+      const events = await takeRotations(tx, existing, followed, keyRotations, (i) => {
+        const stored = storedEnvelope(keyRotations[i] as EnvelopeBody);
+        carriers.set(i, stored);
+        return stored.sha256;
+      }, at);
+      for (const stored of carriers.values()) await tx.putEnvelope({ ...stored, payloadType: stored.envelope.payloadType, nodeDid: did, receivedAt: at });
+      const logIndices = await this.feed.append(tx, events);
+      return { node: did, status: 'key-rotated', logIndices };
     });
   }
 
@@ -375,6 +392,59 @@ function registrationKeys(registration: Registration): RegistrationKeys {
     sequence: followed.pinned.sequence,
     lastStatement: followed.pinned.lastStatement,
   };
+}
+
+/**
+ * The chain of rotation statements from the keys the index pinned for a node to `signing`, or
+ * `KeyChangeRefused`: each statement must be signed by the pinned rotation key.
+ */
+function rotationsTo(existing: NodeRecord, keyRotations: readonly unknown[], signing: KeyObject): Extract<ReturnType<typeof followKeyRotations>, { ok: true }> {
+  const pinned = {
+    ...pinNodeKeys(existing.did, keyOf(existing.rotationKey), keyOf(existing.signingKey)),
+    sequence: existing.rotationSequence,
+    lastStatement: existing.lastRotation,
+  };
+  const followed = followKeyRotations(keyRotations, pinned);
+  if (!followed.ok) {
+    throw new KeyChangeRefusedError(`The new signing key ${keyId(signing)} is not reached from the pinned keys: ${followed.reason}.`);
+  }
+  if (!rawPublicKey(followed.pinned.signingKey).equals(rawPublicKey(signing))) {
+    throw new KeyChangeRefusedError(
+      `The rotation statements lead from the pinned key ${existing.signingKey.id} to ${keyId(followed.pinned.signingKey)}, ` +
+        `not to the signing key ${keyId(signing)}.`,
+    );
+  }
+  return followed;
+}
+
+/** One `node.key-rotated` event per statement the index had not taken, each new key added to the node's keys. */
+async function takeRotations(
+  tx: IndexTransaction,
+  existing: NodeRecord,
+  followed: Extract<ReturnType<typeof followKeyRotations>, { ok: true }>,
+  keyRotations: readonly unknown[],
+  carrier: (index: number) => string,
+  at: string,
+): Promise<FeedEvent[]> {
+  const events: FeedEvent[] = [];
+  followed.statements.forEach((statement, i) => {
+    if (statement.sequence <= existing.rotationSequence) return;
+    events.push({
+      type: 'node.key-rotated',
+      v: 1,
+      at,
+      node: existing.did,
+      sequence: statement.sequence,
+      previousKey: statement.previousKey,
+      newKey: statement.newKey,
+      statement: digestOf(keyRotations[i]),
+      envelopeSha256: carrier(i),
+    });
+  });
+  for (const event of events) {
+    if (event.type === 'node.key-rotated') await tx.addSigningKey(existing.did, { ...event.newKey, sequence: event.sequence });
+  }
+  return events;
 }
 
 function registeredEvent(node: NodeRecord, at: string): FeedEvent {

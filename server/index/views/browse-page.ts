@@ -1,7 +1,7 @@
 import type { SearchPage } from '../services/catalogue.js';
 
 /** The form's fields, as the visitor typed them (echoed back, escaped). */
-export type BrowseFilters = Partial<Record<'lang' | 'modality' | 'license' | 'access' | 'permits' | 'q', string>>;
+export type BrowseFilters = Partial<Record<'lang' | 'modality' | 'license' | 'access' | 'permits' | 'q' | 'minHours' | 'minRecords' | 'node', string>>;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -64,6 +64,9 @@ ${select('modality', 'Modality', ['text', 'speech'], filters.modality)}
 ${input('license', 'Licence', filters.license, 'CC-BY-4.0')}
 ${select('access', 'Access', ['open', 'gated', 'on-request'], filters.access)}
 ${select('permits', 'Permits', ['train', 'train-asr', 'train-tts', 'train-lm', 'evaluate', 'commercial-model', 'redistribute'], filters.permits)}
+${input('minHours', 'At least hours', filters.minHours, '10')}
+${input('minRecords', 'At least records', filters.minRecords, '1000')}
+${input('node', 'Node', filters.node, 'did:web:node.example')}
 <button type="submit">Search</button> <a href="/">Clear</a>
 </form>
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
