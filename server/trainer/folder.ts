@@ -41,6 +41,8 @@ export interface PulledSource {
    * when the folder already holds it from the same manifest (an unchanged source on a re-pull).
    */
   shards: Array<{ name: string; path: string }>;
+  /** The log index of the manifest's `manifest.published` entry, when the caller proved it. */
+  logIndex?: number | null;
 }
 
 export interface WriteFolderOptions {
@@ -93,6 +95,7 @@ export async function writeFolder(dir: string, sources: readonly PulledSource[],
         node: { ...source.pulled.node },
         datasetId: source.facts.datasetId,
         version: source.facts.version,
+        logIndex: source.pulled.logIndex ?? before?.logIndex ?? null,
         manifestId: source.manifestId,
         envelopeSha256: sha256(source.pulled.envelope),
         cardSha256: sha256(source.pulled.card),
@@ -201,6 +204,7 @@ export async function folderSources(dir: string, lock: Lock): Promise<PulledSour
     manifest: openEnvelope(state.envelope).manifest,
     card: state.card,
     shards: [],
+    logIndex: state.lock.logIndex,
   }));
 }
 

@@ -98,6 +98,8 @@ export const nodeRecordSchema = z.looseObject({
   rotationKey: z.looseObject({ keyId: z.string(), publicKey: z.string() }),
   /** The node's key-rotation statements (DSSE envelopes signed by its rotation key), oldest first. */
   keyRotations: z.array(z.unknown()).default([]),
+  /** sha256 of the node's registration envelope (`GET /envelopes/:sha256`): what the node itself signed. */
+  registration: sha256Hex,
 });
 export type NodeRecord = z.output<typeof nodeRecordSchema>;
 

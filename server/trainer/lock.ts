@@ -7,10 +7,12 @@ import { LockInvalidError } from './errors.js';
 /**
  * `tributary.lock.json`: what a pulled folder holds and where it came from, so that `tributary
  * verify` can re-check every file and apply the index's later notices. Versioned: a reader
- * refuses a `lockVersion` it does not know rather than guess at it.
+ * refuses a `lockVersion` it does not know rather than guess at it. Version 1 locks (before node
+ * keys were pinned) are refused too: what they lack cannot be recovered without trusting the
+ * index, so the folder is pulled again.
  */
 export const LOCK_FILE = 'tributary.lock.json';
-export const LOCK_VERSION = 1;
+export const LOCK_VERSION = 2;
 
 /** A source's folder under `sources/` and its config name in the card. */
 export const SOURCE_ID = /^[a-z0-9](?:[a-z0-9-]{0,126}[a-z0-9])?$/;
@@ -52,6 +54,8 @@ const lockSourceSchema = z
     node: z.object({ did: z.string().min(1), name: z.string(), url: z.string() }).strict(),
     datasetId: z.string().min(1),
     version: z.string().min(1),
+    /** The log index of the manifest's `manifest.published` entry; retractions logged before it are not about this release. Null when not known. */
+    logIndex: count.nullable(),
     /** sha256 of the signed manifest bytes (the DSSE payload): the manifest's id at the index. */
     manifestId: sha256,
     /** sha256 of `sources/<id>/croissant.dsse.json`, the envelope as the node served it. */
@@ -61,6 +65,24 @@ const lockSourceSchema = z
     shards: z.array(lockShardSchema).min(1),
   })
   .strict();
+
+const publishedKeySchema = z.object({ keyId: z.string().min(1), publicKey: z.string().min(1) }).strict();
+
+/**
+ * A node's keys as the folder first took them (checked against the node's signed registration
+ * and, for did:web, its own well-known document): later runs refuse any other first signing key
+ * or rotation key, and any rotation history that does not extend this one.
+ */
+export const nodePinSchema = z
+  .object({
+    did: z.string().min(1),
+    firstKey: publishedKeySchema,
+    rotationKey: publishedKeySchema,
+    /** Digests (`sha256:<hex>` of the signed payload) of the rotation statements accepted, in order. */
+    rotations: z.array(z.string().regex(/^sha256:[0-9a-f]{64}$/)),
+  })
+  .strict();
+export type NodePin = z.output<typeof nodePinSchema>;
 
 /** Where the folder stands with the index; written by `pull` and `verify`, kept by the folder writer. */
 const indexStateSchema = z
@@ -75,6 +97,8 @@ const indexStateSchema = z
       .object({ size: count, rootHash: z.string().min(1), note: z.string().min(1) })
       .strict()
       .nullable(),
+    /** The keys of every node the folder took data from, pinned. */
+    nodes: z.array(nodePinSchema).default([]),
   })
   .strict();
 
@@ -91,7 +115,7 @@ export type LockSource = Lock['sources'][number];
 export type LockShard = LockSource['shards'][number];
 export type IndexState = Lock['index'];
 
-export const EMPTY_INDEX_STATE: IndexState = { url: null, feedCursor: null, checkpoint: null };
+export const EMPTY_INDEX_STATE: IndexState = { url: null, feedCursor: null, checkpoint: null, nodes: [] };
 
 /** The lock as written: two-space JSON and a final newline, so the same lock gives the same bytes. */
 export function lockText(lock: Lock): string {
@@ -116,6 +140,11 @@ export function parseLock(text: string): Lock {
     json = JSON.parse(text);
   } catch {
     throw new LockInvalidError(`${LOCK_FILE} is not JSON`);
+  }
+  if ((json as { lockVersion?: unknown } | null)?.lockVersion === 1) {
+    throw new LockInvalidError(
+      `${LOCK_FILE} is lockVersion 1, written before folders pinned their nodes' keys and could not be checked now without trusting the index: pull into a new folder`,
+    );
   }
   const parsed = lockSchema.safeParse(json);
   if (!parsed.success) {

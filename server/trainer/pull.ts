@@ -6,7 +6,14 @@ import { askPeer, PeerUnreachableError } from '../core/http-client.js';
 import { ConfigError, TributaryError } from '../core/errors.js';
 import { AccessGrants, STATE_DIR, type AccessGrant } from './access-grants.js';
 import { downloadFiles, type DownloadFile, type DownloadProgress } from './download.js';
-import { AccessDetailsMissingError, AccessRequestFailedError, EnvelopeUntrustedError, LogProofFailedError, NotPermittedError } from './errors.js';
+import {
+  AccessDetailsMissingError,
+  AccessRequestFailedError,
+  EnvelopeUntrustedError,
+  LogProofFailedError,
+  NotPermittedError,
+  SourceMismatchError,
+} from './errors.js';
 import { folderSources, writeFolder, type PulledSource } from './folder.js';
 import { IndexClient, type SearchFilters, type SearchManifest, type SearchTotals } from './index-client.js';
 import { readLock, type Lock } from './lock.js';
@@ -102,6 +109,9 @@ interface Resolved {
   node: TrustedNode;
   token?: string;
   files: DownloadFile[];
+  /** The dataset's URL in the signed manifest (`<node>/api/v1/datasets/<id>`) and its origin: where access requests, tokens and card requests go. */
+  datasetUrl: string;
+  origin: string;
 }
 
 const METADATA_CONCURRENCY = 4;
@@ -119,7 +129,6 @@ export async function pull(options: PullOptions): Promise<PullReport> {
   // so nothing logged while this pull runs is missed (events before it are already in what search shows).
   const start = await trust.head();
   if (previous?.index.checkpoint) await trust.proveConsistent(previous.index.checkpoint, start);
-  const feedCursor = previous?.index.feedCursor ?? String(start.size);
 
   const { manifests, totals } = await client.searchAll(options.filters);
   const head = await trust.head();
@@ -130,7 +139,7 @@ export async function pull(options: PullOptions): Promise<PullReport> {
   }
 
   const grants = await AccessGrants.open(options.out);
-  const keys = new NodeKeyCache(client);
+  const keys = new NodeKeyCache(client, previous?.index.nodes ?? [], { timeoutMs: options.timeoutMs });
   const rows: PullDataset[] = [];
   const resolved: Resolved[] = [];
   const unchanged: Resolved[] = [];
@@ -215,9 +224,17 @@ export async function pull(options: PullOptions): Promise<PullReport> {
       envelope: source.envelope,
       manifest: source.manifest,
       card: await fetchCard(source),
+      logIndex: source.item.logIndex,
       shards: source.files.map((file) => ({ name: file.path.slice(downloadDir(options.out, source.item.id).length + 1), path: file.path })),
     });
   }
+
+  // verify reads the feed from the earliest publication pulled (or the folder's own cursor, if
+  // earlier): a withdrawal logged after a release was published is applied to it, however long
+  // its shards sat on disk (a pull interrupted, then resumed from complete downloads).
+  const previousCursor = previous?.index.feedCursor != null ? Number(previous.index.feedCursor) : null;
+  const starts = [...pulled.map((source) => source.item.logIndex), ...(previousCursor !== null ? [previousCursor] : [])];
+  const feedCursor = String(starts.length > 0 ? Math.min(...starts) : head.size);
 
   let lock: Lock | null = previous;
   if (sources.length > 0 || previous) {
@@ -226,7 +243,13 @@ export async function pull(options: PullOptions): Promise<PullReport> {
     );
     lock = await writeFolder(options.out, sources, {
       verified,
-      index: { url: client.url, logKey: trust.logKey, feedCursor, checkpoint: { size: head.size, rootHash: head.rootHash, note: head.note } },
+      index: {
+        url: client.url,
+        logKey: trust.logKey,
+        feedCursor,
+        checkpoint: { size: head.size, rootHash: head.rootHash, note: head.note },
+        nodes: await keys.pins(),
+      },
     });
     await Promise.all(pulled.map((source) => rm(downloadDir(options.out, source.item.id), { recursive: true, force: true })));
   }
@@ -307,14 +330,49 @@ async function resolve(
   const manifest = JSON.parse(Buffer.from(verdict.payload).toString('utf8')) as Record<string, unknown>;
   const facts = manifestFacts(manifest);
   row.shards = facts.shards.length;
-  return { item, row, envelope, manifest, facts, node, files: [] };
+  const { datasetUrl, origin } = signedLocation(facts);
+  return { item, row, envelope, manifest, facts, node, files: [], datasetUrl, origin };
+}
+
+/**
+ * Where a dataset lives, from what its node signed (never from the index's answer): the
+ * manifest's dataset URL, which every shard's contentUrl must lie under, on the same origin.
+ * Access requests (with the trainer's details), tokens and card requests go there only.
+ */
+function signedLocation(facts: ManifestFacts): { datasetUrl: string; origin: string } {
+  const refuse = (reason: string) => new SourceMismatchError(`${facts.datasetId} ${facts.version}: ${reason}`);
+  let url: URL;
+  try {
+    url = new URL(facts.url);
+  } catch {
+    throw refuse(`the signed dataset URL ${facts.url} is not a URL`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash) {
+    throw refuse(`the signed dataset URL ${facts.url} is not a plain http(s) URL`);
+  }
+  const datasetUrl = url.href.replace(/\/+$/, '');
+  if (!datasetUrl.endsWith(`/datasets/${encodeURIComponent(facts.datasetId)}`)) throw refuse(`the signed dataset URL ${facts.url} is not the dataset's`);
+  for (const shard of facts.shards) {
+    let content: URL;
+    try {
+      content = new URL(shard.contentUrl);
+    } catch {
+      throw refuse(`${shard.name}: contentUrl is not a URL`);
+    }
+    if (content.origin !== url.origin || !content.href.startsWith(`${datasetUrl}/`)) {
+      throw refuse(`${shard.name}: contentUrl ${shard.contentUrl} is not under the dataset's signed URL ${datasetUrl}`);
+    }
+  }
+  return { datasetUrl, origin: url.origin };
 }
 
 type AccessResult = { ok: true; token: string } | { ok: false; outcome: DatasetOutcome; code: string; reason: string };
 
 /** A token for a gated or on-request dataset: one the folder holds, or one asked for now (terms accepted). */
 async function askAccess(source: Resolved, grants: AccessGrants, requester: Requester): Promise<AccessResult> {
-  const held = grants.find(source.node.did, source.item.dataset);
+  // A grant asked of another origin (or kept before origins were) is not shown to this one: asked for again.
+  const found = grants.find(source.node.did, source.item.dataset);
+  const held = found?.origin === source.origin ? found : undefined;
   if (held?.status === 'refused') return { ok: false, outcome: 'refused', code: 'AccessRefused', reason: 'the node refused access' };
   if (held) return { ok: true, token: held.token };
   const { name, contact, purpose } = requester;
@@ -322,7 +380,7 @@ async function askAccess(source: Resolved, grants: AccessGrants, requester: Requ
     const missing = [!name && '--name', !contact && '--contact', !purpose && '--purpose'].filter(Boolean).join(', ');
     return { ok: false, outcome: 'skipped', code: AccessDetailsMissingError.code, reason: `${source.facts.accessClass} dataset: asking for access needs ${missing} (or the trainer config file)` };
   }
-  const url = `${source.node.url.replace(/\/+$/, '')}/api/v1/datasets/${encodeURIComponent(source.item.dataset)}/access`;
+  const url = `${source.datasetUrl}/access`;
   let answer;
   try {
     answer = await askPeer(url, { method: 'POST', body: JSON.stringify({ name, contact, purpose, acceptTerms: true }), timeoutMs: 30_000, maxBytes: 64 * 1024 });
@@ -343,7 +401,15 @@ async function askAccess(source: Resolved, grants: AccessGrants, requester: Requ
     return { ok: false, outcome: 'failed', code: AccessRequestFailedError.code, reason: 'the node’s answer to the access request has no token' };
   }
   const status = body.grant.status === 'approved' ? 'approved' : body.grant.status === 'pending' ? 'pending' : 'refused';
-  await grants.put({ node: source.node.did, dataset: source.item.dataset, grantId: body.grant.id, token: body.token, status, requestedAt: new Date().toISOString() });
+  await grants.put({
+    node: source.node.did,
+    dataset: source.item.dataset,
+    grantId: body.grant.id,
+    token: body.token,
+    status,
+    requestedAt: new Date().toISOString(),
+    origin: source.origin,
+  });
   if (status === 'refused') return { ok: false, outcome: 'refused', code: 'AccessRefused', reason: 'the node refused access' };
   // A pending grant's token is tried anyway: the node answers AccessPending until the operator approves.
   return { ok: true, token: body.token };
@@ -351,12 +417,12 @@ async function askAccess(source: Resolved, grants: AccessGrants, requester: Requ
 
 async function markGrant(grants: AccessGrants, source: Resolved, status: AccessGrant['status']): Promise<void> {
   const held = grants.find(source.node.did, source.item.dataset);
-  if (held && held.status !== status) await grants.put({ ...held, status });
+  if (held && held.origin === source.origin && held.status !== status) await grants.put({ ...held, status });
 }
 
 /** The node's own dataset card, as it serves it (unsigned; the folder keeps it beside the envelope). */
 async function fetchCard(source: Resolved): Promise<string> {
-  const url = `${source.node.url.replace(/\/+$/, '')}/api/v1/datasets/${encodeURIComponent(source.item.dataset)}/card?version=${encodeURIComponent(source.item.version)}`;
+  const url = `${source.datasetUrl}/card?version=${encodeURIComponent(source.facts.version)}`;
   try {
     const answer = await askPeer(url, { timeoutMs: 30_000, maxBytes: 4 * 1024 * 1024, headers: source.token ? { authorization: `Bearer ${source.token}` } : {} });
     if (answer.status === 200) return answer.text;

@@ -79,7 +79,7 @@ export async function verifyFolder(options: VerifyOptions): Promise<VerifyReport
 
   const cursorFrom = lock.index.feedCursor === null ? 0 : Number(lock.index.feedCursor);
   if (!Number.isSafeInteger(cursorFrom) || cursorFrom < 0) throw new LockInvalidError(`tributary.lock.json: feed cursor ${lock.index.feedCursor} is not a log index`);
-  const keys = new NodeKeyCache(client);
+  const keys = new NodeKeyCache(client, lock.index.nodes, { timeoutMs: options.timeoutMs });
   const bySource = (node: string, dataset: unknown) => lock!.sources.find((source) => source.node.did === node && source.datasetId === dataset);
   const nodes = new Set(lock.sources.map((source) => source.node.did));
 
@@ -89,6 +89,12 @@ export async function verifyFolder(options: VerifyOptions): Promise<VerifyReport
   // Every entry from the cursor to the checkpoint is read and proven (their leaves recompute its
   // root), events of other nodes too; only those about the folder's nodes are kept.
   const { kept, read: eventsRead } = await trust.proveRange(cursorFrom, head, (entry) => nodes.has(entry.event.node));
+  // The registration the log names last for each node is the one its keys must come from.
+  for (const entry of kept) {
+    if ((entry.event.type === 'node.registered' || entry.event.type === 'node.key-rotated') && typeof entry.event.envelopeSha256 === 'string') {
+      keys.logRegistration(entry.event.node, entry.event.envelopeSha256);
+    }
+  }
   for (const entry of kept) {
     const event = entry.event as Record<string, unknown> & { type: string; node: string };
     const source = bySource(event.node, event.dataset);
@@ -99,7 +105,8 @@ export async function verifyFolder(options: VerifyOptions): Promise<VerifyReport
         break;
       }
       case 'dataset.retracted': {
-        if (!source) break;
+        // A retraction logged before the folder's release was published was lifted for it (release build --unretract).
+        if (!source || (source.logIndex !== null && entry.index < source.logIndex)) break;
         await opened(entry, PAYLOAD_TYPES.retraction, source);
         retractions.push({ entry, source });
         break;
@@ -171,6 +178,7 @@ export async function verifyFolder(options: VerifyOptions): Promise<VerifyReport
     logKey: trust.logKey,
     feedCursor: String(head.size),
     checkpoint: { size: head.size, rootHash: head.rootHash, note: head.note },
+    nodes: await keys.pins(),
   });
   return {
     dir: options.dir,

@@ -150,7 +150,7 @@ describe('the pulled folder', () => {
       expect(entry.node.did).toBe(release.manifest['tributary:nodeDid']);
       expect(entry.shards.map((shard) => [shard.name, shard.sha256])).toEqual(release.files.map((file) => [file.name, file.sha256]).sort());
     }
-    expect(lock.index).toEqual({ url: null, feedCursor: null, checkpoint: null });
+    expect(lock.index).toEqual({ url: null, feedCursor: null, checkpoint: null, nodes: [] });
     expect(readdirSync(out).sort()).toEqual(['README.md', 'data', 'sources', LOCK_FILE].sort());
   });
 
@@ -319,7 +319,7 @@ describe('the pulled folder', () => {
   });
 
   it('keeps the index state the caller records, through later writes', async () => {
-    const index = { url: 'https://index.example.org', feedCursor: '42', checkpoint: { size: 7, rootHash: 'abc=', note: 'index.example.org\n7\nabc=\n' } };
+    const index = { url: 'https://index.example.org', feedCursor: '42', checkpoint: { size: 7, rootHash: 'abc=', note: 'index.example.org\n7\nabc=\n' }, nodes: [] };
     lock = await setIndexState(out, lock, index);
     expect(await readLock(out)).toEqual(lock);
     const speech = sources.find((source) => source.manifest['tributary:datasetId'] === 'sw-speech')!;

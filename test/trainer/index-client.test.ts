@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAYLOAD_TYPES, signStatement } from '../../pipelines/federation/statements.js';
 import { generateNodeKeys, keyId, publicKeyMultibase } from '../../pipelines/signing/keys.js';
 import { IndexClient } from '../../server/trainer/index-client.js';
 import { trustedNodeKeys } from '../../server/trainer/node-keys.js';
@@ -71,27 +72,83 @@ describe('the index client refuses what an index should not send', () => {
 
 describe('node keys as the index pinned them', () => {
   const keys = generateNodeKeys();
+  const did = 'did:web:node.example.org';
   const published = (key: typeof keys.signing) => ({ keyId: keyId(key), publicKey: publicKeyMultibase(key) });
+  const named = (key: typeof keys.signing, use: 'signing' | 'rotation') => ({
+    id: keyId(key),
+    type: 'Ed25519VerificationKey2020' as const,
+    use,
+    publicKeyMultibase: publicKeyMultibase(key),
+  });
+  /** The registration the node signs: its keys, its URL. */
+  const registration = (changes: Record<string, unknown> = {}, signer = keys.signing) =>
+    JSON.stringify(
+      signStatement(
+        PAYLOAD_TYPES.registration,
+        {
+          type: 'tributary:node-registration/1',
+          node: did,
+          name: 'Node',
+          url: 'https://node.example.org',
+          languages: ['sw'],
+          publicKeys: [named(keys.signing, 'signing'), named(keys.rotation, 'rotation')],
+          keyRotations: [],
+          issued: new Date().toISOString(),
+          ...changes,
+        } as never,
+        signer,
+        keyId(signer),
+      ),
+    );
   const record = (changes: Record<string, unknown> = {}) => ({
-    did: 'did:web:node.example.org',
+    did,
     name: 'Node',
     url: 'https://node.example.org',
     status: 'active' as const,
     signingKeys: [{ ...published(keys.signing), since: 0, current: true }],
     rotationKey: published(keys.rotation),
     keyRotations: [],
+    registration: 'a'.repeat(64),
     ...changes,
   });
+  const invalid = expect.objectContaining({ code: 'NodeKeysInvalid' });
 
-  it('trusts the first signing key when there is no rotation', () => {
-    expect([...trustedNodeKeys(record(), 'did:web:node.example.org').keys.keys()]).toEqual([keyId(keys.signing)]);
+  it('trusts the first signing key when there is no rotation, and pins it with the rotation key', () => {
+    const node = trustedNodeKeys(record(), did, { registration: registration() });
+    expect([...node.keys.keys()]).toEqual([keyId(keys.signing)]);
+    expect(node.pin).toEqual({ did, firstKey: published(keys.signing), rotationKey: published(keys.rotation), rotations: [] });
   });
 
   it('refuses a current key the rotation chain does not lead to, and an answer about another node', () => {
     const other = generateNodeKeys();
     const forged = record({ signingKeys: [{ ...published(keys.signing), since: 0, current: false }, { ...published(other.signing), since: 1, current: true }] });
-    expect(() => trustedNodeKeys(forged, 'did:web:node.example.org')).toThrow(expect.objectContaining({ code: 'NodeKeysInvalid' }));
-    expect(() => trustedNodeKeys(record({ did: 'did:web:other.example' }), 'did:web:node.example.org')).toThrow(/answered for did:web:other.example/);
+    expect(() => trustedNodeKeys(forged, did, { registration: registration() })).toThrow(invalid);
+    expect(() => trustedNodeKeys(record({ did: 'did:web:other.example' }), did, { registration: registration() })).toThrow(/answered for did:web:other.example/);
+  });
+
+  it('refuses keys the node’s own registration does not name, a registration it did not sign, a URL on another host', () => {
+    const other = generateNodeKeys();
+    // The index swaps the rotation key, or serves a registration signed by a key of its own.
+    expect(() => trustedNodeKeys(record({ rotationKey: published(other.rotation) }), did, { registration: registration() })).toThrow(invalid);
+    const selfMade = registration({ publicKeys: [named(other.signing, 'signing'), named(other.rotation, 'rotation')] }, other.signing);
+    expect(() => trustedNodeKeys(record(), did, { registration: selfMade })).toThrow(/another rotation key/);
+    expect(() => trustedNodeKeys(record(), did, { registration: registration({}, other.signing) })).toThrow(/not signed by the key it names/);
+    expect(() =>
+      trustedNodeKeys(record({ url: 'https://elsewhere.example' }), did, { registration: registration({ url: 'https://elsewhere.example' }) }),
+    ).toThrow(/not the host/);
+    expect(() => trustedNodeKeys(record(), did, { registration: registration(), loggedRegistration: 'b'.repeat(64) })).toThrow(/log last names/);
+  });
+
+  it('refuses other keys than the folder pinned, even when they hold together', () => {
+    const other = generateNodeKeys();
+    const pinned = trustedNodeKeys(record(), did, { registration: registration() }).pin;
+    const swapped = record({ signingKeys: [{ ...published(other.signing), since: 0, current: true }], rotationKey: published(other.rotation) });
+    const theirs = registration({ publicKeys: [named(other.signing, 'signing'), named(other.rotation, 'rotation')] }, other.signing);
+    expect(() => trustedNodeKeys(swapped, did, { registration: theirs })).not.toThrow();
+    expect(() => trustedNodeKeys(swapped, did, { registration: theirs, pinned })).toThrow(/this folder pinned/);
+    expect(() => trustedNodeKeys(record(), did, { registration: registration(), pinned: { ...pinned, rotations: ['sha256:' + 'c'.repeat(64)] } })).toThrow(
+      /do not extend/,
+    );
   });
 });
 

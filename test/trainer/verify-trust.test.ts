@@ -190,4 +190,43 @@ describe('verify takes nothing from the index unproven', () => {
     proxy.reset();
   });
 
+  it('node keys swapped between pull and verify are refused (NodeKeysInvalid, exit 3), even with a registration they signed', async () => {
+    const source = await swahiliSource();
+    const did = source.node.did;
+    const fake = generateNodeKeys();
+    const published = (key: typeof fake.signing) => ({ keyId: keyId(key), publicKey: publicKeyMultibase(key) });
+    const forgedRegistration = registration(
+      {
+        identity: {
+          ...signerOf(nodes.swahili).identity,
+          signingKey: fake.signing,
+          keyId: keyId(fake.signing),
+          publicKeys: [
+            { id: keyId(fake.signing), type: 'Ed25519VerificationKey2020', use: 'signing', publicKeyMultibase: publicKeyMultibase(fake.signing) },
+            { id: keyId(fake.rotation), type: 'Ed25519VerificationKey2020', use: 'rotation', publicKeyMultibase: publicKeyMultibase(fake.rotation) },
+          ],
+          keyRotations: [],
+        },
+        url: nodes.swahili.url,
+        name: 'Sauti ya Pwani',
+        languages: ['sw'],
+      },
+      {},
+    );
+    const registrationText = JSON.stringify(forgedRegistration);
+    const real = (await ix.api.get(`/nodes/${encodeURIComponent(did)}`)).body as Record<string, unknown>;
+    proxy.json.set(`/api/v1/nodes/${encodeURIComponent(did)}`, {
+      ...real,
+      signingKeys: [{ ...published(fake.signing), since: 0, current: true }],
+      rotationKey: published(fake.rotation),
+      keyRotations: [],
+      registration: sha256(registrationText),
+    });
+    // The forged registration is served too, so only what the folder pinned stands in the way.
+    await forgeWithdrawal(await notice({}, { key: fake.signing, keyid: keyId(fake.signing) }), {}, { [sha256(registrationText)]: registrationText });
+    await refused('NodeKeysInvalid');
+    proxy.reset();
+    const current = await runCli(['verify', out, '--index', proxy.url, '--json']);
+    expect(current.status, current.stderr).toBe(0);
+  });
 });

@@ -18,7 +18,9 @@ import { printJson, printTable } from '../output.js';
  * - 1: a refusal or error, one line on stderr (bad flags, index unreachable, …)
  * - 2: verify applied changes (records dropped, sources removed); the folder is now current
  * - 3: the index cannot be trusted: its log does not extend what the folder saw (LogInconsistent),
- *      another log key (LogKeyChanged), a proof or signature that fails; nothing was changed
+ *      another log key (LogKeyChanged), a proof, signature or node key that fails, an answer that
+ *      is not what its API promises; verify changes nothing; pull writes only the datasets that
+ *      verified and lists the others with their codes
  * - 4: pull finished, but some datasets failed (listed); running it again resumes them
  */
 export const EXIT_CHANGES_APPLIED = 2;
@@ -155,7 +157,9 @@ export function registerTrainerCommands(program: Command): void {
       } finally {
         bar.stop();
       }
+      // A dataset whose log entry, envelope or node keys did not verify means the index cannot be trusted: 3, not 4.
       if (report.datasets.some((row) => row.outcome === 'failed')) process.exitCode = EXIT_SOME_FAILED;
+      if (report.datasets.some((row) => row.outcome === 'failed' && row.code !== null && UNTRUSTED.has(row.code))) process.exitCode = EXIT_INDEX_UNTRUSTED;
       if (options.json) return printJson(report);
       printPull(report);
     });
