@@ -142,6 +142,6 @@ export function registerIndexCommands(program: Command): void {
         }
       }
       // Reported, not fatal: a node that could not be reached makes the exit status 1 for scripts.
-      if (reports.some((r) => r.status === 'unreachable' || r.status === 'unknown')) process.exitCode = 1;
+      if (reports.some((r) => r.status === 'unreachable' || r.status === 'unknown' || r.status === 'failed')) process.exitCode = 1;
     });
 }
