@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAYLOAD_TYPES, signStatement } from '../../pipelines/federation/statements.js';
 import { generateNodeKeys, keyId, publicKeyMultibase } from '../../pipelines/signing/keys.js';
 import { readLock } from '../../server/trainer/lock.js';
-import { pull } from '../../server/trainer/pull.js';
+import { downloadDir, pull } from '../../server/trainer/pull.js';
 import { registration, signerOf, startTestIndex, type TestIndex } from '../index/helpers.js';
 import { readRows, releasedRecords, twoNodes } from './releases.js';
 import { runCliAsync as runCli } from './run-cli.js';
@@ -50,6 +52,7 @@ describe('verify takes nothing from the index unproven', () => {
   let work: string;
   let out: string;
   let released: Map<string, { audio: string | null; text: string | null }>;
+  let resumed: string;
 
   beforeAll(async () => {
     nodes = await twoNodes();
@@ -72,6 +75,15 @@ describe('verify takes nothing from the index unproven', () => {
     out = join(work, 'pulled');
     const pulled = await pull({ index: proxy.url, out, filters: {}, permits: 'train', requester });
     expect(pulled.datasets.map((row) => row.outcome)).toEqual(['pulled', 'pulled']);
+    // A pull into another folder killed after its downloads completed, before it wrote the folder:
+    // the complete shards sit in its downloads, where the next pull takes them without asking the node.
+    resumed = join(work, 'resumed');
+    const speech = (await readLock(out))!.sources.find((s) => s.datasetId === 'sw-speech')!;
+    for (const shard of speech.shards) {
+      const path = join(downloadDir(resumed, speech.manifestId), shard.name);
+      mkdirSync(dirname(path), { recursive: true });
+      copyFileSync(join(out, shard.local!.name), path);
+    }
   }, 600_000);
   afterAll(async () => {
     await proxy?.close();
@@ -128,6 +140,23 @@ describe('verify takes nothing from the index unproven', () => {
     // Exactly those records went; every other row is still the released one, value for value.
     const left = await folderRecords(out);
     expect(left).toEqual(new Map([...released].filter(([key]) => !mine.includes(key))));
+  });
+
+  it('a pull resumed from complete downloads after a withdrawal was logged: verify still drops the withdrawn records', async () => {
+    const withdrawn = nodes.swahiliData.speech.filter((sample) => sample.speaker === nodes.swahiliData.speakers[1]!.id).map((sample) => sample.id);
+    const report = await pull({ index: proxy.url, out: resumed, filters: { lang: 'sw' }, requester });
+    expect(report.datasets.map((row) => row.outcome)).toEqual(['pulled']);
+    // The shards came from disk, so the folder holds what was withdrawn meanwhile...
+    expect([...(await folderRecords(resumed)).keys()]).toEqual(expect.arrayContaining(withdrawn));
+    // ...and its feed cursor is the release's publication, not the log's size: verify reads the withdrawal.
+    const lock = (await readLock(resumed))!;
+    expect(Number(lock.index.feedCursor)).toBe(lock.sources[0]!.logIndex);
+    const result = await runCli(['verify', resumed, '--index', proxy.url, '--json']);
+    expect(result.status, result.stderr).toBe(2);
+    const left = await folderRecords(resumed);
+    for (const id of withdrawn) expect(left.has(id)).toBe(false);
+    expect(left).toEqual(new Map([...released].filter(([key]) => !withdrawn.includes(key) && left.has(key))));
+    expect(left.size).toBe(nodes.swahiliData.speech.length - withdrawn.length);
   });
 
   /** A withdrawal entry appended to the real log by an index holding its log key, naming `envelope`. */
@@ -228,5 +257,30 @@ describe('verify takes nothing from the index unproven', () => {
     proxy.reset();
     const current = await runCli(['verify', out, '--index', proxy.url, '--json']);
     expect(current.status, current.stderr).toBe(0);
+  });
+
+  it('access requests, trainer details and tokens go only to the origin the node signed, whatever URL the index gives (pull exit 3)', async () => {
+    const hits: string[] = [];
+    const attacker = createServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ grant: { id: 'g', status: 'approved' }, token: 'x' }));
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    try {
+      const did = (await swahiliSource()).node.did;
+      const real = (await ix.api.get(`/nodes/${encodeURIComponent(did)}`)).body as Record<string, unknown>;
+      proxy.json.set(`/api/v1/nodes/${encodeURIComponent(did)}`, { ...real, url: `http://127.0.0.1:${(attacker.address() as AddressInfo).port}` });
+      const dir = join(work, 'elsewhere');
+      const result = await runCli(['pull', '--index', proxy.url, '--out', dir, '--json', '--progress', 'none', '--name', requester.name, '--contact', requester.contact, '--purpose', requester.purpose]);
+      expect(result.status, result.stderr).toBe(3);
+      const rows = Object.fromEntries((JSON.parse(result.stdout).datasets as Array<{ dataset: string; outcome: string; code: string | null }>).map((row) => [row.dataset, row]));
+      expect(rows['sw-speech']).toMatchObject({ outcome: 'failed', code: 'NodeKeysInvalid' });
+      expect(rows['yo-text']).toMatchObject({ outcome: 'pulled' });
+      expect(hits).toEqual([]);
+    } finally {
+      proxy.reset();
+      attacker.closeAllConnections();
+      await new Promise<void>((resolve) => attacker.close(() => resolve()));
+    }
   });
 });
