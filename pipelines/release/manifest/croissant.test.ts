@@ -160,6 +160,26 @@ describe('buildManifest', () => {
     ]);
   });
 
+  it('types the split names and URLs as mlcroissant reads them, and the split field references the names', () => {
+    const manifest = buildManifest(speechRelease());
+    const splits = (manifest.recordSet as Node[]).find((set) => set['@id'] === 'splits')!;
+    expect(splits).toMatchObject({ dataType: 'cr:Split', key: { '@id': 'splits/name' } });
+    expect((splits.field as Node[]).map((field) => [field.name, field.dataType])).toEqual([
+      ['name', 'sc:Text'],
+      ['url', ['sc:URL', 'cr:Split']],
+    ]);
+    const records = (manifest.recordSet as Node[]).find((set) => set['@id'] === 'default')!;
+    expect((records.field as Node[]).find((field) => field.name === 'split')?.references).toEqual({ field: { '@id': 'splits/name' } });
+  });
+
+  it('names the language as people do, the codes beside it', () => {
+    const release = speechRelease();
+    release.language = { tag: 'sw', iso639_3: 'swa', name: 'Swahili (macrolanguage)' };
+    const manifest = buildManifest(release);
+    expect(manifest.keywords).toEqual(expect.arrayContaining(['Swahili', 'sw', 'swa']));
+    expect(JSON.stringify(manifest)).not.toContain('macrolanguage');
+  });
+
   it('has the text fields for a text release', () => {
     const manifest = buildManifest(textRelease());
     const records = (manifest.recordSet as Node[]).find((set) => set['@id'] === 'default')!;
@@ -171,7 +191,9 @@ describe('buildManifest', () => {
     expect(missing(dataset, RAI)).toEqual([]);
     expect(literal(dataset, rai('dataCollectionTimeframe'))).toBe('2024-01-01/2025-05-31');
     expect(literal(dataset, rai('dataAnnotationProtocol'))).toBe('Validated by other volunteers: at least 2 up votes and more up than down.');
-    const maintenance = values(dataset, rai('dataReleaseMaintenancePlan')).map((v) => (v as { '@value': string })['@value']).join(' ');
+    // One text: mlcroissant reads this property as a single value (README.md).
+    expect(values(dataset, rai('dataReleaseMaintenancePlan'))).toHaveLength(1);
+    const maintenance = literal(dataset, rai('dataReleaseMaintenancePlan')) as string;
     expect(maintenance).toMatch(/withdrawal notice/);
     expect(maintenance).toMatch(/MAJOR version/);
   });
@@ -276,7 +298,10 @@ describe('buildManifest', () => {
     const recordSets = manifest.recordSet as Node[];
     expect(recordSets.map((set) => set['@id'])).toEqual(['splits', 'default', 'media']);
     const audio = (recordSets[1]!.field as Node[]).find((field) => field.name === 'audio');
-    expect(audio?.source).toEqual({ '@id': 'media/audio' });
+    // mlcroissant reads a reference only as {field: {@id}} (its own 1.1 examples): see README.md.
+    expect(audio?.source).toEqual({ field: { '@id': 'media/audio' } });
+    const key = (recordSets[1]!.field as Node[]).find((field) => field.name === 'key');
+    expect(key?.references).toEqual({ field: { '@id': 'media/key' } });
   });
 });
 

@@ -2,6 +2,7 @@ import { canonicalJson } from './canonical-json.js';
 import { citation } from './citation.js';
 import { CROISSANT_1_1, CROISSANT_CONTEXT, CROISSANT_RAI_1_0 } from './context.js';
 import { K_ANONYMITY_THRESHOLD, publishableDemographics } from './demographics.js';
+import { languageName } from './language-name.js';
 import { compareCodeUnits, orderedSplits } from './order.js';
 import { raiProperties } from './rai.js';
 import { describeShards, STRUCTURE_IDS } from './record-sets.js';
@@ -50,7 +51,7 @@ export function buildManifest(input: ReleaseDescription): Record<string, unknown
     url: datasetUrl(release),
     license: release.license.url,
     inLanguage: release.language.tag,
-    keywords: [release.language.name, release.language.tag, release.language.iso639_3, release.modality, 'Tributary'],
+    keywords: [languageName(release.language), release.language.tag, release.language.iso639_3, release.modality, 'Tributary'],
     creator: { '@id': release.node.did, '@type': 'sc:Organization', name: release.node.name, url: apiBase(release) },
     publisher,
     citeAs: citation(release),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 // here, to read the front matter the way the Hub would.
 import { parse } from 'yaml';
 import { datasetCard } from './dataset-card.js';
+import { languageName } from './language-name.js';
 import { speechRelease, textRelease } from '../../../test/fixtures/sample-release.js';
 import { hubLanguage, hubLicense, sizeCategory, taskCategories } from './hf-metadata.js';
 import type { ReleaseDescription } from './types.js';
@@ -146,6 +147,18 @@ describe('Hub metadata', () => {
     ['GPL-3.0-or-later', 'gpl-3.0'],
   ])('maps SPDX %s to %s', (spdx, hub) => {
     expect(hubLicense(spdx, 'https://example.org')).toEqual({ license: hub });
+  });
+
+  it('names the language as people do (CLDR), the codes beside it', () => {
+    const release = speechRelease();
+    release.language = { tag: 'sw', iso639_3: 'swa', name: 'Swahili (macrolanguage)' };
+    const card = datasetCard(release);
+    expect(card).toContain('- Swahili: BCP-47 `sw`, ISO 639-3 `swa`');
+    expect(card).not.toContain('macrolanguage');
+    expect(languageName({ tag: 'sw-KE', name: 'Swahili (macrolanguage)' })).toBe('Swahili (Kenya)');
+    expect(languageName({ tag: 'pa-Arab', name: 'Panjabi' })).toBe('Punjabi (Arabic)');
+    // A language CLDR has no name for keeps the registry's, without its catalogue qualifier.
+    expect(languageName({ tag: 'bfa', name: 'Bari (individual language)' })).toBe('Bari');
   });
 
   it('uses ISO 639-1 when there is one, else ISO 639-3', () => {

@@ -1,5 +1,6 @@
 import { citation } from './citation.js';
 import { K_ANONYMITY_THRESHOLD, publishableDemographics } from './demographics.js';
+import { languageName } from './language-name.js';
 import { hubLanguage, hubLicense, sizeCategory, taskCategories } from './hf-metadata.js';
 import { compareCodeUnits, orderedSplits } from './order.js';
 import { checkRelease } from './release-schema.js';
@@ -115,7 +116,7 @@ function body(release: ReleaseDescription, splits: string[], shards: Shard[], co
 
     '## Languages',
     [
-      `- ${release.language.name}: BCP-47 \`${release.language.tag}\`, ISO 639-3 \`${release.language.iso639_3}\``,
+      `- ${languageName(release.language)}: BCP-47 \`${release.language.tag}\`, ISO 639-3 \`${release.language.iso639_3}\``,
       `- Modality: ${speech ? 'read speech (audio with the prompt sentence)' : 'text'}`,
     ].join('\n'),
 

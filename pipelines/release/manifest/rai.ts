@@ -1,4 +1,5 @@
 import { K_ANONYMITY_THRESHOLD } from './demographics.js';
+import { languageName } from './language-name.js';
 import type { DemographicCell, ReleaseDescription, UsageAction } from './types.js';
 import { DEMOGRAPHIC_FIELDS, USAGE_ACTIONS } from './types.js';
 
@@ -10,6 +11,7 @@ import { DEMOGRAPHIC_FIELDS, USAGE_ACTIONS } from './types.js';
 export function raiProperties(release: ReleaseDescription, published: readonly DemographicCell[]): Record<string, unknown> {
   const speech = release.modality === 'speech';
   const purposes = [...release.usage.purposes].sort().join(', ');
+  const language = languageName(release.language);
   const properties: Record<string, unknown> = {
     'rai:dataCollection':
       `${release.collection.method.trim()} Consent: ${release.collection.consent.trim()} ` +
@@ -25,8 +27,8 @@ export function raiProperties(release: ReleaseDescription, published: readonly D
     'rai:dataLimitations': limitations(speech),
     'rai:dataReleaseMaintenancePlan': maintenancePlan(release),
     'rai:dataSocialImpact':
-      `Collected and governed by the ${release.language.name}-speaking community that runs this node (CARE principles: the community decides what is released, under which terms, and can revoke or restrict it). ` +
-      `It is meant to bring language technology to ${release.language.name} speakers. ` +
+      `Collected and governed by the ${language}-speaking community that runs this node (CARE principles: the community decides what is released, under which terms, and can revoke or restrict it). ` +
+      `It is meant to bring language technology to ${language} speakers. ` +
       (speech
         ? 'Voice data can also be used to imitate or identify speakers; uses outside the stated terms and consent purposes are not permitted.'
         : 'Text written by community members reflects their views and usage; uses outside the stated terms and consent purposes are not permitted.'),
@@ -115,7 +117,8 @@ function limitations(speech: boolean): string[] {
   ];
 }
 
-function maintenancePlan(release: ReleaseDescription): string[] {
+// One text: RAI 1.0 allows a list, but mlcroissant reads this property as a single value and warns.
+function maintenancePlan(release: ReleaseDescription): string {
   const plan = [
     `Maintained by the community running node "${release.node.name}" (${release.node.did}).`,
     'When a contributor withdraws, the node signs a withdrawal notice (record keys and shard sha256s) and sends it to the global index; trainers must drop those records (`tributary verify`). The next release without them is a new MAJOR version, and superseded shards answer 410 Gone.',
@@ -126,5 +129,5 @@ function maintenancePlan(release: ReleaseDescription): string[] {
       `It supersedes the manifest with sha256 ${release.previousManifest}; ${release.withdrawnSincePrevious} records were withdrawn since then.`,
     );
   }
-  return plan;
+  return plan.join(' ');
 }

@@ -115,7 +115,9 @@ function splitsRecordSet(splits: readonly string[]): Json {
     key: { '@id': `${SPLITS_ID}/name` },
     field: [
       { '@type': 'cr:Field', '@id': `${SPLITS_ID}/name`, name: 'name', dataType: 'sc:Text' },
-      { '@type': 'cr:Field', '@id': `${SPLITS_ID}/url`, name: 'url', dataType: 'cr:Split' },
+      // sc:URL first: mlcroissant reads a field's value by its first data type it knows, and
+      // cr:Split alone is not one; the pair is how mlcroissant's own 1.1 examples type it.
+      { '@type': 'cr:Field', '@id': `${SPLITS_ID}/url`, name: 'url', dataType: ['sc:URL', 'cr:Split'] },
     ],
     data: splits.map((split) => {
       const iri = SPLIT_IRIS[split];
@@ -178,7 +180,7 @@ function parquetRecords(modality: Modality, splits: readonly string[]): Json {
           extract: { fileProperty: 'fullpath' },
           transform: { regex: `^(?:.*/)?(${splits.join('|')})-[^/]*$` },
         }),
-        references: { '@id': `${SPLITS_ID}/name` },
+        references: { field: { '@id': `${SPLITS_ID}/name` } },
       },
       content,
       ...commonFields(modality, RECORDS_ID, column),
@@ -226,11 +228,11 @@ function tarRecords(modality: Modality): Json[] {
           extract: { fileProperty: 'filename' },
           transform: { regex: '^(.+)\\.json$' },
         }),
-        references: { '@id': `${MEDIA_ID}/key` },
+        references: { field: { '@id': `${MEDIA_ID}/key` } },
       },
       // Joined in from the media record with the same key.
       field(RECORDS_ID, content, modality === 'speech' ? 'sc:AudioObject' : 'sc:Text', `See ${MEDIA_ID}/${content}.`, {
-        '@id': `${MEDIA_ID}/${content}`,
+        field: { '@id': `${MEDIA_ID}/${content}` },
       }),
       ...commonFields(modality, RECORDS_ID, member),
     ],
