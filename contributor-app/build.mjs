@@ -1,6 +1,7 @@
-// Bundles the contributor app into dist/: index.html, app.js, app.css.
+// Bundles the contributor app into dist/: index.html, app.js, app.css, the static files, and sw.js.
 // Usage: node contributor-app/build.mjs [--watch]
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -61,11 +62,38 @@ function publish(files) {
   }
 }
 
+/**
+ * The service worker keeps the app shell for offline use. Its caches are named after a hash of
+ * the shell's bytes, so each build has new ones and drops the old when it activates; and since
+ * the hash is in sw.js itself, any change to the shell changes sw.js, which is how a browser
+ * notices a new build.
+ */
+async function serviceWorker(files) {
+  const shell = files.map(([name]) => name).filter((name) => !name.endsWith('.map'));
+  const hash = createHash('sha256');
+  for (const [name, contents] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    if (name.endsWith('.map')) continue;
+    hash.update(name).update('\0').update(contents).update('\0');
+  }
+  const version = hash.digest('hex').slice(0, 16);
+  const result = await esbuild.build({
+    ...common,
+    sourcemap: false,
+    entryPoints: { sw: join(src, 'service-worker.ts') },
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    define: { __CACHE_VERSION__: JSON.stringify(version), __SHELL__: JSON.stringify(shell.map((name) => `/${name}`)) },
+  });
+  return result.outputFiles.map((file) => [file.path.slice(dist.length + 1), file.contents]);
+}
+
 async function build() {
   const results = await Promise.all([esbuild.build(script), esbuild.build(stylesheet)]);
   const files = results.flatMap((result) => result.outputFiles.map((file) => [file.path.slice(dist.length + 1), file.contents]));
   files.push(['index.html', readFileSync(join(src, 'index.html'))]);
   for (const name of readdirSync(join(src, 'static'))) files.push([name, readFileSync(join(src, 'static', name))]);
+  files.push(...(await serviceWorker(files)));
   publish(files);
   return files.map(([name]) => name);
 }

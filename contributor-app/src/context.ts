@@ -1,5 +1,6 @@
 import type { ApiClient } from './api.js';
 import type { Localizer, Vars } from './i18n.js';
+import type { Outbox } from './outbox.js';
 import type { Session } from './session.js';
 import type { NodeInfo } from './types.js';
 
@@ -16,6 +17,8 @@ export interface AppContext {
   api: ApiClient;
   node: NodeInfo;
   session: Session;
+  /** Recordings kept on this device until the node confirms them. */
+  outbox: Outbox;
   navigate(path: string, options?: { replace?: boolean; flash?: Flash }): void;
 }
 

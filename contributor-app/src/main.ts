@@ -1,6 +1,8 @@
-import { createApiClient, fetchNodeInfo } from './api.js';
+import { ApiError, createApiClient, fetchNodeInfo } from './api.js';
+import { offlineBanner } from './components/offline-banner.js';
 import type { AppContext, Flash } from './context.js';
 import { Localizer, negotiateLocale } from './i18n.js';
+import { Outbox } from './outbox.js';
 import { startRouter, type Route } from './router.js';
 import { consentScreen } from './screens/consent.js';
 import { joinScreen } from './screens/join.js';
@@ -13,6 +15,7 @@ import { writeScreen } from './screens/write.js';
 import { Session } from './session.js';
 import { createShell } from './shell.js';
 import { storage } from './storage.js';
+import { registerServiceWorker } from './sw-register.js';
 
 /** Filled in by build.mjs from the folders of locales/ that hold the app's strings. */
 declare const __UI_LOCALES__: string[];
@@ -44,7 +47,11 @@ async function start(root: HTMLElement): Promise<void> {
   const locale = negotiateLocale(__UI_LOCALES__, storage.uiLocale(), navigator.languages ?? [navigator.language]);
   const [i18n, node] = await Promise.all([
     Localizer.create(__UI_LOCALES__, locale),
-    fetchNodeInfo().catch((error: unknown) => error as Error),
+    // Offline, the node's name and languages from the last visit let the app open all the same.
+    fetchNodeInfo().then(
+      (info) => (storage.setNodeInfo(info), info),
+      (error: unknown) => storage.nodeInfo() ?? (error as Error),
+    ),
   ]);
   if (node instanceof Error) return fatal(root, node, i18n);
   const session = new Session(node);
@@ -59,11 +66,13 @@ async function start(root: HTMLElement): Promise<void> {
       navigate('/join', true);
     },
   });
+  const outbox = new Outbox();
   const ctx: AppContext = {
     i18n,
     api,
     node,
     session,
+    outbox,
     navigate(path, options = {}) {
       pendingFlash = options.flash ?? null;
       navigate(path, options.replace);
@@ -72,10 +81,13 @@ async function start(root: HTMLElement): Promise<void> {
   try {
     await session.refresh(api);
   } catch (error) {
-    return fatal(root, error, i18n);
+    // Without a connection the app still opens: recordings kept on this device wait for it.
+    if (!(error instanceof ApiError && error.code === 'Network')) return fatal(root, error, i18n);
   }
 
   const shell = createShell(root, ctx, ROUTES);
+  root.querySelector('.topbar')?.after(offlineBanner(i18n, outbox));
+  outbox.start();
   navigate = startRouter({
     routes: ROUTES,
     ctx: () => ctx,
@@ -89,5 +101,6 @@ async function start(root: HTMLElement): Promise<void> {
   root.dataset.ready = 'true';
 }
 
+registerServiceWorker();
 const root = document.getElementById('app');
 if (root) start(root).catch((error) => fatal(root, error));

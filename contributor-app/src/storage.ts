@@ -1,3 +1,5 @@
+import type { NodeInfo } from './types.js';
+
 /**
  * What the app remembers on this device. localStorage can be missing or full (private
  * browsing, storage quota); the app then still works for this visit.
@@ -6,6 +8,7 @@ const KEYS = {
   token: 'tributary.token',
   uiLocale: 'tributary.uiLocale',
   dataLanguage: 'tributary.dataLanguage',
+  nodeInfo: 'tributary.nodeInfo',
 } as const;
 
 type Key = keyof typeof KEYS;
@@ -34,4 +37,14 @@ export const storage = {
   setUiLocale: (locale: string) => write('uiLocale', locale),
   dataLanguage: () => read('dataLanguage'),
   setDataLanguage: (tag: string) => write('dataLanguage', tag),
+  /** The node's name and languages from the last visit, so the app opens without a connection. */
+  nodeInfo: (): NodeInfo | null => {
+    try {
+      const info = JSON.parse(read('nodeInfo') ?? 'null') as NodeInfo | null;
+      return info && typeof info.name === 'string' && Array.isArray(info.languages) ? info : null;
+    } catch {
+      return null;
+    }
+  },
+  setNodeInfo: (info: NodeInfo) => write('nodeInfo', JSON.stringify({ name: info.name, languages: info.languages })),
 };

@@ -12,7 +12,7 @@ import { ApiError } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { MicError, Recording, recordingSupported, type Take } from '../recorder.js';
 import type { Limits, Prompt, PromptList, Sample, Stats } from '../types.js';
-import { uploadRecording, type RecordingUpload } from '../upload.js';
+import type { RecordingUpload } from '../outbox.js';
 
 /** The longest take the app keeps recording; the node refuses what is over its own limit. */
 const MAX_SECONDS = 30;
@@ -347,16 +347,25 @@ export const speakScreen: Screen = (ctx, root) => {
     uploadBar.value = 0;
     i18n.bind(uploadText, 'contribute:upload.progress', { percent: 0 });
     status.show('progress', 'contribute:upload.sending');
-    upload = uploadRecording({
-      blob: take.blob,
-      promptId: sent.id,
-      token: session.token,
-      onProgress: (fraction) => {
-        const percent = Math.round(fraction * 100);
-        uploadBar.value = percent;
-        i18n.bind(uploadText, percent >= 100 ? 'contribute:upload.checking' : 'contribute:upload.progress', { percent });
+    // Kept on the device first, then sent; without a connection it waits and goes by itself later.
+    upload = ctx.outbox.submit(
+      { blob: take.blob, promptId: sent.id, language, token: session.token },
+      {
+        onProgress: (fraction) => {
+          const percent = Math.round(fraction * 100);
+          uploadBar.value = percent;
+          i18n.bind(uploadText, percent >= 100 ? 'contribute:upload.checking' : 'contribute:upload.progress', { percent });
+        },
+        onQueued: () => {
+          if (sent !== prompt) return;
+          // This take is in the queue: the volunteer goes on with the next sentence meanwhile.
+          upload?.abort();
+          upload = null;
+          reported.add(sent.id);
+          void another({ keepStatus: true }).then(() => status.show('info', 'contribute:upload.queued'));
+        },
       },
-    });
+    );
     upload.done.then(
       (sample) => sent === prompt && accepted(sent, sample),
       (error: unknown) => {
