@@ -157,11 +157,31 @@ export class IndexClient {
     return this.json(`/api/v1/manifests${text ? `?${text}` : ''}`, searchPageSchema);
   }
 
-  /** Every page of a search, in the index's order; stops at `maxManifests` (a bound, not a page size). */
-  async searchAll(filters: SearchFilters, maxManifests = 100_000): Promise<{ manifests: SearchManifest[]; totals: SearchTotals }> {
+  /**
+   * Every page of a search, in the index's order. Bounded: at most `maxManifests` kept, `maxPages`
+   * pages and `maxBytes` read in all (IndexAnswerInvalid past the page or byte bound: narrow the
+   * filters); a cursor the index gave before is refused, so a loop of cursors ends at once.
+   */
+  async searchAll(
+    filters: SearchFilters,
+    bounds: { maxManifests?: number; maxPages?: number; maxBytes?: number } = {},
+  ): Promise<{ manifests: SearchManifest[]; totals: SearchTotals }> {
+    const maxManifests = bounds.maxManifests ?? 100_000;
+    const maxPages = bounds.maxPages ?? 1_000;
+    const maxBytes = bounds.maxBytes ?? 256 * 1024 * 1024;
     const manifests: SearchManifest[] = [];
     const seen = new Set<string>();
-    let page = await this.search(filters);
+    const cursors = new Set<string>();
+    let read = 0;
+    let pages = 0;
+    const fetchPage = async (cursor: string | null): Promise<SearchPage> => {
+      const answer = await this.searchPage(filters, cursor);
+      read += answer.bytes;
+      pages += 1;
+      if (read > maxBytes) throw new IndexAnswerInvalidError(`the index's search ran past ${maxBytes} bytes in ${pages} pages; narrow the filters`);
+      return answer.page;
+    };
+    let page = await fetchPage(null);
     const totals = page.totals;
     for (;;) {
       for (const manifest of page.manifests) {
@@ -170,11 +190,26 @@ export class IndexClient {
         manifests.push(manifest);
       }
       if (!page.next || manifests.length >= maxManifests) break;
-      const cursor = page.next;
-      page = await this.search(filters, cursor);
-      if (page.next === cursor) throw new IndexAnswerInvalidError(`the index's search repeats cursor ${cursor}`);
+      if (cursors.has(page.next)) throw new IndexAnswerInvalidError(`the index's search gives cursor ${page.next} a second time`);
+      if (pages >= maxPages) throw new IndexAnswerInvalidError(`the index's search goes on past ${maxPages} pages; narrow the filters`);
+      cursors.add(page.next);
+      page = await fetchPage(page.next);
     }
     return { manifests, totals };
+  }
+
+  private async searchPage(filters: SearchFilters, cursor: string | null): Promise<{ page: SearchPage; bytes: number }> {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(filters)) {
+      if (value !== undefined && value !== null && value !== '') query.set(name, String(value));
+    }
+    if (cursor) query.set('cursor', cursor);
+    const text = query.toString();
+    const path = `/api/v1/manifests${text ? `?${text}` : ''}`;
+    const answer = await this.get(path, this.maxBytes);
+    const parsed = searchPageSchema.safeParse(parseJson(answer.text, path));
+    if (!parsed.success) throw new IndexAnswerInvalidError(`/api/v1/manifests: ${issue(parsed.error)}`);
+    return { page: parsed.data, bytes: Buffer.byteLength(answer.text, 'utf8') };
   }
 
   /** One manifest by id, whatever its status (current, superseded, retracted, expired). */

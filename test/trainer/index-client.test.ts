@@ -64,6 +64,24 @@ describe('the index client refuses what an index should not send', () => {
     await expect(new IndexClient(url).feed(4, 10)).rejects.toMatchObject({ code: 'IndexAnswerInvalid' });
   });
 
+  it('a search whose cursors loop, or that never ends, is stopped: IndexAnswerInvalid', async () => {
+    const totals = { datasets: 0, records: 0, hours: 0, speakers: 0, nodes: 0 };
+    let asked = 0;
+    // A → B → A: the second A is refused at once.
+    routes.set('/api/v1/manifests', (res) => {
+      asked++;
+      res.writeHead(200).end(JSON.stringify({ manifests: [], next: asked % 2 === 1 ? 'A' : 'B', totals }));
+    });
+    await expect(new IndexClient(url).searchAll({})).rejects.toMatchObject({ code: 'IndexAnswerInvalid', message: expect.stringContaining('second time') });
+    expect(asked).toBe(3);
+    // A new cursor every time: stopped at the page bound, and at the byte bound.
+    asked = 0;
+    routes.set('/api/v1/manifests', (res) => res.writeHead(200).end(JSON.stringify({ manifests: [], next: `c${asked++}`, totals })));
+    await expect(new IndexClient(url).searchAll({}, { maxPages: 5 })).rejects.toMatchObject({ message: expect.stringContaining('past 5 pages') });
+    expect(asked).toBe(5);
+    await expect(new IndexClient(url).searchAll({}, { maxBytes: 1000 })).rejects.toMatchObject({ message: expect.stringContaining('past 1000 bytes') });
+  });
+
   it('a bad --index is a clear error', () => {
     expect(() => new IndexClient('ftp://index.example.org')).toThrow(/not an http\(s\) URL/);
     expect(() => new IndexClient('not a url')).toThrow(/is not a URL/);
