@@ -75,6 +75,7 @@ export function createApiClient(options: ApiClientOptions) {
     get: <T>(path: string, init?: { token?: string }) => json<T>('GET', path, undefined, init),
     post: <T>(path: string, body: unknown) => json<T>('POST', path, body),
     patch: <T>(path: string, body: unknown) => json<T>('PATCH', path, body),
+    put: <T>(path: string, body: unknown) => json<T>('PUT', path, body),
     delete: <T>(path: string, body?: unknown) => json<T>('DELETE', path, body),
     /** Bytes that need the bearer token, e.g. a clip for an <audio> element, which cannot send headers. */
     async blob(path: string): Promise<{ blob: Blob; filename: string | null }> {

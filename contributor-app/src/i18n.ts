@@ -8,7 +8,7 @@ import { ApiError } from './api.js';
  *
  * The UI locale is not the data language: a volunteer may read French buttons and record Yoruba.
  */
-export const NAMESPACES = ['common', 'contribute', 'validate', 'consentui', 'mydata', 'errors'] as const;
+export const NAMESPACES = ['common', 'contribute', 'validate', 'consentui', 'mydata', 'admin', 'errors'] as const;
 
 /**
  * A variable that is itself localized when the text is (re)rendered: a language (or a list of

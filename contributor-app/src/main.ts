@@ -8,6 +8,7 @@ import { consentScreen } from './screens/consent.js';
 import { joinScreen } from './screens/join.js';
 import { listenScreen } from './screens/listen.js';
 import { myDataScreen } from './screens/my-data.js';
+import { OPERATOR_ROUTES } from './screens/operator/routes.js';
 import { proposeScreen } from './screens/propose.js';
 import { reviewSentencesScreen } from './screens/review-sentences.js';
 import { speakScreen } from './screens/speak.js';
@@ -29,6 +30,7 @@ const ROUTES: Route[] = [
   { path: '/sentences', screen: proposeScreen, gate: 'joined', title: 'common:screen.sentences', tab: true },
   { path: '/sentences/review', screen: reviewSentencesScreen, gate: 'joined', title: 'common:screen.sentencesReview' },
   { path: '/me', screen: myDataScreen, gate: 'joined', title: 'common:screen.myData', tab: true },
+  ...OPERATOR_ROUTES,
 ];
 
 /** Shown when the node cannot be reached at start; in English if even the strings did not load. */

@@ -1,8 +1,11 @@
 import type { AppContext, Screen } from './context.js';
 import type { Session } from './session.js';
 
-/** Who may open a screen: anyone, someone who joined, or someone who also consented. */
-export type Gate = 'open' | 'joined' | 'consented';
+/**
+ * Who may open a screen: anyone, someone who joined, someone who also consented, or someone whose
+ * key has a role (operator pages; no consent needed: running the node is not contributing to it).
+ */
+export type Gate = 'open' | 'joined' | 'consented' | 'reviewer' | 'admin';
 
 export interface Route {
   path: string;
@@ -12,12 +15,27 @@ export interface Route {
   title: string;
   /** Shown in the tab bar. */
   tab?: boolean;
+  /** Who sees its tab, when not everyone the gate lets in (the operator tab: reviewers too). */
+  tabGate?: Gate;
+}
+
+/** Whether the signed-in key may pass a gate. */
+export function passes(gate: Gate, session: Session): boolean {
+  if (gate === 'open') return true;
+  if (!session.signedIn) return false;
+  const role = session.profile?.role ?? 'volunteer';
+  if (gate === 'admin') return role === 'admin';
+  if (gate === 'reviewer') return role !== 'volunteer';
+  return gate === 'joined' || session.consented !== false;
 }
 
 /** Where a volunteer who may not open `route` is sent instead, if anywhere. */
 export function redirectFor(route: Route, session: Session): string | null {
   if (route.gate === 'open') return null;
   if (!session.signedIn) return '/join';
+  const role = session.profile?.role ?? 'volunteer';
+  if (route.gate === 'admin' && role !== 'admin') return role === 'reviewer' ? '/operator/moderation' : homePath(session);
+  if (route.gate === 'reviewer' && role === 'volunteer') return homePath(session);
   if (route.gate === 'consented' && session.consented === false) return '/consent';
   return null;
 }
@@ -25,6 +43,9 @@ export function redirectFor(route: Route, session: Session): string | null {
 /** The screen for `/`: wherever a volunteer would want to start. */
 export function homePath(session: Session): string {
   if (!session.signedIn) return '/join';
+  const role = session.profile?.role ?? 'volunteer';
+  // An operator who is not also a volunteer starts at the operator pages, not the consent screen.
+  if (session.consented === false && role !== 'volunteer') return role === 'admin' ? '/operator' : '/operator/moderation';
   if (session.consented === false) return '/consent';
   return '/speak';
 }

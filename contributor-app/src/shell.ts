@@ -1,7 +1,7 @@
 import type { AppContext, Flash } from './context.js';
 import { h, uid } from './dom.js';
 import type { Localizer } from './i18n.js';
-import type { Route } from './router.js';
+import { passes, type Route } from './router.js';
 import { storage } from './storage.js';
 
 export interface Shell {
@@ -79,8 +79,13 @@ export function createShell(root: HTMLElement, ctx: AppContext, routes: Route[])
       // Signed-in volunteers always reach every tab: someone who withdrew consent must still
       // get to My data; Speak and Write send them to the notice instead.
       nav.hidden = !context.session.signedIn;
+      tabs.forEach((tab, i) => {
+        const staffOnly = tab.gate === 'admin' || tab.gate === 'reviewer';
+        tabLinks[i]!.hidden = staffOnly && !passes(tab.tabGate ?? tab.gate, context.session);
+      });
       for (const link of tabLinks) {
-        if (link.getAttribute('href') === route.path) link.setAttribute('aria-current', 'page');
+        const href = link.getAttribute('href') ?? '';
+        if (href === route.path || (href === '/operator' && route.path.startsWith('/operator/'))) link.setAttribute('aria-current', 'page');
         else link.removeAttribute('aria-current');
       }
       flash.replaceChildren();

@@ -95,7 +95,8 @@ export const joinScreen: Screen = (ctx, root) => {
         session.signIn(token, profile);
         await session.refresh(api);
         status.clear();
-        ctx.navigate(session.consented ? '/speak' : '/consent', { flash: { key: 'common:join.welcomeBack', vars: { pseudonym: profile.pseudonym } } });
+        // Home decides: Speak, the consent notice, or for an operator the operator pages.
+        ctx.navigate('/', { flash: { key: 'common:join.welcomeBack', vars: { pseudonym: profile.pseudonym } } });
       } catch (error) {
         // The node does not know this key: say so, rather than "your session has ended".
         if (error instanceof ApiError && error.code === 'Unauthenticated') status.show('error', 'common:join.keyNotRecognised');

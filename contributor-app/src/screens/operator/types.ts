@@ -1,0 +1,33 @@
+/** The admin routes' answers, derived from the node's schemas (types only; nothing is bundled). */
+import type { z } from 'zod';
+import type { reportView } from '../../../../server/node/routes/common.schema.js';
+import type {
+  accessChangeView,
+  datasetStateView,
+  grantView,
+  noticeFeedView,
+  receiptView,
+  releaseSummaryView,
+  retractionView,
+} from '../../../../server/node/routes/datasets.schema.js';
+import type { overviewView, promptFileView, publishingView, staffView } from '../../../../server/node/routes/operator.schema.js';
+
+type Answer<S extends z.ZodType> = z.input<S>;
+
+export type Overview = Answer<typeof overviewView>;
+export type PromptFileOutcome = Answer<typeof promptFileView>;
+export type Publishing = Answer<typeof publishingView>;
+export type Staff = Answer<typeof staffView>;
+export type Report = Answer<typeof reportView>;
+export type DatasetState = Answer<typeof datasetStateView>;
+export type Grant = Answer<typeof grantView>;
+export type Receipt = Answer<typeof receiptView>;
+export type ReleaseSummary = Answer<typeof releaseSummaryView>;
+export type Retraction = Answer<typeof retractionView>;
+export type AccessChange = Answer<typeof accessChangeView>;
+export type NoticeFeed = Answer<typeof noticeFeedView>;
+export type AccessClass = DatasetState['accessClass'];
+export type Role = Staff['contributors'][number]['role'];
+
+export const ACCESS_CLASSES = ['open', 'gated', 'on-request'] as const satisfies readonly AccessClass[];
+export const ROLES = ['volunteer', 'reviewer', 'admin'] as const satisfies readonly Role[];
