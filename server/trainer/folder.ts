@@ -5,9 +5,11 @@ import { z } from 'zod';
 import { canonicalJson } from '../../pipelines/release/manifest/canonical-json.js';
 import { MANIFEST_PAYLOAD_TYPE } from '../../pipelines/release/manifest/croissant.js';
 import { compareCodeUnits } from '../../pipelines/release/manifest/order.js';
+import { STATE_DIR } from './access-grants.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { LockInvalidError, ShardFileMissingError, ShardFormatUnsupportedError, SourceMismatchError, UnknownSourceError } from './errors.js';
 import { digestFile, type FileDigest } from './file-digest.js';
+import { hasJournal, readJournal } from './journal.js';
 import {
   CARD_FILE,
   contentKey,
@@ -62,6 +64,7 @@ export interface WriteFolderOptions {
  */
 export async function writeFolder(dir: string, sources: readonly PulledSource[], options: WriteFolderOptions = {}): Promise<Lock> {
   await mkdir(dir, { recursive: true });
+  await finishPendingChange(dir);
   const previous = await readLock(dir);
   const checked = sources.map(checkSource);
   const ids = assignSourceIds(checked, previous);
@@ -178,7 +181,8 @@ export async function dropRecords(dir: string, lock: Lock, drops: DropRecords | 
     const next = await layOut(dir, states, contents, lock.index, known);
     return { lock: next, dropped: [...dropped].sort(compareCodeUnits), notFound };
   } finally {
-    await Promise.all(made.map((path) => rm(path, { force: true })));
+    // A journalled change may need these rewritten shards to finish (layOut keeps them then).
+    if (!(await hasJournal(dir))) await Promise.all(made.map((path) => rm(path, { force: true })));
   }
 }
 
@@ -206,6 +210,40 @@ export async function folderSources(dir: string, lock: Lock): Promise<PulledSour
     shards: [],
     logIndex: state.lock.logIndex,
   }));
+}
+
+/**
+ * Finishes a change a killed run journalled (`.tributary/lock.next.json`) but did not complete:
+ * shards renamed, lock not yet written. Every command that opens a folder calls it first. Returns
+ * the lock written, or null when nothing was pending. Shards are found by sha256 among the
+ * folder's files (and the pull's downloads, for a source that was new); the journal's envelopes
+ * and cards must be the ones its lock records.
+ */
+export async function finishPendingChange(dir: string): Promise<Lock | null> {
+  const journal = await readJournal(dir);
+  if (!journal) return null;
+  const states: SourceState[] = [];
+  const contents = new Map<string, ShardContent>();
+  for (const source of journal.lock.sources) {
+    const held = journal.sources.find((entry) => entry.id === source.id);
+    if (!held || sha256(held.envelope) !== source.envelopeSha256 || sha256(held.card) !== source.cardSha256) {
+      throw new LockInvalidError(`the journalled change does not hold the envelope and card of ${source.id} its lock records`);
+    }
+    const lockCopy = structuredClone(source);
+    for (const shard of lockCopy.shards) {
+      if (!shard.local) continue;
+      const download = join(downloadDir(dir, source.manifestId), shard.name);
+      const original = (await digestFile(download)) ? download : undefined;
+      contents.set(contentKey(source.id, shard.name), { candidates: [join(dir, shard.local.name)], ...(original ? { original } : {}) });
+    }
+    states.push({ lock: lockCopy, envelope: held.envelope, card: held.card, facts: manifestFacts(openEnvelope(held.envelope).manifest) });
+  }
+  return layOut(dir, states, contents, journal.lock.index);
+}
+
+/** Where a manifest's shards download to before the folder takes them (kept across a kill, for Range resumes). */
+export function downloadDir(out: string, manifestId: string): string {
+  return join(out, STATE_DIR, 'downloads', manifestId);
 }
 
 /** Records where the folder stands with the index (feed cursor, checkpoint) after `pull` or `verify`; only the lock changes. */

@@ -6,6 +6,7 @@ import { syncDirectory, writeFileAtomic } from './atomic-file.js';
 import { combinedCard, unionFeatures, type CardSource } from './card.js';
 import { ShardFileMissingError } from './errors.js';
 import { digestFile, type FileDigest } from './file-digest.js';
+import { clearJournal, hasJournal, writeJournal } from './journal.js';
 import { LOCAL_SHARD_NAME, LOCK_FILE, LOCK_VERSION, lockText, type IndexState, type Lock, type LockShard, type LockSource } from './lock.js';
 import type { ManifestFacts } from './manifest-facts.js';
 import { readShardFooter } from './shard-metadata.js';
@@ -68,6 +69,7 @@ export async function layOut(
   const digests = new DigestCache();
   for (const [path, digest] of known) digests.set(path, digest);
   const made: string[] = [];
+  let lock: Lock;
   try {
     // A run that crashed while renaming leaves shards under temporary or other shards' names:
     // every shard file in data/ is looked at (by sha256) when a shard is not where it should be.
@@ -76,17 +78,28 @@ export async function layOut(
       .map((name) => join(dataDir, name));
     const chosen = await resolveContents(dir, sorted, contents, leftovers, digests, made);
     const finals = assignNames(sorted);
+    lock = { lockVersion: LOCK_VERSION, sources: sorted.map((state) => state.lock), index };
+    // From the first rename on, the old lock no longer describes data/: the next lock goes to the
+    // journal first, so a run killed before the lock is written is finished by the next one.
+    await writeJournal(
+      dir,
+      lock,
+      sorted.map((state) => ({ id: state.lock.id, envelope: state.envelope, card: state.card })),
+    );
     await placeShards(dir, finals, chosen);
     await removeStrayShards(dataDir, new Set([...finals.keys()].map((shard) => shard.local!.name)));
   } finally {
-    await Promise.all(made.map((path) => rm(path, { force: true })));
+    // Once journalled, a temporary file may be the only copy of a shard the journal needs: it
+    // stays until the lock is written (removeStrayShards clears it then).
+    if (!(await hasJournal(dir))) await Promise.all(made.map((path) => rm(path, { force: true })));
   }
 
   await writeSources(dir, sorted);
   const cardSources = await Promise.all(sorted.map((state) => cardSource(dir, state)));
   await writeFileAtomic(join(dir, CARD_FILE), combinedCard({ sources: cardSources, indexUrl: index.url }));
-  const lock: Lock = { lockVersion: LOCK_VERSION, sources: sorted.map((state) => state.lock), index };
   await writeFileAtomic(join(dir, LOCK_FILE), lockText(lock));
+  await clearJournal(dir);
+  await Promise.all(made.map((path) => rm(path, { force: true })));
   return lock;
 }
 

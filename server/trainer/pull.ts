@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { verifyRelease } from '../../pipelines/release/verify/verify-release.js';
 import { askPeer, PeerUnreachableError } from '../core/http-client.js';
 import { ConfigError, TributaryError } from '../core/errors.js';
-import { AccessGrants, STATE_DIR, type AccessGrant } from './access-grants.js';
+import { AccessGrants, type AccessGrant } from './access-grants.js';
 import { downloadFiles, type DownloadFile, type DownloadProgress } from './download.js';
 import {
   AccessDetailsMissingError,
@@ -14,7 +14,7 @@ import {
   NotPermittedError,
   SourceMismatchError,
 } from './errors.js';
-import { folderSources, writeFolder, type PulledSource } from './folder.js';
+import { downloadDir, finishPendingChange, folderSources, writeFolder, type PulledSource } from './folder.js';
 import { IndexClient, type SearchFilters, type SearchManifest, type SearchTotals } from './index-client.js';
 import { readLock, type Lock } from './lock.js';
 import { LogTrust, type SignedHead } from './log-trust.js';
@@ -118,6 +118,8 @@ const METADATA_CONCURRENCY = 4;
 
 export async function pull(options: PullOptions): Promise<PullReport> {
   const client = new IndexClient(options.index, { timeoutMs: options.timeoutMs });
+  // A change a killed run left half done is finished before the folder is read.
+  await finishPendingChange(options.out);
   const previous = await readLock(options.out);
   if (previous?.index.url && previous.index.url !== client.url) {
     throw new ConfigError(`${options.out} was pulled from ${previous.index.url}; pull from that index, or into another folder`);
@@ -274,10 +276,7 @@ export async function pull(options: PullOptions): Promise<PullReport> {
   }
 }
 
-/** Where a manifest's shards download to before the folder takes them (kept across a kill, for Range resumes). */
-export function downloadDir(out: string, manifestId: string): string {
-  return join(out, STATE_DIR, 'downloads', manifestId);
-}
+export { downloadDir };
 
 function rowOf(item: SearchManifest): PullDataset {
   return {

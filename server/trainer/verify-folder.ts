@@ -1,7 +1,7 @@
 import { openStatement, PAYLOAD_TYPES, type WithdrawalNotice } from '../../pipelines/federation/statements.js';
 import { ConfigError } from '../core/errors.js';
 import { EnvelopeUntrustedError, LockInvalidError } from './errors.js';
-import { dropRecords, removeSource, setIndexState, type DropRecords } from './folder.js';
+import { dropRecords, finishPendingChange, removeSource, setIndexState, type DropRecords } from './folder.js';
 import { IndexClient, type FeedEntry } from './index-client.js';
 import { readLock, type Lock, type LockSource } from './lock.js';
 import { LogTrust, type SignedHead } from './log-trust.js';
@@ -55,6 +55,8 @@ export interface VerifyReport {
   changes: VerifyChange[];
   /** Whether any file of the folder changed. */
   changed: boolean;
+  /** Whether a change a killed run had left half done (journalled, lock not written) was finished first. */
+  recovered: boolean;
   sources: number;
 }
 
@@ -66,6 +68,8 @@ interface Withdrawal {
 }
 
 export async function verifyFolder(options: VerifyOptions): Promise<VerifyReport> {
+  // A change a killed run journalled (shards placed, lock not yet written) is finished first.
+  const recovered = (await finishPendingChange(options.dir)) !== null;
   let lock = await readLock(options.dir);
   if (!lock) throw new LockInvalidError(`${options.dir} holds no tributary.lock.json: run tributary pull first`);
   const client = new IndexClient(options.index, { timeoutMs: options.timeoutMs });
@@ -133,7 +137,7 @@ export async function verifyFolder(options: VerifyOptions): Promise<VerifyReport
     }
   }
 
-  let changed = false;
+  let changed = recovered;
   const retracted = new Set(retractions.map((r) => r.source.id));
   const drops = withdrawals.filter((w) => !retracted.has(w.source.id));
   if (drops.length > 0) {
@@ -187,6 +191,7 @@ export async function verifyFolder(options: VerifyOptions): Promise<VerifyReport
     eventsRead,
     changes,
     changed,
+    recovered,
     sources: lock.sources.length,
   };
 

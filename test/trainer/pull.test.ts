@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,10 @@ import { LOCK_FILE, readLock } from '../../server/trainer/lock.js';
 import { pull, type PullReport } from '../../server/trainer/pull.js';
 import { verifyFolder } from '../../server/trainer/verify-folder.js';
 import { runCliAsync as runCli } from './run-cli.js';
+import { fileURLToPath } from 'node:url';
+
+/** Preloaded into a verify that must die between placing shards and writing the lock. */
+const crashBeforeLock = join(fileURLToPath(import.meta.url), '../crash-before-lock.ts');
 import { registration, retraction, signerOf, startTestIndex, type TestIndex } from '../index/helpers.js';
 import { readRows, releasedRecords, twoNodes } from './releases.js';
 
@@ -46,6 +50,27 @@ function snapshot(dir: string): Record<string, { sha256: string; mtimeMs: number
     files[path.slice(dir.length + 1)] = { sha256: createHash('sha256').update(readFileSync(path)).digest('hex'), mtimeMs: statSync(path).mtimeMs };
   }
   return files;
+}
+
+/** Every file of a folder by its sha256 (no times): two folders with the same content compare equal. */
+function contentOf(dir: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(snapshot(dir)).map(([path, file]) => [path, file.sha256]));
+}
+
+/**
+ * A copy of `dir` verified by a process killed between placing shards and writing the lock,
+ * then verified again: the second run must finish the change and end where a clean run does.
+ */
+async function verifyKilledThenAgain(work: string, dir: string, name: string, indexUrl: string): Promise<{ dir: string; report: { changed: boolean; recovered: boolean } }> {
+  const copy = join(work, name);
+  cpSync(dir, copy, { recursive: true });
+  const killed = await runCli(['verify', copy, '--index', indexUrl, '--json'], { preload: [crashBeforeLock] });
+  expect(killed.signal, killed.stderr).toBe('SIGKILL');
+  // The journal is what the next run finishes from.
+  expect(existsSync(join(copy, '.tributary', 'lock.next.json'))).toBe(true);
+  const again = await runCli(['verify', copy, '--index', indexUrl, '--json']);
+  expect(again.status, again.stderr).toBe(2);
+  return { dir: copy, report: JSON.parse(again.stdout) };
 }
 
 /**
@@ -235,10 +260,16 @@ describe('tributary search, pull and verify against a real index and nodes', () 
     expect(notices.length).toBeGreaterThan(0);
     for (const notice of notices) expect((await ix.api.post('/notices', notice.envelope)).status).toBe(200);
 
+    // A verify killed after renaming the rewritten shards into place but before writing the lock.
+    const crashed = await verifyKilledThenAgain(work, out, 'killed-withdrawal', ix.url);
+    expect(crashed.report).toMatchObject({ changed: true, recovered: true });
+
     const result = await runCli(['verify', out, '--index', ix.url, '--json']);
     expect(result.status, result.stderr).toBe(2);
     const report = JSON.parse(result.stdout);
     expect(report.changes).toEqual([expect.objectContaining({ kind: 'withdrawal', dataset: 'sw-speech', applied: true, records: mine.length })]);
+    // The killed and finished folder is the clean run's, file for file.
+    expect(contentOf(crashed.dir)).toEqual(contentOf(out));
     const left = await folderRecords(out);
     for (const id of mine) expect(left.has(id)).toBe(false);
     expect(left.size).toBe(released.size - mine.length);
@@ -250,7 +281,10 @@ describe('tributary search, pull and verify against a real index and nodes', () 
   it('a retraction: verify removes the dataset', async () => {
     const posted = await ix.api.post('/notices', retraction(signerOf(nodes.yoruba), 'yo-text'));
     expect(posted.status).toBe(200);
+    const crashed = await verifyKilledThenAgain(work, out, 'killed-retraction', ix.url);
+    expect(crashed.report.recovered).toBe(true);
     const report = await verifyFolder({ dir: out, index: ix.url });
+    expect(contentOf(crashed.dir)).toEqual(contentOf(out));
     expect(report.changes).toEqual([expect.objectContaining({ kind: 'retraction', dataset: 'yo-text', applied: true })]);
     const lock = (await readLock(out))!;
     expect(lock.sources.map((s) => s.datasetId)).toEqual(['sw-speech']);

@@ -229,6 +229,7 @@ function printPull(report: PullReport): void {
 }
 
 function printVerify(report: VerifyReport): void {
+  if (report.recovered) console.log(`Finished a change a killed run had left half done in ${report.dir}.`);
   if (report.changes.length === 0) {
     console.log(`${report.dir} is current: ${report.eventsRead} feed event(s) read, nothing concerns its ${report.sources} source(s).`);
   } else {
