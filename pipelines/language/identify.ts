@@ -2,26 +2,48 @@ import { defaultContactLanguages } from './contact-languages.js';
 import { francCodeFor } from './macrolanguages.js';
 import { countScripts } from './scripts.js';
 import { createFrancRanker, type RankedLanguages } from './franc-ranker.js';
+import { parseLanguageTag, type LanguageTag } from './tags.js';
 
 export { languageMismatch } from './mismatch.js';
+
+/** Why the answer is `und`. */
+export type UndeterminedReason =
+  /** Fewer letters than `minLength`. */
+  | 'too-short'
+  /** No script covers half the letters (CJK writing systems, which mix scripts by design, excepted). */
+  | 'mixed-script'
+  /** None of the candidate or contact languages is written in the text's script (or there are none). */
+  | 'no-candidate';
+
+export interface LanguageAlternative {
+  code: string;
+  bcp47: string;
+  score: number;
+}
 
 export interface LanguageIdResult {
   /** ISO 639-3 code: the node's own code when the answer is one of its languages, else franc's; `und` when undecidable. */
   code: string;
-  /** Confidence in [0, 1]: how far the answer is ahead of the runner-up (see `marginScore`). */
+  /** BCP-47 tag: the candidate's own tag (`pa-Arab`, `sw-CD`) when the answer is a candidate, else the shortest tag of `code`. */
+  bcp47: string;
+  /** franc's lead of the answer over the runner-up in [0, 1] (see `marginScore`); stored with samples. */
   score: number;
+  /** How likely the answer is to be right, in [0, 1] (see `confidenceOf`). 0 for `und`. */
+  confidence: number;
+  /** Set exactly when `code` is `und`. */
+  reason?: UndeterminedReason;
   /** Dominant script of the letters (ISO 15924), `Zyyy` when there are none. */
   script: string;
   /** Share of letters in `script`. */
   scriptRatio: number;
   /** `LANGID_MODEL` at the time of the decision, stored with the result. */
   model: string;
-  alternatives: Array<{ code: string; score: number }>;
+  alternatives: LanguageAlternative[];
 }
 
 export interface IdentifyOptions {
-  /** The node's languages as ISO 639-3 codes. */
-  candidates: string[];
+  /** The languages to choose among (the node's): BCP-47 tags or ISO 639-3 codes. */
+  candidates: ReadonlyArray<string | LanguageTag>;
   /** Languages text is often in by mistake; default `defaultContactLanguages`. */
   contactLanguages?: string[];
   /** Fewer letters than this gives `und`; default 10. */
@@ -29,7 +51,7 @@ export interface IdentifyOptions {
 }
 
 /** Recorded with every result; bump the suffix when the decision logic below changes. */
-export const LANGID_MODEL = 'franc-all@7.2.0+contact.1';
+export const LANGID_MODEL = 'franc-all@7.2.0+contact.2';
 
 const DEFAULT_MIN_LETTERS = 10;
 // franc reads at most 2048 characters; script detection looks at the same window so that both
@@ -41,15 +63,35 @@ interface IdentifyPlan {
   /** franc-all restricted to the candidates and contact languages. */
   rank: (text: string) => RankedLanguages;
   minLetters: number;
-  /** franc code → the candidate code the node declared. */
-  candidateFor: ReadonlyMap<string, string>;
+  /** franc code → the candidate the node declared (first one wins: `sw` before `sw-CD`). */
+  candidateFor: ReadonlyMap<string, { code: string; bcp47: string }>;
+}
+
+/** A candidate given as a tag or code; an unparseable one is kept as a bare code (`bcp47` = code). */
+function candidateTag(candidate: string | LanguageTag): { code: string; bcp47: string } {
+  const tag = typeof candidate === 'string' ? parseLanguageTag(candidate) : candidate;
+  if (!tag) return { code: String(candidate), bcp47: String(candidate) };
+  return { code: tag.iso639_3, bcp47: tag.tag };
+}
+
+// The shortest tag of a code that is not a candidate (a contact language, or franc's individual
+// language): `eng` → `en`. Bounded by the number of codes franc knows.
+const shortestTags = new Map<string, string>();
+function shortestTag(code: string): string {
+  let tag = shortestTags.get(code);
+  if (tag === undefined) {
+    tag = parseLanguageTag(code)?.tag ?? code;
+    shortestTags.set(code, tag);
+  }
+  return tag;
 }
 
 function makePlan(options: IdentifyOptions): IdentifyPlan {
-  const candidateFor = new Map<string, string>();
-  for (const code of options.candidates) {
-    const franc = francCodeFor(code);
-    if (!candidateFor.has(franc)) candidateFor.set(franc, code);
+  const candidateFor = new Map<string, { code: string; bcp47: string }>();
+  for (const candidate of options.candidates) {
+    const tag = candidateTag(candidate);
+    const franc = francCodeFor(tag.code);
+    if (!candidateFor.has(franc)) candidateFor.set(franc, tag);
   }
   const only = new Set(candidateFor.keys());
   for (const code of options.contactLanguages ?? defaultContactLanguages) only.add(francCodeFor(code));
@@ -78,28 +120,50 @@ function marginScore(ranked: ReadonlyArray<[string, number]>, isCandidate: boole
   return Number.isFinite(margin) ? Math.min(1, Math.max(0, margin)) : 0;
 }
 
+/**
+ * A script that must cover this share of the letters before the text counts as written in one
+ * script; below it the answer is `und` (`mixed-script`). Same bar as a script flag
+ * (`SCRIPT_MISMATCH_MIN_RATIO`), so a text too mixed to name never gets a language flag either.
+ */
+export const MIXED_SCRIPT_MAX_RATIO = 0.5;
+// Japanese and Korean mix these scripts in ordinary sentences.
+const COMBINING_SCRIPTS = new Set(['Hani', 'Hira', 'Kana', 'Hang']);
+
+/**
+ * What the score says about being right. Until a calibration is fitted (issue 11) this is the
+ * margin itself: the measured relation is in pipelines/language/README.md.
+ */
+function confidenceOf(score: number): number {
+  return score;
+}
+
 function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
   const sample = text.length > WINDOW ? text.slice(0, WINDOW) : text;
   const { script, ratio, letters } = countScripts(sample);
-  const undetermined: LanguageIdResult = {
-    code: 'und', score: 0, script, scriptRatio: ratio, model: LANGID_MODEL, alternatives: [],
-  };
-  if (letters < plan.minLetters) return undetermined;
+  const undetermined = (reason: UndeterminedReason): LanguageIdResult => ({
+    code: 'und', bcp47: 'und', score: 0, confidence: 0, reason, script, scriptRatio: ratio, model: LANGID_MODEL, alternatives: [],
+  });
+  if (letters < plan.minLetters) return undetermined('too-short');
+  if (ratio < MIXED_SCRIPT_MAX_RATIO && !COMBINING_SCRIPTS.has(script)) return undetermined('mixed-script');
 
   const ranked = plan.rank(sample);
   const top = ranked[0];
   // franc answers `und` when none of the allowed languages writes the text's script.
-  if (!top || top[0] === 'und') return undetermined;
+  if (!top || top[0] === 'und') return undetermined('no-candidate');
 
-  const alternatives: Array<{ code: string; score: number }> = [];
+  const alternatives: LanguageAlternative[] = [];
   for (let i = 1; i <= MAX_ALTERNATIVES && i < ranked.length; i++) {
     const [code, score] = ranked[i] as [string, number];
-    alternatives.push({ code: plan.candidateFor.get(code) ?? code, score });
+    const candidate = plan.candidateFor.get(code);
+    alternatives.push(candidate ? { ...candidate, score } : { code, bcp47: shortestTag(code), score });
   }
   const candidate = plan.candidateFor.get(top[0]);
+  const score = marginScore(ranked, candidate !== undefined);
   return {
-    code: candidate ?? top[0],
-    score: marginScore(ranked, candidate !== undefined),
+    code: candidate?.code ?? top[0],
+    bcp47: candidate?.bcp47 ?? shortestTag(top[0]),
+    score,
+    confidence: confidenceOf(score),
     script,
     scriptRatio: ratio,
     model: LANGID_MODEL,
@@ -119,7 +183,7 @@ const plans = new Map<string, IdentifyPlan>();
 const MAX_PLANS = 32;
 
 function planFor(options: IdentifyOptions): IdentifyPlan {
-  const key = `${options.candidates.join(',')}|${options.contactLanguages?.join(',') ?? '*'}|${options.minLength ?? ''}`;
+  const key = `${options.candidates.map((c) => (typeof c === 'string' ? c : c.tag)).join(',')}|${options.contactLanguages?.join(',') ?? '*'}|${options.minLength ?? ''}`;
   let plan = plans.get(key);
   if (!plan) {
     plan = makePlan(options);

@@ -111,7 +111,7 @@ export class PromptService {
   /** The same decision as for text contributions (TextIntake); built on first use, not per command. */
   private identify(text: string): LanguageIdResult {
     this.identifier ??= createLanguageIdentifier({
-      candidates: [...this.languages.candidates],
+      candidates: this.languages.tags,
       contactLanguages: this.config.lid.contactLanguages,
       minLength: this.config.lid.minLength,
     });

@@ -34,7 +34,7 @@ export class TextIntake {
     private readonly consent: ConsentService,
   ) {
     this.identify = createLanguageIdentifier({
-      candidates: [...languages.candidates],
+      candidates: languages.tags,
       contactLanguages: config.lid.contactLanguages,
       minLength: config.lid.minLength,
     });
