@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { STATE_DIR } from './access-grants.js';
@@ -67,4 +67,6 @@ export async function clearJournal(dir: string): Promise<void> {
   if (!(await hasJournal(dir))) return;
   await rm(join(dir, JOURNAL_FILE), { force: true });
   await syncDirectory(join(dir, STATE_DIR));
+  // A folder written without a pull (no downloads, no access grants) keeps no empty state folder.
+  await rmdir(join(dir, STATE_DIR)).catch(() => undefined);
 }
