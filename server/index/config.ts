@@ -86,6 +86,16 @@ export const indexConfigSchema = z
       })
       .strict()
       .default(DEFAULT_HARVEST),
+    /**
+     * The index's database: unset, SQLite in the index directory (index.sqlite); a
+     * `postgres://` URL, PostgreSQL, which several index processes may share. Keep the password
+     * out of this file: libpq's PGPASSWORD (or ~/.pgpass) supplies it; `index start --database`
+     * overrides this setting.
+     */
+    database: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+      .optional(),
     http: z
       .object({ trustProxy: trustProxySchema.default(false) })
       .strict()

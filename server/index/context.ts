@@ -9,6 +9,7 @@ import { Harvester } from './services/harvest.js';
 import { Intake } from './services/intake.js';
 import { NodeRegistry } from './services/registry.js';
 import type { IndexStore } from './store/index-store.js';
+import { PostgresIndexStore } from './store/postgres-index-store.js';
 import { SqliteIndexStore } from './store/sqlite-index-store.js';
 
 export const DATABASE_FILE = 'index.sqlite';
@@ -46,7 +47,7 @@ export interface IndexContextOptions {
 export function openIndexContext(options: IndexContextOptions): IndexContext {
   const { dir, config } = options;
   const log = options.logger ?? createLogger({ service: 'index' });
-  const store = new SqliteIndexStore(join(dir, DATABASE_FILE));
+  const store = openIndexStore(dir, config);
   const identity = indexIdentity(config, options.secrets);
   const feed = new FeedLog(store, identity);
   const registry = new NodeRegistry({ store, feed, settings: config.nodes, now: options.now });
@@ -75,4 +76,10 @@ export function openIndexContext(options: IndexContextOptions): IndexContext {
     harvester,
     close: () => store.close(),
   };
+}
+
+/** The store `config.database` names: PostgreSQL for a postgres:// URL, else SQLite in the index directory. */
+export function openIndexStore(dir: string, config: Pick<IndexConfig, 'database'>): IndexStore {
+  if (config.database) return new PostgresIndexStore(config.database);
+  return new SqliteIndexStore(join(dir, DATABASE_FILE));
 }

@@ -2,11 +2,12 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readEnv } from '../../core/env.js';
 import { createLogger } from '../../core/log.js';
-import { loadIndexConfig } from '../../index/config.js';
+import { loadIndexConfig, type IndexConfig } from '../../index/config.js';
 import { openIndexContext, type IndexContext } from '../../index/context.js';
 import { createIndex } from '../../index/create-index.js';
 import { initIndex } from '../../index/init.js';
 import { KEYS_DIR, loadIndexSecrets } from '../../index/secrets.js';
+import { redactDatabaseUrl } from '../../index/store/postgres-index-store.js';
 import { printJson, printTable } from '../output.js';
 
 /** Where an index lives when neither --dir nor TRIBUTARY_DIR says. */
@@ -17,9 +18,23 @@ export function indexDir(option: string | undefined): string {
   return resolve(option ?? readEnv().dir ?? DEFAULT_INDEX_DIR);
 }
 
-/** Opens an index (config → secrets → context), runs `fn`, and closes it whatever happens. */
-async function withIndex<T>(dir: string, fn: (context: IndexContext) => T | Promise<T>): Promise<T> {
+/** index.json, with `--database` (a postgres:// URL) in place of its `database` when given. */
+function indexConfig(dir: string, database: string | undefined): IndexConfig {
   const config = loadIndexConfig(dir);
+  if (database === undefined) return config;
+  if (!/^postgres(ql)?:\/\//.test(database)) {
+    console.error('tributary: --database takes a postgres:// URL (without it, the index uses index.sqlite in its directory)');
+    process.exit(2);
+  }
+  return { ...config, database };
+}
+
+/** Where the index keeps its state, for messages: never the database password. */
+const describeDatabase = (dir: string, config: IndexConfig) => (config.database ? redactDatabaseUrl(config.database) : dir);
+
+/** Opens an index (config → secrets → context), runs `fn`, and closes it whatever happens. */
+async function withIndex<T>(dir: string, database: string | undefined, fn: (context: IndexContext) => T | Promise<T>): Promise<T> {
+  const config = indexConfig(dir, database);
   const secrets = loadIndexSecrets(dir);
   const logger = createLogger({ service: 'index', level: 'warn', destination: process.stderr });
   const context = openIndexContext({ dir, config, secrets, logger });
@@ -34,6 +49,8 @@ export function registerIndexCommands(program: Command): void {
   const index = program.command('index').description('run a global index of nodes, manifests and notices');
   const dirOption = '--dir <dir>';
   const dirHelp = 'data directory of the index (default: $TRIBUTARY_DIR, else ./data/index)';
+  const databaseOption = '--database <url>';
+  const databaseHelp = 'PostgreSQL database, postgres://user@host:port/name (password from PGPASSWORD); default: index.json, else index.sqlite in the directory';
 
   index
     .command('init')
@@ -63,6 +80,7 @@ export function registerIndexCommands(program: Command): void {
     .command('start')
     .description('serve the index over HTTP')
     .option(dirOption, dirHelp)
+    .option(databaseOption, databaseHelp)
     .option('--port <port>', 'port to listen on (default: $TRIBUTARY_PORT, else 8090)', (v) => Number.parseInt(v, 10))
     .option('--host <host>', 'address to listen on, 0.0.0.0 for every interface (default: $TRIBUTARY_HOST, else 127.0.0.1)')
     .action(async (options) => {
@@ -70,15 +88,23 @@ export function registerIndexCommands(program: Command): void {
       const dir = indexDir(options.dir);
       const port: number = options.port ?? env.port ?? 8090;
       const host: string = options.host ?? env.host ?? '127.0.0.1';
-      const config = loadIndexConfig(dir);
+      const config = indexConfig(dir, options.database);
       const secrets = loadIndexSecrets(dir);
       const logger = createLogger({ service: 'index', level: env.logLevel });
       const served = createIndex({ dir, config, secrets, logger });
+      // Reach the database (and bring its schema up to date) before listening: a wrong URL stops here.
+      try {
+        await served.context.store.logSize();
+      } catch (error) {
+        console.error(`tributary: cannot open the index database ${describeDatabase(dir, config)}: ${(error as Error).message}`);
+        await served.close().catch(() => undefined);
+        process.exit(1);
+      }
       await new Promise<void>((resolveListening) => {
         const server = served.app.listen(port, host, () => {
           const address = server.address();
           const actualPort = typeof address === 'object' && address ? address.port : port;
-          console.log(`Tributary index "${config.name}" listening on http://${host}:${actualPort} (log ${config.origin}; data in ${dir})`);
+          console.log(`Tributary index "${config.name}" listening on http://${host}:${actualPort} (log ${config.origin}; data in ${describeDatabase(dir, config)})`);
           resolveListening();
         });
         server.keepAliveTimeout = 65_000;
@@ -104,10 +130,11 @@ export function registerIndexCommands(program: Command): void {
     .argument('<did>', 'the node’s DID')
     .requiredOption('--reason <reason>', 'why, as the feed will show it')
     .option(dirOption, dirHelp)
+    .option(databaseOption, databaseHelp)
     .option('--json', 'print JSON')
     .action(async (did: string, options) => {
       const dir = indexDir(options.dir);
-      const outcome = await withIndex(dir, (context) => context.registry.suspend(did, options.reason));
+      const outcome = await withIndex(dir, options.database, (context) => context.registry.suspend(did, options.reason));
       if (options.json) return printJson(outcome);
       if (outcome.status === 'unchanged') console.log(`${did} was already suspended.`);
       else console.log(`Suspended ${did} (feed event ${outcome.logIndices[0]}).`);
@@ -118,10 +145,11 @@ export function registerIndexCommands(program: Command): void {
     .description('pull what registered nodes publish (current manifests, notices since the last harvest) through the same intake as a push')
     .option('--node <did>', 'only this node')
     .option(dirOption, dirHelp)
+    .option(databaseOption, databaseHelp)
     .option('--json', 'print JSON')
     .action(async (options) => {
       const dir = indexDir(options.dir);
-      const reports = await withIndex(dir, (context) => context.harvester.harvest(options.node));
+      const reports = await withIndex(dir, options.database, (context) => context.harvester.harvest(options.node));
       if (options.json) printJson({ nodes: reports });
       else if (reports.length === 0) console.log('No registered node to harvest.');
       else {

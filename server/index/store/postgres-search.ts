@@ -1,0 +1,142 @@
+import type pg from 'pg';
+import type { DatasetQuery, DatasetSearchResult } from './index-store.js';
+import { SearchCatalogue } from './search-catalogue.js';
+import { matchFromRow, type MatchRow } from './sqlite-dataset-rows.js';
+import { prefixQuery } from './postgres-words.js';
+
+interface CatalogueSqlRow {
+  id: number;
+  node_did: string;
+  language_tag: string | null;
+  license: string;
+  terms: string;
+  modality: 'text' | 'speech';
+  access_class: 'open' | 'gated' | 'on-request';
+  retracted: boolean;
+  records: number;
+  hours: number | null;
+  speakers: number | null;
+  expires: string;
+  published: string;
+  manifest: string;
+  search_seq: number;
+}
+
+const CATALOGUE_COLUMNS = `id, node_did, language_tag, license, terms, modality, access_class,
+  retracted_at IS NOT NULL AS retracted, records, hours, speakers, expires, published, manifest, search_seq`;
+
+/** ASCII only, as SQLite's lower() folds and the catalogue compares (query ranges come lower-cased the same way). */
+const lowerAscii = (text: string) => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+
+/**
+ * Search over PostgreSQL with the same in-process `SearchCatalogue` as the SQLite store: each
+ * search is one REPEATABLE READ, READ ONLY transaction (one snapshot for the catch-up, the words
+ * and the page), which first takes the rows whose `search_seq` is above the highest this process
+ * has seen. Writers set `search_seq` under the write lock, so the numbers grow in commit order
+ * whichever process wrote. Searches in one process take turns: catching up changes the catalogue.
+ */
+export class PostgresSearch {
+  readonly #pool: pg.Pool;
+  #catalogue = new SearchCatalogue();
+  #datasetSeq = -1;
+  #nodeSeq = -1;
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  search(query: DatasetQuery): Promise<DatasetSearchResult> {
+    const run = this.#tail.then(() => this.#search(query));
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  memory(): { datasets: number; bytes: number } {
+    return { datasets: this.#catalogue.size, bytes: this.#catalogue.bytes() };
+  }
+
+  async #search(query: DatasetQuery): Promise<DatasetSearchResult> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await this.#catchUp(client);
+      let words: Int32Array | null = null;
+      if (query.words.length > 0) {
+        const tsquery = prefixQuery(query.words);
+        if (tsquery === null) words = new Int32Array(0);
+        else {
+          const { rows } = await client.query<{ ids: number[] | null }>('SELECT array_agg(id) AS ids FROM datasets WHERE words @@ $1::tsquery', [tsquery]);
+          words = Int32Array.from(rows[0]?.ids ?? []);
+        }
+      }
+      const { ids, totals } = this.#catalogue.search(query, words);
+      if (ids.length === 0) {
+        await client.query('COMMIT');
+        return { datasets: [], totals };
+      }
+      const { rows } = await client.query<MatchRow & { id: number }>(
+        `SELECT d.*, m.log_index AS m_log_index, m.envelope AS m_envelope,
+           n.name AS n_name, n.url AS n_url, n.stale::int AS n_stale, n.last_heard_at AS n_last_heard_at
+         FROM datasets d JOIN manifests m ON m.sha256 = d.manifest JOIN nodes n ON n.did = d.node_did
+         WHERE d.id = ANY($1::int[])`,
+        [ids],
+      );
+      await client.query('COMMIT');
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      const datasets = ids.flatMap((id) => {
+        const row = byId.get(id);
+        return row ? [matchFromRow(row)] : [];
+      });
+      return { datasets, totals };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async #catchUp(client: pg.PoolClient): Promise<void> {
+    try {
+      const nodes = await client.query<{ did: string; suspended: boolean; search_seq: number }>(
+        'SELECT did, suspended_at IS NOT NULL AS suspended, search_seq FROM nodes WHERE search_seq > $1',
+        [this.#nodeSeq],
+      );
+      for (const node of nodes.rows) {
+        this.#catalogue.setNode(node.did, node.suspended);
+        if (node.search_seq > this.#nodeSeq) this.#nodeSeq = node.search_seq;
+      }
+      const datasets =
+        this.#datasetSeq < 0
+          ? await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets ORDER BY published DESC, manifest`)
+          : await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets WHERE search_seq > $1 ORDER BY search_seq`, [this.#datasetSeq]);
+      for (const row of datasets.rows) {
+        this.#catalogue.upsert({
+          id: row.id,
+          nodeDid: row.node_did,
+          language: row.language_tag === null ? null : lowerAscii(row.language_tag),
+          license: lowerAscii(row.license),
+          terms: row.terms,
+          modality: row.modality,
+          accessClass: row.access_class,
+          retracted: row.retracted,
+          records: row.records,
+          hours: row.hours,
+          speakers: row.speakers,
+          expires: row.expires,
+          published: row.published,
+          manifest: row.manifest,
+        });
+        if (row.search_seq > this.#datasetSeq) this.#datasetSeq = row.search_seq;
+      }
+      this.#catalogue.settle();
+    } catch (error) {
+      // Half-taken changes would leave the catalogue unlike any committed state: start over next time.
+      this.#catalogue = new SearchCatalogue();
+      this.#datasetSeq = -1;
+      this.#nodeSeq = -1;
+      throw error;
+    }
+  }
+}
