@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printTable } from '../../server/cli/output.js';
+import { appSection } from './app.js';
 import { benchIndex } from './index.js';
 import { pullSection } from './pull.js';
 import { benchRelease } from './release.js';
@@ -31,7 +32,7 @@ function build() {
  * `npm run bench` runs every section; `npm run bench -- text uploads` runs the named ones and
  * keeps the other sections' figures from the last results file.
  */
-const SECTIONS = ['text', 'analysis', 'uploads', 'eventLoop', 'release', 'soak', 'index', 'pull'] as const;
+const SECTIONS = ['text', 'analysis', 'uploads', 'eventLoop', 'release', 'soak', 'index', 'pull', 'app'] as const;
 type Section = (typeof SECTIONS)[number];
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !SECTIONS.includes(name as Section));
@@ -136,6 +137,7 @@ if (runs('index')) {
   );
 }
 if (runs('pull')) await pullSection(results, rows);
+if (runs('app')) await appSection(root, results, rows);
 writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
 printTable(['measure', 'value', 'baseline', 'ratio', 'goal'], rows);
 console.log('written to test/bench/results.json');
