@@ -5,6 +5,7 @@ import { orderedSplits, compareCodeUnits } from '../../pipelines/release/manifes
 import { syncDirectory, writeFileAtomic } from './atomic-file.js';
 import { combinedCard, unionFeatures, type CardSource } from './card.js';
 import { ShardFileMissingError } from './errors.js';
+import { FOLDER_MANIFEST_FILE, folderManifest } from './folder-manifest.js';
 import { digestFile, type FileDigest } from './file-digest.js';
 import { clearJournal, hasJournal, writeJournal } from './journal.js';
 import { LOCAL_SHARD_NAME, LOCK_FILE, LOCK_VERSION, lockText, type IndexState, type Lock, type LockShard, type LockSource } from './lock.js';
@@ -97,6 +98,19 @@ export async function layOut(
   await writeSources(dir, sorted);
   const cardSources = await Promise.all(sorted.map((state) => cardSource(dir, state)));
   await writeFileAtomic(join(dir, CARD_FILE), combinedCard({ sources: cardSources, indexUrl: index.url }));
+  await writeFileAtomic(
+    join(dir, FOLDER_MANIFEST_FILE),
+    folderManifest(
+      sorted.map((state) => ({
+        id: state.lock.id,
+        node: state.lock.node,
+        facts: state.facts,
+        version: state.lock.version,
+        shards: state.lock.shards.flatMap((shard) => (shard.local ? [{ ...shard.local, split: shard.split }] : [])),
+      })),
+      index.url,
+    ),
+  );
   await writeFileAtomic(join(dir, LOCK_FILE), lockText(lock));
   await clearJournal(dir);
   await Promise.all(made.map((path) => rm(path, { force: true })));

@@ -18,6 +18,8 @@ export interface ManifestFacts {
   name: string;
   /** The dataset's URL on its node. */
   url: string;
+  /** `datePublished`, as signed. */
+  published: string;
   language: { tag: string; iso639_3: string };
   modality: 'text' | 'speech';
   license: { spdx: string; url: string };
@@ -58,6 +60,7 @@ export function manifestFacts(manifest: Record<string, unknown>): ManifestFacts 
     version: signed.data.version,
     name: document.name as string,
     url: document.url as string,
+    published: String(document.datePublished),
     language: { tag: extra.data.inLanguage, iso639_3: extra.data['tributary:iso639_3'] },
     modality: document['tributary:modality'],
     license: { spdx: document['tributary:spdx'], url: document.license },

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { downloadFiles } from '../../server/trainer/download.js';
 import { writeFolder } from '../../server/trainer/folder.js';
+import { readLock } from '../../server/trainer/lock.js';
 import { startTestNode, type TestNode } from '../helpers/node.js';
 import { pythonWith, runPython, type PythonEnv } from '../helpers/python.js';
 import { seedReleaseData, type ReleaseData } from '../helpers/release-data.js';
@@ -255,6 +256,26 @@ describe('trainers’ own tools read every release and every pulled folder', { t
     }
   });
 
+  it('the pulled folder’s own croissant.json passes mlcroissant with no error and no warning, and reads back every source’s records', async () => {
+    const manifest = JSON.parse(readFileSync(join(pulled, 'croissant.json'), 'utf8')) as Record<string, any>;
+    const lock = (await readLock(pulled))!;
+    // Unsigned, and says so; every shard of data/ with its sha256, each source cited.
+    expect(manifest.description).toContain('not signed');
+    const files = (manifest.distribution as Array<Record<string, any>>).filter((d) => d['@type'] === 'cr:FileObject');
+    const local = lock.sources.flatMap((source) => source.shards.flatMap((shard) => (shard.local ? [shard.local] : [])));
+    expect(files.map((f) => [f.contentUrl, f.sha256]).sort()).toEqual(local.map((l) => [l.name, l.sha256]).sort());
+    expect(files.map((f) => f.contentUrl).sort()).toEqual(readdirSync(join(pulled, 'data')).map((name) => `data/${name}`).sort());
+    expect(manifest.isBasedOn).toHaveLength(lock.sources.length);
+    const verdict = await validate(join(pulled, 'croissant.json'), python.ok ? python : undefined);
+    expect({ errors: verdict.errors, warnings: verdict.warnings, status: verdict.status }, verdict.output).toEqual({ errors: [], warnings: [], status: 0 });
+    if (!python.ok) return;
+    const splits = new Set(lock.sources.flatMap((source) => source.shards.filter((shard) => shard.local).map((shard) => shard.split)));
+    expect(verdict.recordSets, verdict.output).toEqual({
+      splits: splits.size,
+      ...Object.fromEntries(lock.sources.map((source) => [source.id, source.shards.reduce((sum, shard) => sum + (shard.local?.records ?? 0), 0)])),
+    });
+  });
+
   it('Hugging Face datasets loads the pulled folder by path as one dataset, every split and source config of its card', async ({ skip }) => {
     const env = ready(skip);
     const card = frontMatter(readFileSync(join(pulled, 'README.md'), 'utf8'));
@@ -296,11 +317,15 @@ describe('trainers’ own tools read every release and every pulled folder', { t
     const speechRelease = built.find((b) => b.label === 'speech-parquet-open-after-withdrawal')!;
     for (const [folder, manifest] of [[speechRelease.folder, speechRelease.release.manifest], [pulled, null]] as const) {
       for (const command of commands) {
-        // A pulled folder has no croissant.json of its own yet (README): its sources are checked above.
-        if (manifest === null && command.includes('DIR/croissant.json')) continue;
         const result = await run('bash', ['-c', command.replaceAll('DIR', `'${folder}'`)], shell);
         expect(result.status, `${command}\n${result.stderr}`).toBe(0);
         if (manifest && command.includes('mlcroissant')) expect(result.stdout).toContain(`'default': ${manifest['tributary:records']}`);
+        if (!manifest && command.includes('mlcroissant')) {
+          // The pulled folder's own manifest: one record set per source, at the count the lock gives.
+          for (const source of (await readLock(folder))!.sources) {
+            expect(result.stdout).toContain(`'${source.id}': ${source.shards.reduce((sum, shard) => sum + (shard.local?.records ?? 0), 0)}`);
+          }
+        }
         if (command.includes('datasets')) expect(result.stdout).toMatch(/DatasetDict\(\{\s*train: Dataset/);
         if (command.includes('duckdb')) expect(result.stdout).toMatch(/records[\s\S]*speakers/);
       }

@@ -151,7 +151,7 @@ describe('the pulled folder', () => {
       expect(entry.shards.map((shard) => [shard.name, shard.sha256])).toEqual(release.files.map((file) => [file.name, file.sha256]).sort());
     }
     expect(lock.index).toEqual({ url: null, feedCursor: null, checkpoint: null, nodes: [] });
-    expect(readdirSync(out).sort()).toEqual(['README.md', 'data', 'sources', LOCK_FILE].sort());
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'croissant.json', 'data', 'sources', LOCK_FILE].sort());
   });
 
   it('writes one card: configs for every split and for each source, licences, languages, combined terms', () => {

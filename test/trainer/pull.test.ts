@@ -270,6 +270,10 @@ describe('tributary search, pull and verify against a real index and nodes', () 
     expect(report.changes).toEqual([expect.objectContaining({ kind: 'withdrawal', dataset: 'sw-speech', applied: true, records: mine.length })]);
     // The killed and finished folder is the clean run's, file for file.
     expect(contentOf(crashed.dir)).toEqual(contentOf(out));
+    // The folder's croissant.json was rewritten with the shards: it lists them as they are now.
+    const croissant = JSON.parse(readFileSync(join(out, 'croissant.json'), 'utf8')) as { distribution: Array<{ '@type': string; contentUrl?: string; sha256?: string }> };
+    const locked = (await readLock(out))!.sources.flatMap((source) => source.shards.flatMap((shard) => (shard.local ? [[shard.local.name, shard.local.sha256]] : [])));
+    expect(croissant.distribution.filter((d) => d['@type'] === 'cr:FileObject').map((d) => [d.contentUrl, d.sha256]).sort()).toEqual(locked.sort());
     const left = await folderRecords(out);
     for (const id of mine) expect(left.has(id)).toBe(false);
     expect(left.size).toBe(released.size - mine.length);

@@ -54,6 +54,37 @@ export function describeShards(
   };
 }
 
+/**
+ * A Parquet FileSet and the record set that reads it, under the ids given: a release's own
+ * (`parquet-shards`, `default`), or one source of a folder that holds several (`tributary pull`
+ * writes one per source, since speech and text shards have different columns).
+ */
+export function parquetStructure(input: {
+  modality: Modality;
+  splits: readonly string[];
+  recordSetId: string;
+  fileSetId: string;
+  files: readonly string[];
+  description: string;
+}): { fileSet: Json; recordSet: Json } {
+  return {
+    fileSet: {
+      '@type': 'cr:FileSet',
+      '@id': input.fileSetId,
+      name: input.fileSetId,
+      description: input.description,
+      encodingFormat: 'application/x-parquet',
+      includes: [...input.files],
+    },
+    recordSet: parquetRecords(input.modality, input.splits, input.recordSetId, input.fileSetId),
+  };
+}
+
+/** A FileObject for one shard file: what a reader downloads and checks against its sha256. */
+export function shardFileObject(shard: Shard, all: readonly Shard[], contentUrl: string): Json {
+  return fileObject(shard, all, contentUrl);
+}
+
 function fileObject(shard: Shard, all: readonly Shard[], contentUrl: string): Json {
   const ofSplit = all.filter((other) => other.split === shard.split);
   return {
@@ -105,12 +136,12 @@ function tarMemberFileSets(modality: Modality, shards: readonly Shard[]): Json[]
   ];
 }
 
-function splitsRecordSet(splits: readonly string[]): Json {
+export function splitsRecordSet(splits: readonly string[], description = 'The splits of this release: speaker-disjoint, assigned deterministically.'): Json {
   return {
     '@type': 'cr:RecordSet',
     '@id': SPLITS_ID,
     name: SPLITS_ID,
-    description: 'The splits of this release: speaker-disjoint, assigned deterministically.',
+    description,
     dataType: 'cr:Split',
     key: { '@id': `${SPLITS_ID}/name` },
     field: [
@@ -156,34 +187,34 @@ function commonFields(modality: Modality, recordSet: string, read: (name: string
   return fields;
 }
 
-function parquetRecords(modality: Modality, splits: readonly string[]): Json {
-  const column = (name: string): Source => ({ fileSet: { '@id': PARQUET_FILES }, extract: { column: name } });
+function parquetRecords(modality: Modality, splits: readonly string[], recordSetId = RECORDS_ID, fileSetId = PARQUET_FILES): Json {
+  const column = (name: string): Source => ({ fileSet: { '@id': fileSetId }, extract: { column: name } });
   const content =
     modality === 'speech'
-      ? field(RECORDS_ID, 'audio', 'sc:AudioObject', `${AUDIO_TEXT} Stored as the struct {bytes, path}.`, {
+      ? field(recordSetId, 'audio', 'sc:AudioObject', `${AUDIO_TEXT} Stored as the struct {bytes, path}.`, {
           ...column('audio'),
           transform: { jsonPath: 'bytes' },
           samplingRate: SPEECH_SAMPLING_RATE,
         })
-      : field(RECORDS_ID, 'text', 'sc:Text', 'The contributed text.', column('text'));
+      : field(recordSetId, 'text', 'sc:Text', 'The contributed text.', column('text'));
   return {
     '@type': 'cr:RecordSet',
-    '@id': RECORDS_ID,
-    name: RECORDS_ID,
+    '@id': recordSetId,
+    name: recordSetId,
     description: modality === 'speech' ? 'One record per validated recording.' : 'One record per validated text.',
-    key: { '@id': `${RECORDS_ID}/key` },
+    key: { '@id': `${recordSetId}/key` },
     field: [
-      field(RECORDS_ID, 'key', 'sc:Text', KEY_TEXT, column('key')),
+      field(recordSetId, 'key', 'sc:Text', KEY_TEXT, column('key')),
       {
-        ...field(RECORDS_ID, 'split', 'sc:Text', 'The split, read from the shard file name.', {
-          fileSet: { '@id': PARQUET_FILES },
+        ...field(recordSetId, 'split', 'sc:Text', 'The split, read from the shard file name.', {
+          fileSet: { '@id': fileSetId },
           extract: { fileProperty: 'fullpath' },
           transform: { regex: `^(?:.*/)?(${splits.join('|')})-[^/]*$` },
         }),
         references: { field: { '@id': `${SPLITS_ID}/name` } },
       },
       content,
-      ...commonFields(modality, RECORDS_ID, column),
+      ...commonFields(modality, recordSetId, column),
     ],
   };
 }
