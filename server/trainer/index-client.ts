@@ -64,7 +64,7 @@ export const searchManifestSchema = z.looseObject({
 export type SearchManifest = z.output<typeof searchManifestSchema>;
 
 const manifestStatusSchema = searchManifestSchema.extend({
-  status: z.enum(['current', 'superseded', 'retracted', 'expired']),
+  status: z.enum(['current', 'superseded', 'retracted', 'suspended', 'expired']),
   supersededBy: sha256Hex.nullable(),
 });
 export type ManifestStatus = z.output<typeof manifestStatusSchema>;
@@ -91,6 +91,7 @@ export const nodeRecordSchema = z.looseObject({
   name: z.string(),
   url: z.string(),
   status: z.enum(['active', 'stale', 'suspended']),
+  suspended: z.looseObject({ at: z.string(), reason: z.string() }).nullable().optional(),
   lastHeardAt: z.string().nullable().optional(),
   signingKeys: z
     .array(z.looseObject({ keyId: z.string(), publicKey: z.string(), since: count, current: z.boolean() }))
@@ -212,7 +213,7 @@ export class IndexClient {
     return { page: parsed.data, bytes: Buffer.byteLength(answer.text, 'utf8') };
   }
 
-  /** One manifest by id, whatever its status (current, superseded, retracted, expired). */
+  /** One manifest by id, whatever its status (current, superseded, retracted, suspended, expired). */
   async manifest(id: string): Promise<ManifestStatus> {
     return this.json(`/api/v1/manifests/${encodeURIComponent(id)}`, manifestStatusSchema);
   }

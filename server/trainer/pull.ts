@@ -151,6 +151,11 @@ export async function pull(options: PullOptions): Promise<PullReport> {
     try {
       const source = await resolve(item, row, { client, trust, head, keys, previous, out: options.out });
       if (!source) return;
+      // Search hides a suspended node's datasets, but one may be suspended after the search.
+      if (source.node.status === 'suspended') {
+        const why = source.node.suspended?.reason ? `: ${source.node.suspended.reason}` : '';
+        return settle(row, 'skipped', 'NodeSuspended', `the index suspended ${source.node.name} (${source.node.did})${why}; its datasets are not pulled`);
+      }
       if (options.permits) {
         const verdict = permitsAction(source.facts, options.permits);
         if (!verdict.ok) return settle(row, 'skipped', NotPermittedError.code, verdict.reason);

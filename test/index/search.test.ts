@@ -219,7 +219,8 @@ describe('search, manifests and nodes on the index', () => {
     expect(await status('swTextOld')).toMatchObject({ status: 'superseded', supersededBy: ids.swText, name: 'Old Kiswahili text', version: '1.0.0', rev: 1 });
     expect(await status('yo')).toMatchObject({ status: 'retracted', dataset: 'yo-text' });
     expect(await status('short')).toMatchObject({ status: 'expired', dataset: 'short-lived' });
-    expect(await status('en')).toMatchObject({ status: 'current', node: { did: c.identity.did } });
+    // Node c is suspended: search hides its dataset, and its manifest says why rather than `current`.
+    expect(await status('en')).toMatchObject({ status: 'suspended', node: { did: c.identity.did } });
     const unknown = await ix.api.get(`/manifests/${'0'.repeat(64)}`);
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('ManifestNotFound');

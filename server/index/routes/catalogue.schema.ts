@@ -64,7 +64,7 @@ export const searchView = z.object({
 
 export const manifestParams = z.object({ id: sha256 });
 export const manifestView = manifestItem.extend({
-  status: z.enum(['current', 'superseded', 'retracted', 'expired']),
+  status: z.enum(['current', 'superseded', 'retracted', 'suspended', 'expired']),
   supersededBy: sha256.nullable(),
 });
 

@@ -20,7 +20,7 @@ export function catalogueRoutes(route: IndexRoute, catalogue: Catalogue): void {
     method: 'get',
     path: '/manifests/:id',
     tag: 'search',
-    summary: 'One manifest the index took, by id (sha256 of its signed bytes), with its status: current, superseded, retracted or expired',
+    summary: 'One manifest the index took, by id (sha256 of its signed bytes), with its status: current, superseded, retracted, suspended (its node) or expired',
     access: 'public',
     params: manifestParams,
     response: manifestView,

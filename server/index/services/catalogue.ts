@@ -48,7 +48,7 @@ export interface SearchPage {
   totals: SearchTotals;
 }
 
-export type ManifestStatus = 'current' | 'superseded' | 'retracted' | 'expired';
+export type ManifestStatus = 'current' | 'superseded' | 'retracted' | 'suspended' | 'expired';
 
 export interface ManifestView extends ManifestItem {
   status: ManifestStatus;
@@ -148,7 +148,10 @@ export class Catalogue {
       ? 'retracted'
       : manifest.supersededBy
         ? 'superseded'
-        : Date.parse(manifest.expires) <= this.now().getTime()
+        : // Search hides a suspended node's datasets; the manifest says why, not `current`.
+          node.suspended
+          ? 'suspended'
+          : Date.parse(manifest.expires) <= this.now().getTime()
           ? 'expired'
           : 'current';
     return {
