@@ -38,6 +38,8 @@ describe('the LID API', () => {
   it('does not call Japanese mixed, though no one script covers half of it', () => {
     const result = identifyLanguage('東京都庁舎展望室見学予定変更連絡事項確認済み', { candidates: ['ja'] });
     expect(result.reason).not.toBe('mixed-script');
+    // More Latin letters than any one Japanese script, fewer than the three together.
+    expect(identifyLanguage('MERGE文ではWITH RECURSIVEはサポートされません', { candidates: ['ja', 'en'] }).reason).toBeUndefined();
   });
 
   it('gives the same answer through a prepared identifier', () => {

@@ -1,5 +1,7 @@
 import { defaultContactLanguages } from './contact-languages.js';
 import { francCodeFor } from './macrolanguages.js';
+import { applyCurve, SHORT_TEXT_CHARS } from './calibration.js';
+import { confidenceCalibration } from './calibration-data.js';
 import { countScripts } from './scripts.js';
 import { createFrancRanker, type RankedLanguages } from './franc-ranker.js';
 import { parseLanguageTag, type LanguageTag } from './tags.js';
@@ -126,15 +128,23 @@ function marginScore(ranked: ReadonlyArray<[string, number]>, isCandidate: boole
  * (`SCRIPT_MISMATCH_MIN_RATIO`), so a text too mixed to name never gets a language flag either.
  */
 export const MIXED_SCRIPT_MAX_RATIO = 0.5;
-// Japanese and Korean mix these scripts in ordinary sentences.
+// Japanese and Korean mix these scripts in ordinary sentences, and often Latin words with them
+// (`MERGE文ではWITH RECURSIVEはサポートされません`): such text is not mixed, it is Japanese.
 const COMBINING_SCRIPTS = new Set(['Hani', 'Hira', 'Kana', 'Hang']);
+const combiningLetter = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}]/u;
+
+function isMixed(sample: string, script: string, ratio: number): boolean {
+  if (ratio >= MIXED_SCRIPT_MAX_RATIO || COMBINING_SCRIPTS.has(script)) return false;
+  return !combiningLetter.test(sample);
+}
 
 /**
- * What the score says about being right. Until a calibration is fitted (issue 11) this is the
- * margin itself: the measured relation is in pipelines/language/README.md.
+ * How often an answer with this margin is right, on held-out text (calibration.ts): short texts
+ * are wrong more often at the same margin, so they have a curve of their own.
  */
-function confidenceOf(score: number): number {
-  return score;
+function confidenceOf(score: number, sample: string): number {
+  const curve = sample.length < SHORT_TEXT_CHARS ? confidenceCalibration.short : confidenceCalibration.long;
+  return applyCurve(curve, score);
 }
 
 function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
@@ -144,7 +154,7 @@ function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
     code: 'und', bcp47: 'und', score: 0, confidence: 0, reason, script, scriptRatio: ratio, model: LANGID_MODEL, alternatives: [],
   });
   if (letters < plan.minLetters) return undetermined('too-short');
-  if (ratio < MIXED_SCRIPT_MAX_RATIO && !COMBINING_SCRIPTS.has(script)) return undetermined('mixed-script');
+  if (isMixed(sample, script, ratio)) return undetermined('mixed-script');
 
   const ranked = plan.rank(sample);
   const top = ranked[0];
@@ -163,7 +173,7 @@ function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
     code: candidate?.code ?? top[0],
     bcp47: candidate?.bcp47 ?? shortestTag(top[0]),
     score,
-    confidence: confidenceOf(score),
+    confidence: confidenceOf(score, sample),
     script,
     scriptRatio: ratio,
     model: LANGID_MODEL,
