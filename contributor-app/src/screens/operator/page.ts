@@ -38,7 +38,8 @@ export function section(ctx: AppContext, title: string, testid: string, ...child
 export function dataTable(ctx: AppContext, headers: string[], rows: Child[][], attrs: Record<string, string> = {}): HTMLElement {
   const head = h('thead', {}, h('tr', {}, headers.map((key) => ctx.i18n.bind(h('th', { scope: 'col' }), key))));
   const body = h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((cell) => h('td', {}, cell)))));
-  return h('div', { class: 'table-scroll' }, h('table', { class: 'data-table', ...attrs }, head, body));
+  // Focusable, so that a table wider than a phone can be scrolled from the keyboard (arrow keys).
+  return h('div', { class: 'table-scroll', tabindex: '0' }, h('table', { class: 'data-table', ...attrs }, head, body));
 }
 
 /** A term/value list for settings and summaries. */
