@@ -147,25 +147,26 @@ function confidenceOf(score: number, sample: string): number {
   return applyCurve(curve, score);
 }
 
+function undetermined(reason: UndeterminedReason, script: string, scriptRatio: number): LanguageIdResult {
+  return { code: 'und', bcp47: 'und', score: 0, confidence: 0, reason, script, scriptRatio, model: LANGID_MODEL, alternatives: [] };
+}
+
 function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
   const sample = text.length > WINDOW ? text.slice(0, WINDOW) : text;
   const { script, ratio, letters } = countScripts(sample);
-  const undetermined = (reason: UndeterminedReason): LanguageIdResult => ({
-    code: 'und', bcp47: 'und', score: 0, confidence: 0, reason, script, scriptRatio: ratio, model: LANGID_MODEL, alternatives: [],
-  });
-  if (letters < plan.minLetters) return undetermined('too-short');
-  if (isMixed(sample, script, ratio)) return undetermined('mixed-script');
+  if (letters < plan.minLetters) return undetermined('too-short', script, ratio);
+  if (isMixed(sample, script, ratio)) return undetermined('mixed-script', script, ratio);
 
   const ranked = plan.rank(sample);
   const top = ranked[0];
   // franc answers `und` when none of the allowed languages writes the text's script.
-  if (!top || top[0] === 'und') return undetermined('no-candidate');
+  if (!top || top[0] === 'und') return undetermined('no-candidate', script, ratio);
 
   const alternatives: LanguageAlternative[] = [];
   for (let i = 1; i <= MAX_ALTERNATIVES && i < ranked.length; i++) {
     const [code, score] = ranked[i] as [string, number];
     const candidate = plan.candidateFor.get(code);
-    alternatives.push(candidate ? { ...candidate, score } : { code, bcp47: shortestTag(code), score });
+    alternatives.push(candidate ? { code: candidate.code, bcp47: candidate.bcp47, score } : { code, bcp47: shortestTag(code), score });
   }
   const candidate = plan.candidateFor.get(top[0]);
   const score = marginScore(ranked, candidate !== undefined);
