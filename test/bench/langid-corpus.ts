@@ -6,15 +6,17 @@
  * from GNOME's user documentation (kept aside for an independent check; it lives under
  * /usr/share/help, not in these catalogues).
  *
- * Rebuilding: the set is a pure function of the .mo files present, so it is rebuilt at each run
- * (the catalogues are GPL/LGPL under many copyrights, and the built set is tens of MB of
- * candidates: not cached in the repository). `packages` in the results lists the Debian
+ * Rebuilding: the set is a pure function of the .mo files present and of this file, so it is
+ * built on the machine (kept in the temp folder under a fingerprint of both), never stored in
+ * the repository: the catalogues are GPL/LGPL under many copyrights. `packages` in the results lists the Debian
  * packages that shipped the catalogues used, so that `apt-get install` of that list on a fresh
  * Debian 13 machine reproduces the set; the results also record its sha256.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const LOCALE_ROOT = '/usr/share/locale';
 
@@ -129,6 +131,40 @@ export interface HeldOutSet {
  * and evaluation.
  */
 export function buildHeldOutSet(root = LOCALE_ROOT): HeldOutSet {
+  // Building reads ~150 MB of catalogues (20–35 s); the result is a function of those files and
+  // of this builder, so it is kept in the temp folder under a key of both.
+  const cache = join(tmpdir(), `tributary-langid-heldout-${catalogueFingerprint(root)}.json`);
+  try {
+    return JSON.parse(readFileSync(cache, 'utf8')) as HeldOutSet;
+  } catch {
+    const set = readHeldOutSet(root);
+    const partial = `${cache}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(set));
+    renameSync(partial, cache);
+    return set;
+  }
+}
+
+/** sha256 of this file's source and of every catalogue's path, size and modification time. */
+function catalogueFingerprint(root: string): string {
+  const digest = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url)));
+  for (const folder of Object.keys(LOCALES)) {
+    const dir = join(root, folder, 'LC_MESSAGES');
+    let files: string[];
+    try {
+      files = readdirSync(dir).sort();
+    } catch {
+      continue;
+    }
+    for (const file of files) {
+      const stat = statSync(join(dir, file));
+      digest.update(`${folder}/${file}\t${stat.size}\t${stat.mtimeMs}\n`);
+    }
+  }
+  return digest.digest('hex').slice(0, 24);
+}
+
+function readHeldOutSet(root: string): HeldOutSet {
   const owners = packageIndex();
   const byTag = new Map<string, Map<string, string>>(); // tag → text → domain
   const seenIn = new Map<string, Set<string>>(); // text → tags
