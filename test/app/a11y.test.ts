@@ -174,6 +174,7 @@ describe('contributor app: accessible on every page, in LTR and RTL', () => {
           if (width !== NARROWEST) {
             const dir = join(SCREENSHOTS, locale.ui, String(width));
             mkdirSync(dir, { recursive: true });
+            await page.evaluate('window.scrollTo(0, 0)');
             await page.screenshot({ path: join(dir, `${fileName(route.path)}.png`), fullPage: true });
           }
         }
@@ -192,6 +193,71 @@ describe('contributor app: accessible on every page, in LTR and RTL', () => {
       }
       expect(serious, serious.join('\n')).toEqual([]);
     }, 300_000);
+  }
+
+  /** axe, the 320 px check and a 360 px screenshot of a page in a state reached by using it. */
+  const checkState = async (page: Page, locale: string, name: string, serious: string[]) => {
+    await page.setViewportSize({ width: NARROWEST, height: 720 });
+    await page.waitForTimeout(100);
+    expect.soft((await page.evaluate('document.documentElement.scrollWidth')) as number, `${locale} ${name}: nothing wider than 320 px`).toBeLessThanOrEqual(NARROWEST);
+    for (const v of await axe(page)) {
+      if (v.impact === 'serious' || v.impact === 'critical') serious.push(`${name}: ${v.impact} ${v.id} — ${v.help} — ${v.targets.slice(0, 4).join(', ')}`);
+      else findings.push({ locale, path: name, width: NARROWEST, ...v });
+    }
+    await page.setViewportSize({ width: 360, height: 740 });
+    const dir = join(SCREENSHOTS, locale, '360');
+    mkdirSync(dir, { recursive: true });
+    // From the top: the sticky tab bar would otherwise be drawn where the page was scrolled to.
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  };
+
+  for (const locale of LOCALES) {
+    it(`${locale.ui} (${locale.dir}): the states a volunteer reaches by using the pages pass axe too`, async () => {
+      const serious: string[] = [];
+      const open = async (path: string) => {
+        const context = await contextFor({ path, gate: 'consented' }, locale);
+        const page = await context.newPage();
+        await page.goto(path);
+        await settled(page);
+        return { context, page };
+      };
+
+      // Speak: recording, then a take to listen to (the fake microphone's tone), then the report form.
+      const speak = await open('/speak');
+      await speak.page.getByTestId('record').click();
+      await speak.page.waitForSelector('main[data-phase="recording"]');
+      await checkState(speak.page, locale.ui, 'speak--recording', serious);
+      await speak.page.waitForTimeout(1500);
+      await speak.page.getByTestId('record').click();
+      await speak.page.waitForSelector('main[data-phase="recorded"]');
+      await checkState(speak.page, locale.ui, 'speak--recorded', serious);
+      await speak.page.getByTestId('report').locator('summary').click();
+      await checkState(speak.page, locale.ui, 'speak--report', serious);
+      await speak.context.close();
+
+      // Listen: texts instead of recordings, and the report form.
+      const listen = await open('/listen');
+      await listen.page.locator('label:has([data-testid="modality-text"])').click();
+      await listen.page.waitForLoadState('networkidle');
+      await checkState(listen.page, locale.ui, 'listen--texts', serious);
+      const report = listen.page.getByTestId('report');
+      if (await report.isVisible()) {
+        await report.locator('summary').click();
+        await checkState(listen.page, locale.ui, 'listen--report', serious);
+      }
+      await listen.context.close();
+
+      // My data: the question before erasing everything (a modal dialog).
+      const mine = await open('/me');
+      await mine.page.getByTestId('erase').click();
+      await mine.page.waitForSelector('dialog[open]');
+      await checkState(mine.page, locale.ui, 'me--erase-dialog', serious);
+      await mine.page.keyboard.press('Escape');
+      await mine.context.close();
+
+      expect(serious, serious.join('\n')).toEqual([]);
+    }, 120_000);
   }
 
   it('shows where the focus is on everything Tab reaches, on every page', async () => {
