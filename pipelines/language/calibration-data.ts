@@ -2,8 +2,9 @@
 import type { CalibrationCurve } from './calibration.js';
 
 /** Fitted for franc-all@7.2.0+contact.2 on 5856 sentences and 4269 short texts (held-out set b1c7681f5779). */
-export const confidenceCalibration: { model: string; short: CalibrationCurve; long: CalibrationCurve } = {
+export const confidenceCalibration: { model: string; heldOutSet: string; short: CalibrationCurve; long: CalibrationCurve } = {
   model: "franc-all@7.2.0+contact.2",
+  heldOutSet: "b1c7681f5779",
   short: {"scores":[0.0018,0.0051,0.0083,0.0184,0.0497,0.0807,0.097,0.1231,0.1444,0.1527,0.1707,0.1897,0.2065,0.2378,0.2669,0.2866,0.3383,0.6327,1,1],"accuracy":[0.1341,0.1964,0.2143,0.2197,0.2846,0.3802,0.3975,0.4118,0.451,0.4688,0.4848,0.5333,0.5495,0.6014,0.6203,0.66,0.7278,0.7797,0.9879,1]},
   long: {"scores":[0.0016,0.0054,0.0142,0.0253,0.0385,0.0508,0.0562,0.0603,0.0647,0.0679,0.0764,0.0951,0.1165,0.1318,0.1451,0.1741,0.2073,0.4224,1,1],"accuracy":[0.2755,0.3468,0.4176,0.4492,0.4963,0.5248,0.5357,0.549,0.58,0.6143,0.6415,0.719,0.753,0.8029,0.8586,0.8979,0.913,0.9258,0.9986,1]},
 };

@@ -36,8 +36,9 @@ function main(): void {
 import type { CalibrationCurve } from './calibration.js';
 
 /** Fitted for ${LANGID_MODEL} on ${fitted.n.long} sentences and ${fitted.n.short} short texts (held-out set ${set.sha256.slice(0, 12)}). */
-export const confidenceCalibration: { model: string; short: CalibrationCurve; long: CalibrationCurve } = {
+export const confidenceCalibration: { model: string; heldOutSet: string; short: CalibrationCurve; long: CalibrationCurve } = {
   model: ${JSON.stringify(LANGID_MODEL)},
+  heldOutSet: ${JSON.stringify(set.sha256.slice(0, 12))},
   short: ${JSON.stringify(fitted.short)},
   long: ${JSON.stringify(fitted.long)},
 };

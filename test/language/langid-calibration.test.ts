@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { confidenceCalibration } from '../../pipelines/language/calibration-data.js';
 import { identifyLanguage } from '../../pipelines/language/identify.js';
 import { sameLanguage } from '../../pipelines/language/macrolanguages.js';
 import { parseLanguageTag } from '../../pipelines/language/tags.js';
@@ -9,8 +10,17 @@ import { expectedCalibrationError } from '../bench/langid-math.js';
 // calibration was fitted on its calibration split, this checks the evaluation split.
 const set = buildHeldOutSet();
 const tags = [...new Set(set.texts.map((t) => t.tag))];
+// Measured only on the set the curve was fitted beside: a machine with other catalogues
+// installed builds another set, on which these bounds say nothing.
+const sameSet = set.sha256.startsWith(confidenceCalibration.heldOutSet);
+if (!sameSet) {
+  console.warn(
+    `langid calibration test skipped: this machine's catalogues make held-out set ${set.sha256.slice(0, 12)} ` +
+      `(${tags.length} languages), not ${confidenceCalibration.heldOutSet}, the one the calibration was fitted beside (npm run bench:langid rebuilds it).`,
+  );
+}
 
-describe.skipIf(tags.length < 30)('calibrated confidence on held-out text', () => {
+describe.skipIf(!sameSet)('calibrated confidence on held-out text', () => {
   const points = set.texts
     .filter((t) => t.split === 'evaluation')
     .map((t) => {
