@@ -23,7 +23,7 @@ export const CONNECTION_PRAGMAS: readonly string[] = [
   'wal_autocheckpoint = 8000',
   'journal_size_limit = 33554432',
   // 4 MB of pages per connection, not the driver's 16: the operating system caches the file too,
-  // and on a small box a cache that fills once and never empties reads as memory the node kept.
+  // and on a small box a cache that fills once and never empties reads as memory the service kept.
   'cache_size = -4000',
 ];
 

@@ -145,7 +145,7 @@ export class PostgresIndexStore implements IndexStore {
     return this.#search.search(query);
   }
 
-  /** What the search catalogue holds in this process, for the bench. */
+  /** What the search catalogue holds in this process (its size, for measurements). */
   searchMemory(): { datasets: number; bytes: number } {
     return this.#search.memory();
   }

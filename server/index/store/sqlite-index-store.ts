@@ -154,7 +154,7 @@ export class SqliteIndexStore implements IndexStore {
     return this.#search.search(query);
   }
 
-  /** What the search catalogue holds in this process, for the bench. */
+  /** What the search catalogue holds in this process (its size, for measurements). */
   searchMemory(): { datasets: number; bytes: number } {
     return this.#search.memory();
   }

@@ -86,7 +86,7 @@ export class SqliteSearch {
     }
   }
 
-  /** The catalogue's size and its arrays' bytes, for the bench. */
+  /** The catalogue's size and its arrays' bytes, for measurements. */
   memory(): { datasets: number; bytes: number } {
     return { datasets: this.#catalogue.size, bytes: this.#catalogue.bytes() };
   }
