@@ -50,7 +50,10 @@ export function combinedCard(input: CardInput): string {
   return `---\n${toYaml(frontMatter(sources))}---\n\n${body(sources, input.indexUrl)}`;
 }
 
-function frontMatter(sources: CardSource[]): { [key: string]: YamlValue } {
+function frontMatter(all: CardSource[]): { [key: string]: YamlValue } {
+  // A split left empty by withdrawals keeps its (empty) shard, but a loader refuses a split with
+  // no rows ("corresponds to no data"): the configs name only splits that hold records.
+  const sources = all.map((source) => ({ ...source, splits: source.splits.filter((split) => split.records > 0) }));
   const withData = sources.filter((source) => source.splits.length > 0);
   const licenses = [...new Set(sources.map((source) => source.facts.license.spdx))];
   const license: { [key: string]: YamlValue } =

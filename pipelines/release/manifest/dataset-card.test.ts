@@ -53,6 +53,20 @@ describe('datasetCard', () => {
     }
   });
 
+  it('leaves a split emptied by withdrawals out of the configs (a loader refuses a split with no rows), not out of the card', () => {
+    const release = speechRelease();
+    const emptied = Object.keys(release.counts.bySplit).find((name) => name !== 'train')!;
+    const removed = release.counts.bySplit[emptied]!.records;
+    release.counts.bySplit[emptied] = { ...release.counts.bySplit[emptied]!, records: 0 };
+    release.counts.records -= removed;
+    for (const shard of release.shards) if (shard.split === emptied) shard.records = 0;
+    const card = datasetCard(release);
+    const [config] = split(card).header.configs as Array<{ data_files: Array<{ split: string }> }>;
+    expect(config!.data_files.map((f) => f.split)).not.toContain(emptied);
+    expect(config!.data_files.map((f) => f.split)).toContain('train');
+    expect(split(card).body).toContain(`| ${emptied} |`);
+  });
+
   it('uses license other with a name and link when the Hub has no id for the license', () => {
     const { header } = split(datasetCard(textRelease()));
     expect(header).toMatchObject({

@@ -80,7 +80,11 @@ function frontMatter(release: ReleaseDescription, splits: string[], shards: Shar
     configs: [
       {
         config_name: 'default',
-        data_files: splits.map((split) => ({ split, path: dataFilesPath(split, shards) })),
+        // A split left empty by withdrawals keeps its (empty) shard, but a loader refuses a split
+        // with no rows ("corresponds to no data"): the configs name only splits that hold records.
+        data_files: splits
+          .filter((split) => release.counts.bySplit[split]!.records > 0)
+          .map((split) => ({ split, path: dataFilesPath(split, shards) })),
       },
     ],
   };
