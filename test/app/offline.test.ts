@@ -51,7 +51,13 @@ async function network(cdp: CDPSession, state: 'offline' | 'slow' | 'normal'): P
 
 /** Waits until the service worker controls the page, so the shell is kept for offline use. */
 async function controlled(page: Page): Promise<void> {
-  await page.waitForFunction('navigator.serviceWorker.controller !== null', undefined, { timeout: 15_000 });
+  // Polled through page.evaluate: waitForFunction's own polling evaluates a string in the page,
+  // which the app's CSP (no 'unsafe-eval') refuses whenever the first look is not already true.
+  const deadline = Date.now() + 15_000;
+  while (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) {
+    if (Date.now() > deadline) throw new Error('the service worker never took control of the page');
+    await page.waitForTimeout(100);
+  }
 }
 
 /**
