@@ -104,7 +104,7 @@ export async function startTestNode(overrides: Partial<NodeConfigInput> = {}, op
         server.closeAllConnections();
       });
       await node.close();
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }

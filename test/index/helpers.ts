@@ -79,7 +79,7 @@ export async function startTestIndex(
     async stop() {
       await close(server);
       await index.close();
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
@@ -113,7 +113,7 @@ export async function startRestartableNode(overrides: Partial<NodeConfigInput> =
     async stop() {
       await close(server);
       await node.close();
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
