@@ -54,7 +54,7 @@ async function controlled(page: Page): Promise<void> {
   // Polled through page.evaluate: waitForFunction's own polling evaluates a string in the page,
   // which the app's CSP (no 'unsafe-eval') refuses whenever the first look is not already true.
   const deadline = Date.now() + 15_000;
-  while (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) {
+  while (!(await page.evaluate(() => (globalThis as unknown as { navigator: { serviceWorker: { controller: unknown } } }).navigator.serviceWorker.controller !== null))) {
     if (Date.now() > deadline) throw new Error('the service worker never took control of the page');
     await page.waitForTimeout(100);
   }

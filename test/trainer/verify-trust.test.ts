@@ -45,7 +45,8 @@ function snapshot(dir: string): Record<string, string> {
   return files;
 }
 
-describe('verify takes nothing from the index unproven', () => {
+// Each test runs several CLI processes: sized for two busy cores, not for a quiet machine.
+describe('verify takes nothing from the index unproven', { timeout: 120_000 }, () => {
   let nodes: Awaited<ReturnType<typeof twoNodes>>;
   let ix: TestIndex;
   let proxy: TamperingIndex;
