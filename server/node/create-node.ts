@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import compression from 'compression';
 import express from 'express';
 import { createHttpApp } from '../core/http-app.js';
 import { version } from '../core/version.js';
@@ -115,7 +116,12 @@ export function createNode(options: NodeOptions): Node {
     });
   });
 
-  // The contributor app and its translations, served by the node itself.
+  // The contributor app and its translations, served by the node itself, compressed: on a slow
+  // phone link the app's script and strings are most of the wait (gzip roughly thirds them).
+  // Only what is served from here on: the API, the well-known documents, clips and shards are
+  // answered above and left as they are (shards are already compressed, and Range requests must
+  // see their bytes).
+  app.use(compression({ threshold: 1024 }));
   app.use('/locales', express.static(options.localesDir ?? defaultLocalesDir, { maxAge: '1h' }));
   // No max-age: the app's files keep their names across upgrades, so browsers revalidate (ETag).
   app.use(express.static(appDir, { index: 'index.html', maxAge: 0 }));
