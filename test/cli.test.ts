@@ -128,7 +128,7 @@ describe('tributary CLI', () => {
     expect(result.script).toBe('Latn');
     expect(result.score).toBeGreaterThan(0);
     const table = runCli(['langid', 'Ọmọ náà ń lọ sí ilé-ìwé lójoojúmọ́ pẹ̀lú àwọn ọ̀rẹ́ rẹ̀.', '--candidates', 'sw,yo']);
-    expect(table.stdout).toMatch(/language.*score.*script/s);
+    expect(table.stdout).toMatch(/language.*confidence.*script/s);
     expect(table.stdout).toContain('yor');
     const bad = runCli(['langid', 'hello', '--candidates', 'not-a-language']);
     expect(bad.status).toBe(1);
