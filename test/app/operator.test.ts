@@ -134,7 +134,8 @@ describe('contributor app: operator pages', () => {
 
     // Translation status of the interface, from locales/index.json.
     await page.getByTestId('operator-nav').getByText(localeText('en', 'admin:screen.translations')).click();
-    await page.waitForSelector('main[data-loaded]');
+    // The previous page's main is loaded too: wait for this page's rows, not for any loaded page.
+    await page.getByTestId('translations-table').locator('[data-locale-status]').nth(11).waitFor();
     const statuses = await page.getByTestId('translations-table').locator('[data-locale-status]').evaluateAll((els) => els.map((e) => e.getAttribute('data-locale-status')));
     expect(statuses.length).toBeGreaterThanOrEqual(12);
     expect(statuses).toContain('machine-drafted');
