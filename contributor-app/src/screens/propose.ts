@@ -1,4 +1,3 @@
-import { ApiError } from '../api.js';
 import { dataLanguagePicker } from '../components/data-language.js';
 import { screenHeading } from '../components/heading.js';
 import { sentencesNav } from '../components/sentences-nav.js';
@@ -6,6 +5,7 @@ import { createStatus } from '../components/status.js';
 import type { Screen } from '../context.js';
 import { busy, h, uid } from '../dom.js';
 import type { Prompt } from '../types.js';
+import { sentToConsent } from '../components/consent-lapse.js';
 
 /** The node's default; it refuses longer sentences with TextTooLong anyway. */
 const MAX_CHARS = 200;
@@ -67,11 +67,7 @@ export const proposeScreen: Screen = (ctx, root) => {
         textarea.value = '';
         status.show('success', 'contribute:sentences.propose.sent');
       } catch (error) {
-        if (error instanceof ApiError && error.code === 'ConsentRequired') {
-          session.consented = false;
-          ctx.navigate('/consent', { flash: { key: 'errors:ConsentRequired', kind: 'error' } });
-          return;
-        }
+        if (sentToConsent(ctx, error)) return;
         status.error(error);
       }
     }).then(() => textarea.isConnected && textarea.focus());

@@ -13,6 +13,7 @@ import { h, replaceChildren } from '../dom.js';
 import { MicError, Recording, recordingSupported, type Take } from '../recorder.js';
 import type { Limits, Prompt, PromptList, Sample, Stats } from '../types.js';
 import type { RecordingUpload } from '../outbox.js';
+import { sentToConsent } from '../components/consent-lapse.js';
 
 /** The longest take the app keeps recording; the node refuses what is over its own limit. */
 const MAX_SECONDS = 30;
@@ -370,11 +371,7 @@ export const speakScreen: Screen = (ctx, root) => {
       (sample) => sent === prompt && accepted(sent, sample),
       (error: unknown) => {
         upload = null;
-        if (error instanceof ApiError && error.code === 'ConsentRequired') {
-          session.consented = false;
-          ctx.navigate('/consent', { flash: { key: 'errors:ConsentRequired', kind: 'error' } });
-          return;
-        }
+        if (sentToConsent(ctx, error)) return;
         setPhase('recorded');
         status.error(error);
         // The sentence is gone (withdrawn by a moderator): the take cannot be used; move on.

@@ -3,10 +3,10 @@ import { flagList } from '../components/flags.js';
 import { screenHeading } from '../components/heading.js';
 import { createStatus } from '../components/status.js';
 import type { Screen } from '../context.js';
-import { ApiError } from '../api.js';
 import { busy, h, replaceChildren, uid } from '../dom.js';
 import type { Localizer } from '../i18n.js';
 import type { Sample } from '../types.js';
+import { sentToConsent } from '../components/consent-lapse.js';
 
 /** The node's default limit; it refuses longer texts with TextTooLong anyway. */
 const MAX_CHARS = 2000;
@@ -94,11 +94,7 @@ export const writeScreen: Screen = (ctx, root) => {
         updateCounter();
         status.show('success', 'contribute:write.sent');
       } catch (error) {
-        if (error instanceof ApiError && error.code === 'ConsentRequired') {
-          session.consented = false;
-          ctx.navigate('/consent', { flash: { key: 'errors:ConsentRequired', kind: 'error' } });
-          return;
-        }
+        if (sentToConsent(ctx, error)) return;
         status.error(error);
       }
     }).then(() => textarea.isConnected && textarea.focus());
