@@ -21,6 +21,7 @@ import { round } from './release-builder.js';
 import { describeRelease, publishRelease, type ShardEntry } from './release-publication.js';
 import { cellKey, shardRecords } from './release-records.js';
 import type { WithdrawalNotices } from './withdrawal-notices.js';
+import { peekPayload } from '../../../pipelines/federation/statements.js';
 
 /** The reason a dataset left with no records is retracted with. */
 export const EMPTIED_REASON = 'Every record of this dataset was withdrawn.';
@@ -214,7 +215,7 @@ export class Redactor {
  * manifest: the values its shards show are those of these cells.
  */
 function shownInManifest(envelope: string): ShownCell[] {
-  const payload = JSON.parse(Buffer.from((JSON.parse(envelope) as { payload: string }).payload, 'base64').toString('utf8')) as Record<string, unknown>;
-  const cells = (payload['tributary:demographics'] ?? []) as Array<Record<string, string>>;
+  const payload = peekPayload(JSON.parse(envelope)) as Record<string, unknown> | undefined;
+  const cells = (payload?.['tributary:demographics'] ?? []) as Array<Record<string, string>>;
   return cells.map((cell) => [cell['tributary:field']!, cell['tributary:value']!]);
 }

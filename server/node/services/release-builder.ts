@@ -273,7 +273,7 @@ export class ReleaseBuilder {
    * Build folders that a crashed or killed build left behind: those of processes that are gone.
    * A build running in this or another process (the CLI beside a serving node) keeps its folder.
    */
-  async clearAbandonedBuilds(): Promise<void> {
+  private async clearAbandonedBuilds(): Promise<void> {
     const entries = await readdir(this.deps.buildsDir).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [];
       throw error;

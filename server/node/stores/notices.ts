@@ -29,9 +29,9 @@ export class NoticeStore {
        VALUES (@id, @kind, @datasetId, @records, @envelope, @createdAt)`,
     );
     // NULL filters match everything, so one statement serves every combination.
-    this.sinceStmt = db.prepare<{ seq: number; kind: NoticeKind | null; datasetId: string | null; limit: number }, StoredNotice>(
+    this.sinceStmt = db.prepare<{ seq: number; kind: NoticeKind | null; limit: number }, StoredNotice>(
       `SELECT ${COLUMNS} FROM notices
-       WHERE seq > @seq AND (@kind IS NULL OR kind = @kind) AND (@datasetId IS NULL OR dataset_id = @datasetId)
+       WHERE seq > @seq AND (@kind IS NULL OR kind = @kind)
        ORDER BY seq LIMIT @limit`,
     );
     // A dataset's own: by its index (notices_dataset), as every 410 links to them.
@@ -53,7 +53,7 @@ export class NoticeStore {
   /** Notices after `seq`, in order; of one kind, and of one dataset, if given. */
   since(seq: number, limit: number, kind?: NoticeKind, datasetId?: string): StoredNotice[] {
     if (datasetId !== undefined) return this.ofDatasetStmt.all({ seq, limit, kind: kind ?? null, datasetId });
-    return this.sinceStmt.all({ seq, limit, kind: kind ?? null, datasetId: null });
+    return this.sinceStmt.all({ seq, limit, kind: kind ?? null });
   }
 
   byId(id: string): StoredNotice | undefined {

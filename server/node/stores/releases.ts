@@ -116,7 +116,6 @@ export class ReleaseStore {
   private readonly insertShardStmt;
   private readonly insertRecordStmt;
   private readonly shardStmt;
-  private readonly withdrawnInStmt;
   private readonly removeInStmt;
   private readonly supersededDirsStmt;
   private readonly latestStmt;
@@ -164,12 +163,6 @@ export class ReleaseStore {
     );
     this.insertRecordStmt = db.prepare('INSERT INTO release_records (release_id, sample_id, shard) VALUES (?, ?, ?)');
     this.shardStmt = db.prepare<[string, string], ShardRow>(`SELECT ${SHARD_COLUMNS} FROM shards WHERE release_id = ? AND name = ?`);
-    this.withdrawnInStmt = db
-      .prepare<[string], string>(
-        `SELECT rr.sample_id FROM release_records rr JOIN samples s ON s.id = rr.sample_id
-         WHERE rr.release_id = ? AND s.status IN ('withdrawn', 'rejected') ORDER BY rr.sample_id`,
-      )
-      .pluck();
     this.removeInStmt = db.prepare<[string, string]>(
       `INSERT OR IGNORE INTO release_removals (release_id, sample_id, shard, reason, removed_at)
        SELECT rr.release_id, rr.sample_id, rr.shard, CASE s.status WHEN 'withdrawn' THEN 'consent-withdrawn' ELSE 'moderation' END, ?
@@ -265,13 +258,12 @@ export class ReleaseStore {
   }
 
   /**
-   * The new release becomes current and its predecessor superseded, in one transaction. Returns
-   * the records withdrawn while the release was being built: they are in its shards, so they
-   * need a withdrawal notice like any record withdrawn after publication. Refuses
+   * The new release becomes current and its predecessor superseded, in one transaction. Refuses
    * (ReleaseBuildConflict) when the current release is no longer `basedOn`, the one the build
-   * compared itself with: another build published in between. Those records (and any rejected
-   * by a moderator meanwhile) are removals of the new release from the start: their shards answer
-   * 410 and a redaction follows, like any removal. A retracted dataset is published again only
+   * compared itself with (another build published in between), or this attempt no longer holds
+   * the version's claim. Records withdrawn or rejected while the release was being built are in
+   * its shards: they are removals of the new release from the start (their shards answer 410,
+   * a notice and a redaction follow, like any removal). A retracted dataset is published again only
    * with `unretract`, which lifts the retraction in the same transaction.
    */
   publish(
@@ -280,7 +272,7 @@ export class ReleaseStore {
     records: Iterable<[string, string]>,
     basedOn: string | null,
     options: { dataset: Omit<Dataset, 'retractedAt' | 'retractionReason'>; owner: string; unretract?: boolean },
-  ): string[] {
+  ): void {
     return this.db.transaction(() => {
       if ((this.currentStmt.get(release.datasetId)?.id ?? null) !== basedOn) throw new ReleaseBuildConflictError();
       if (this.claimStmt.get(release.datasetId, release.version)?.owner !== options.owner) throw new ReleaseBuildConflictError();
@@ -304,7 +296,6 @@ export class ReleaseStore {
       for (const shard of shards) this.insertShardStmt.run(shard);
       for (const [sampleId, shard] of records) this.insertRecordStmt.run(release.id, sampleId, shard);
       this.removeInStmt.run(release.createdAt, release.id);
-      return this.withdrawnInStmt.all(release.id);
     }).immediate();
   }
 
