@@ -8,7 +8,7 @@ import type { Logger } from '../../core/log.js';
 import { DatasetRetractedError } from '../errors.js';
 import type { NodeIdentity } from '../identity.js';
 import type { NoticeStore } from '../stores/notices.js';
-import type { AccessClass, Dataset, ReleaseStore } from '../stores/releases.js';
+import type { AccessClass, Dataset, PendingRedaction, ReleaseStore } from '../stores/releases.js';
 import type { ReleaseActivity } from './release-activity.js';
 import { claimantAlive } from './release-publication.js';
 
@@ -58,28 +58,30 @@ export class DatasetAuthority {
 
   list(): DatasetState[] {
     const pending = new Map(this.deps.releases.pendingRedactions().map((p) => [p.datasetId, p]));
-    return this.deps.releases.datasets().flatMap((dataset) => {
-      const release = this.deps.releases.current(dataset.id) ?? this.deps.releases.latest(dataset.id);
-      if (!release) return [];
-      const due = pending.get(dataset.id);
-      return [
-        {
-          ...this.state(dataset),
-          version: release.version,
-          records: release.records,
-          published: release.createdAt,
-          pendingRedaction: due
-            ? { records: due.records, since: due.since, due: new Date(Date.parse(due.since) + this.deps.redactAfterSeconds * 1000).toISOString() }
-            : null,
-        },
-      ];
-    });
+    return this.deps.releases.datasets().flatMap((dataset) => this.stateOf(dataset, pending.get(dataset.id)) ?? []);
   }
 
   get(datasetId: string): DatasetState {
-    const found = this.list().find((d) => d.id === datasetId);
+    const dataset = this.deps.releases.dataset(datasetId);
+    const pending = dataset && this.deps.releases.pendingRedactions().find((p) => p.datasetId === datasetId);
+    const found = dataset && this.stateOf(dataset, pending);
     if (!found) throw new NotFoundError('No such dataset.');
     return found;
+  }
+
+  /** A dataset as its operators see it; undefined before its first release. */
+  private stateOf(dataset: Dataset, due: PendingRedaction | undefined): DatasetState | undefined {
+    const release = this.deps.releases.current(dataset.id) ?? this.deps.releases.latest(dataset.id);
+    if (!release) return undefined;
+    return {
+      ...this.state(dataset),
+      version: release.version,
+      records: release.records,
+      published: release.createdAt,
+      pendingRedaction: due
+        ? { records: due.records, since: due.since, due: new Date(Date.parse(due.since) + this.deps.redactAfterSeconds * 1000).toISOString() }
+        : null,
+    };
   }
 
   /**

@@ -88,8 +88,12 @@ export class DatasetService {
 
   /** A release of a dataset that is served: the current one, or a given version. */
   release(datasetId: string, version?: string): Release {
-    this.served(datasetId);
-    const release = version ? this.releases.byVersion(datasetId, version) : this.releases.current(datasetId);
+    return this.releaseOf(this.served(datasetId), version);
+  }
+
+  /** A release of a dataset already found served. */
+  private releaseOf(dataset: Dataset, version: string | undefined): Release {
+    const release = version ? this.releases.byVersion(dataset.id, version) : this.releases.current(dataset.id);
     if (!release) throw new NotFoundError('No such dataset or version.');
     return release;
   }
@@ -159,7 +163,7 @@ export class DatasetService {
    */
   shard(datasetId: string, name: string, version: string | undefined, token: string | undefined): ShardDownload {
     const dataset = this.served(datasetId);
-    const release = this.release(datasetId, version);
+    const release = this.releaseOf(dataset, version);
     if (release.status === 'superseded') throw new ReleaseSupersededError();
     const shard = this.releases.shard(release.id, name);
     if (!shard) throw new NotFoundError('No such shard in this release.');
