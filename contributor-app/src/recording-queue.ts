@@ -56,9 +56,6 @@ export const recordingQueue = {
     await run('readwrite', (store) => store.add(item));
     return item;
   },
-  async get(id: string): Promise<QueuedRecording | undefined> {
-    return run<QueuedRecording>('readonly', (store) => store.get(id) as IDBRequest<QueuedRecording>);
-  },
   /** Oldest first: the order they were recorded in. */
   async list(): Promise<QueuedRecording[]> {
     const all = (await run<QueuedRecording[]>('readonly', (store) => store.getAll() as IDBRequest<QueuedRecording[]>)) ?? [];

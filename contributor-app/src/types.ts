@@ -19,7 +19,7 @@ import type { queueView, sampleView } from '../../server/node/routes/samples.sch
  * The input side of a schema: the node sends what its handler returned (typed `z.input`), it does
  * not parse its own answer, so a field with a default may really be missing on the wire.
  */
-type Answer<S extends z.ZodType> = z.input<S>;
+export type Answer<S extends z.ZodType> = z.input<S>;
 
 export type Profile = Answer<typeof profileView>;
 export type Registered = Answer<typeof registeredView>;

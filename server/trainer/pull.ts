@@ -281,7 +281,6 @@ export async function pull(options: PullOptions): Promise<PullReport> {
   }
 }
 
-export { downloadDir };
 
 function rowOf(item: SearchManifest): PullDataset {
   return {

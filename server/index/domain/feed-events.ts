@@ -89,8 +89,6 @@ export const feedEventSchema = z.discriminatedUnion('type', [
 ]);
 
 export type FeedEvent = z.output<typeof feedEventSchema>;
-export type FeedEventType = FeedEvent['type'];
-export const FEED_EVENT_TYPES = feedEventSchema.options.map((option) => option.shape.type.value) as FeedEventType[];
 
 /** The bytes of an event's log leaf. */
 export function leafOf(event: FeedEvent): string {

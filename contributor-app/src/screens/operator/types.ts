@@ -1,5 +1,4 @@
 /** The admin routes' answers, derived from the node's schemas (types only; nothing is bundled). */
-import type { z } from 'zod';
 import type { reportView } from '../../../../server/node/routes/common.schema.js';
 import type {
   accessChangeView,
@@ -11,8 +10,8 @@ import type {
   retractionView,
 } from '../../../../server/node/routes/datasets.schema.js';
 import type { overviewView, promptFileView, publishingView, staffView } from '../../../../server/node/routes/operator.schema.js';
+import type { Answer } from '../../types.js';
 
-type Answer<S extends z.ZodType> = z.input<S>;
 
 export type Overview = Answer<typeof overviewView>;
 export type PromptFileOutcome = Answer<typeof promptFileView>;
