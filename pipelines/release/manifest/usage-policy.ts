@@ -82,3 +82,34 @@ export function usagePolicy(release: ReleaseDescription, policyId: string): Reco
   }
   return policy;
 }
+
+const PURPOSE_PREFIX = purposeIri('');
+
+/**
+ * The purposes a manifest's ODRL `train` permission is limited to: the `odrl:purpose`
+ * constraint's right operands that are Tributary purpose IRIs (tributary:purpose-train-asr →
+ * train-asr). A permission without such a constraint names no purpose, so a search for one
+ * (`permits=train-asr`) does not find it: a purpose is matched only where the terms state it.
+ */
+export function trainPurposes(doc: Record<string, unknown>): string[] {
+  const policy = doc['odrl:hasPolicy'] as { 'odrl:permission'?: unknown } | undefined;
+  const permissions = Array.isArray(policy?.['odrl:permission']) ? (policy['odrl:permission'] as unknown[]) : [];
+  const purposes = new Set<string>();
+  for (const permission of permissions) {
+    const p = permission as { 'odrl:action'?: { '@id'?: unknown }; 'odrl:constraint'?: unknown } | null;
+    if (p?.['odrl:action']?.['@id'] !== ACTION_IRIS.train) continue;
+    const constraints = Array.isArray(p['odrl:constraint']) ? (p['odrl:constraint'] as unknown[]) : [];
+    for (const constraint of constraints) {
+      const c = constraint as { 'odrl:leftOperand'?: { '@id'?: unknown }; 'odrl:rightOperand'?: unknown } | null;
+      if (c?.['odrl:leftOperand']?.['@id'] !== 'odrl:purpose') continue;
+      const operands = Array.isArray(c['odrl:rightOperand']) ? c['odrl:rightOperand'] : [c['odrl:rightOperand']];
+      for (const operand of operands) {
+        const id = (operand as { '@id'?: unknown } | null)?.['@id'];
+        if (typeof id === 'string' && id.startsWith(PURPOSE_PREFIX) && id.length <= PURPOSE_PREFIX.length + 60) {
+          purposes.add(id.slice(PURPOSE_PREFIX.length));
+        }
+      }
+    }
+  }
+  return [...purposes].sort();
+}
