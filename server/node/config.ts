@@ -1,9 +1,7 @@
-import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseLanguageTag } from '../../pipelines/language/tags.js';
-import { ConfigError } from '../core/errors.js';
+import { parseConfig, readConfigFile, trustProxySchema, writeConfigFile } from '../core/config.js';
 import { PURPOSE_IDS } from './domain/purposes.js';
 
 export const CONFIG_FILE = 'node.json';
@@ -22,26 +20,6 @@ export const spdxId = z
   .regex(/^(LicenseRef-[A-Za-z0-9.-]+|[A-Za-z0-9][A-Za-z0-9.+-]*)$/, 'an SPDX license id such as CC-BY-4.0');
 
 const purpose = z.enum(PURPOSE_IDS);
-
-const NAMED_PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
-const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const isProxyAddress = (value: string): boolean => {
-  if (NAMED_PROXY_RANGES.includes(value)) return true;
-  const [address = '', prefix, ...rest] = value.split('/');
-  if (rest.length > 0 || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) return false;
-  return isIP(address) !== 0 || ipv4.test(address);
-};
-
-/**
- * Which reverse proxies may say who the client is (`X-Forwarded-For`), in Express's terms: none
- * (the default), a number of hops, or the proxies' addresses and ranges (`loopback`, `10.0.0.0/8`).
- * `true` (trust anyone) is not offered: it lets every client choose its own rate-limit bucket.
- */
-const trustProxy = z.union([
-  z.literal(false),
-  z.number().int().min(1).max(10),
-  z.array(z.string().refine(isProxyAddress, 'an IP address, a CIDR range, or loopback/linklocal/uniquelocal')).min(1),
-]);
 
 const consentNoticeOverride = z.object({
   version: z.string().min(1),
@@ -138,7 +116,7 @@ export const nodeConfigSchema = z
       .strict()
       .default({ redactAfterSeconds: 60 }),
     http: z
-      .object({ trustProxy: trustProxy.default(false) })
+      .object({ trustProxy: trustProxySchema.default(false) })
       .strict()
       .default({ trustProxy: false }),
     /** Global indexes the node publishes its manifests and notices to, as they happen. */
@@ -163,34 +141,14 @@ export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
 
 /** Validates a config object, turning zod's issues into one message a person can act on. */
 export function parseNodeConfig(input: unknown, source = 'node config'): NodeConfig {
-  const result = nodeConfigSchema.safeParse(input);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  - ${i.path.join('.') || '(top level)'}: ${i.message}`);
-    throw new ConfigError(`${source} is invalid:\n${lines.join('\n')}`);
-  }
-  return result.data;
+  return parseConfig(nodeConfigSchema, input, source);
 }
 
 export function loadNodeConfig(dir: string): NodeConfig {
-  const file = join(dir, CONFIG_FILE);
-  if (!existsSync(file)) {
-    throw new ConfigError(`${file} does not exist; run \`tributary node init --dir ${dir} …\` first`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  return parseNodeConfig(raw, file);
+  return readConfigFile(nodeConfigSchema, join(dir, CONFIG_FILE), `run \`tributary node init --dir ${dir} …\` first`);
 }
 
 /** Writes a new node's config; refuses to overwrite one, since keys and data depend on it. */
 export function writeNodeConfig(dir: string, input: NodeConfigInput): NodeConfig {
-  const file = join(dir, CONFIG_FILE);
-  if (existsSync(file)) throw new ConfigError(`${file} already exists; this directory holds a node already`);
-  const config = parseNodeConfig(input);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(file, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
-  return config;
+  return writeConfigFile(nodeConfigSchema, join(dir, CONFIG_FILE), input, 'this directory holds a node already');
 }
