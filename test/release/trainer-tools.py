@@ -1,17 +1,21 @@
 """Loads a Tributary folder (a release or a pulled folder) with Hugging Face `datasets`, as a trainer does, and prints what it saw as JSON.
 
 usage: python trainer-tools.py DIR [CONFIG ...]
-       python trainer-tools.py --mlcroissant MANIFEST   (mlcroissant on the path)
+       python trainer-tools.py --folders DIR...             (each folder's default config)
+       python trainer-tools.py --mlcroissant MANIFEST...   (mlcroissant on the path)
 
+Several folders or manifests go to one Python, which starts far slower than it reads them.
 For the card's default config and each CONFIG: per split, the row count, every feature as
 `datasets` typed it, and for each row with audio its key, the duration the row states and what
 the stored WAV bytes decode to (sample rate, channels, seconds). Decoded with the standard
 library's `wave`, so no audio codec package is needed.
 
-With --mlcroissant: the records of the manifest's `default` record set as mlcroissant reads
+With --folders: {DIR: the default config as above} for each DIR.
+With --mlcroissant: {MANIFEST: what follows} for each MANIFEST, the records of the manifest's `default` record set as mlcroissant reads
 them: how many, each field's Python type, and for audio the WAV bytes decoded as above.
 """
 import io
+import os
 import json
 import sys
 import tempfile
@@ -60,15 +64,21 @@ def read_with_mlcroissant(manifest):
 
 
 def main():
-    if sys.argv[1] == '--mlcroissant':
-        print(json.dumps(read_with_mlcroissant(sys.argv[2])))
-        return
-    folder = sys.argv[1]
     cache = tempfile.mkdtemp(prefix='tributary-hf-')
-    out = {'default': describe(datasets.load_dataset(folder, cache_dir=cache))}
-    out['configs'] = {name: describe(datasets.load_dataset(folder, name, cache_dir=cache)) for name in sys.argv[2:]}
+    if sys.argv[1] == '--mlcroissant':
+        out = {manifest: read_with_mlcroissant(manifest) for manifest in sys.argv[2:]}
+    elif sys.argv[1] == '--folders':
+        out = {folder: describe(datasets.load_dataset(folder, cache_dir=cache)) for folder in sys.argv[2:]}
+    else:
+        folder = sys.argv[1]
+        out = {'default': describe(datasets.load_dataset(folder, cache_dir=cache))}
+        out['configs'] = {name: describe(datasets.load_dataset(folder, name, cache_dir=cache)) for name in sys.argv[2:]}
     print(json.dumps(out))
 
 
 if __name__ == '__main__':
     main()
+    # Arrow's Parquet thread pool can abort the interpreter's shutdown after everything is done
+    # ("terminate called without an active exception", apache/arrow#34314): leave without one.
+    sys.stdout.flush()
+    os._exit(0)
