@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { permittedActions } from '../../pipelines/release/manifest/croissant.js';
 import type { UsageAction, UsageDuty } from '../../pipelines/release/manifest/types.js';
 import { USAGE_DUTIES } from '../../pipelines/release/manifest/types.js';
-import { DUTY_IRIS } from '../../pipelines/release/manifest/usage-policy.js';
+import { DUTY_IRIS, trainPurposes } from '../../pipelines/release/manifest/usage-policy.js';
 import { signedManifestSchema, type ManifestShard } from '../../pipelines/release/verify/manifest-schema.js';
 import { SourceMismatchError } from './errors.js';
 
@@ -35,7 +35,7 @@ export interface UsageTerms {
   permitted: UsageAction[];
   /** Duties the policy attaches to its permissions: `attribute`, `notify-use`, or the IRI of one this version does not know. */
   duties: string[];
-  /** The consent purposes every permission is limited to. */
+  /** The consent purposes (train-asr, …) the signed ODRL `train` permission is limited to. */
   purposes: string[];
 }
 
@@ -93,11 +93,11 @@ export function usageTerms(manifest: Record<string, unknown>): UsageTerms {
   collect(policy['odrl:obligation']);
   const known = USAGE_DUTIES.filter((duty) => duties.has(duty));
   const unknown = [...duties].filter((duty) => !(USAGE_DUTIES as readonly string[]).includes(duty)).sort();
-  const purposes = manifest['tributary:consentPurposes'];
   return {
     permitted: permittedActions(manifest),
     duties: [...known, ...unknown],
-    purposes: Array.isArray(purposes) ? purposes.filter((p): p is string => typeof p === 'string') : [],
+    // Read from the signed ODRL as the index's `permits` search reads it, not from a summary field.
+    purposes: trainPurposes(manifest),
   };
 }
 

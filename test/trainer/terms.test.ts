@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { unionFeatures } from '../../server/trainer/card.js';
 import { combineTerms } from '../../server/trainer/combined-terms.js';
 import { usageTerms } from '../../server/trainer/manifest-facts.js';
+import { purposeIri } from '../../pipelines/release/manifest/usage-policy.js';
 
-/** A manifest's ODRL policy as pipelines/release/manifest/usage-policy.ts writes it, with `duties` on every permission. */
+/**
+ * A manifest's ODRL policy as pipelines/release/manifest/usage-policy.ts writes it, with `duties`
+ * on every permission and the purposes as an `odrl:purpose` constraint on each.
+ */
 function manifest(actions: string[], duties: string[], purposes: string[]): Record<string, unknown> {
   return {
     'tributary:consentPurposes': purposes,
@@ -13,6 +17,9 @@ function manifest(actions: string[], duties: string[], purposes: string[]): Reco
         '@type': 'odrl:Permission',
         'odrl:action': { '@id': action },
         'odrl:duty': duties.map((duty) => ({ '@type': 'odrl:Duty', 'odrl:action': { '@id': duty } })),
+        'odrl:constraint': [
+          { 'odrl:leftOperand': { '@id': 'odrl:purpose' }, 'odrl:operator': { '@id': 'odrl:isAnyOf' }, 'odrl:rightOperand': purposes.map((p) => ({ '@id': purposeIri(p) })) },
+        ],
       })),
     },
   };
@@ -25,6 +32,12 @@ describe('usage terms across sources', () => {
     );
     expect(terms).toEqual({ permitted: ['train', 'redistribute'], duties: ['attribute', 'notify-use', 'https://example.org/ns#shareAlike'], purposes: ['train-asr'] });
     expect(usageTerms({})).toEqual({ permitted: [], duties: [], purposes: [] });
+  });
+
+  it('takes purposes from the signed ODRL, as the index’s permits search does, not from the summary field', () => {
+    const unsigned = { ...manifest(['tributary:train'], [], []), 'tributary:consentPurposes': ['train-asr'] };
+    expect(usageTerms(unsigned).purposes).toEqual([]);
+    expect(usageTerms(manifest(['tributary:train'], [], ['train-tts', 'train-asr'])).purposes).toEqual(['train-asr', 'train-tts']);
   });
 
   it('permits what every source permits and owes every source’s duties', () => {
