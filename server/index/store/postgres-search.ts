@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { DatasetQuery, DatasetSearchResult } from './index-store.js';
-import { SearchCatalogue } from './search-catalogue.js';
+import { FollowedCatalogue, type DatasetChange } from './followed-catalogue.js';
 import { matchFromRow, type MatchRow } from './sqlite-dataset-rows.js';
 import { prefixQuery } from './postgres-words.js';
 
@@ -37,9 +37,7 @@ const lowerAscii = (text: string) => text.replace(/[A-Z]+/g, (letters) => letter
  */
 export class PostgresSearch {
   readonly #pool: pg.Pool;
-  #catalogue = new SearchCatalogue();
-  #datasetSeq = -1;
-  #nodeSeq = -1;
+  readonly #catalogue = new FollowedCatalogue();
   #tail: Promise<unknown> = Promise.resolve();
 
   constructor(pool: pg.Pool) {
@@ -53,7 +51,7 @@ export class PostgresSearch {
   }
 
   memory(): { datasets: number; bytes: number } {
-    return { datasets: this.#catalogue.size, bytes: this.#catalogue.bytes() };
+    return this.#catalogue.memory();
   }
 
   async #search(query: DatasetQuery): Promise<DatasetSearchResult> {
@@ -98,45 +96,38 @@ export class PostgresSearch {
   }
 
   async #catchUp(client: pg.PoolClient): Promise<void> {
-    try {
-      const nodes = await client.query<{ did: string; suspended: boolean; search_seq: number }>(
-        'SELECT did, suspended_at IS NOT NULL AS suspended, search_seq FROM nodes WHERE search_seq > $1',
-        [this.#nodeSeq],
-      );
-      for (const node of nodes.rows) {
-        this.#catalogue.setNode(node.did, node.suspended);
-        if (node.search_seq > this.#nodeSeq) this.#nodeSeq = node.search_seq;
-      }
-      const datasets =
-        this.#datasetSeq < 0
-          ? await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets ORDER BY published DESC, manifest`)
-          : await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets WHERE search_seq > $1 ORDER BY search_seq`, [this.#datasetSeq]);
-      for (const row of datasets.rows) {
-        this.#catalogue.upsert({
-          id: row.id,
-          nodeDid: row.node_did,
-          language: row.language_tag === null ? null : lowerAscii(row.language_tag),
-          license: lowerAscii(row.license),
-          terms: row.terms,
-          modality: row.modality,
-          accessClass: row.access_class,
-          retracted: row.retracted,
-          records: row.records,
-          hours: row.hours,
-          speakers: row.speakers,
-          expires: row.expires,
-          published: row.published,
-          manifest: row.manifest,
-        });
-        if (row.search_seq > this.#datasetSeq) this.#datasetSeq = row.search_seq;
-      }
-      this.#catalogue.settle();
-    } catch (error) {
-      // Half-taken changes would leave the catalogue unlike any committed state: start over next time.
-      this.#catalogue = new SearchCatalogue();
-      this.#datasetSeq = -1;
-      this.#nodeSeq = -1;
-      throw error;
-    }
+    const since = this.#catalogue.since;
+    const nodes = await client.query<{ did: string; suspended: boolean; search_seq: number }>(
+      'SELECT did, suspended_at IS NOT NULL AS suspended, search_seq FROM nodes WHERE search_seq > $1',
+      [since.nodes],
+    );
+    const datasets =
+      since.datasets === null
+        ? await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets ORDER BY published DESC, manifest`)
+        : await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets WHERE search_seq > $1 ORDER BY search_seq`, [since.datasets]);
+    this.#catalogue.take(
+      nodes.rows.map((node) => ({ did: node.did, suspended: node.suspended, seq: node.search_seq })),
+      datasets.rows.map(datasetChange),
+    );
   }
+}
+
+function datasetChange(row: CatalogueSqlRow): DatasetChange {
+  return {
+    id: row.id,
+    nodeDid: row.node_did,
+    language: row.language_tag === null ? null : lowerAscii(row.language_tag),
+    license: lowerAscii(row.license),
+    terms: row.terms,
+    modality: row.modality,
+    accessClass: row.access_class,
+    retracted: row.retracted,
+    records: row.records,
+    hours: row.hours,
+    speakers: row.speakers,
+    expires: row.expires,
+    published: row.published,
+    manifest: row.manifest,
+    seq: row.search_seq,
+  };
 }

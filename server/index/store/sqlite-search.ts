@@ -1,7 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../core/db.js';
 import type { DatasetQuery, DatasetSearchResult } from './index-store.js';
-import { SearchCatalogue, type CatalogueRow } from './search-catalogue.js';
+import { FollowedCatalogue, type DatasetChange } from './followed-catalogue.js';
+import type { CatalogueRow } from './search-catalogue.js';
 import { matchFromRow, type MatchRow } from './sqlite-dataset-rows.js';
 
 /** A bare word for FTS5: quoted (so no operator), a prefix query. Callers give letters and digits only. */
@@ -57,9 +58,7 @@ const CATALOGUE_COLUMNS = `id, node_did, lower(language_tag) AS language, lower(
  */
 export class SqliteSearch {
   readonly #db: Db;
-  #catalogue = new SearchCatalogue();
-  #datasetSeq = -1;
-  #nodeSeq = -1;
+  readonly #catalogue = new FollowedCatalogue();
   #statements: { load: Statement<[]>; datasets: Statement<[number]>; nodes: Statement<[number]>; words: Statement<[string]>; page: Statement<[string]> } | undefined;
 
   constructor(db: Db) {
@@ -88,45 +87,24 @@ export class SqliteSearch {
 
   /** The catalogue's size and its arrays' bytes, for measurements. */
   memory(): { datasets: number; bytes: number } {
-    return { datasets: this.#catalogue.size, bytes: this.#catalogue.bytes() };
+    return this.#catalogue.memory();
   }
 
-  /** Takes every node and dataset row changed since the last search (all of them the first time). */
+  /** Hands the catalogue every node and dataset row changed since the last search (all of them the first time). */
   #catchUp(): void {
     const statements = this.#prepared();
-    try {
-      for (const node of statements.nodes.iterate(this.#nodeSeq) as IterableIterator<{ did: string; suspended: number; search_seq: number }>) {
-        this.#catalogue.setNode(node.did, node.suspended === 1);
-        if (node.search_seq > this.#nodeSeq) this.#nodeSeq = node.search_seq;
+    const since = this.#catalogue.since;
+    // Read as the catalogue takes them, one statement open at a time (the connection allows no more).
+    function* nodes() {
+      for (const node of statements.nodes.iterate(since.nodes) as IterableIterator<{ did: string; suspended: number; search_seq: number }>) {
+        yield { did: node.did, suspended: node.suspended === 1, seq: node.search_seq };
       }
-      const rows = this.#datasetSeq < 0 ? statements.load.iterate() : statements.datasets.iterate(this.#datasetSeq);
-      for (const row of rows as IterableIterator<CatalogueSqlRow>) {
-        this.#catalogue.upsert({
-          id: row.id,
-          nodeDid: row.node_did,
-          language: row.language,
-          license: row.license,
-          terms: row.terms,
-          modality: row.modality,
-          accessClass: row.access_class,
-          retracted: row.retracted === 1,
-          records: row.records,
-          hours: row.hours,
-          speakers: row.speakers,
-          expires: row.expires,
-          published: row.published,
-          manifest: row.manifest,
-        });
-        if (row.search_seq > this.#datasetSeq) this.#datasetSeq = row.search_seq;
-      }
-      this.#catalogue.settle();
-    } catch (error) {
-      // Half-taken changes would leave the catalogue unlike any committed state: start over next time.
-      this.#catalogue = new SearchCatalogue();
-      this.#datasetSeq = -1;
-      this.#nodeSeq = -1;
-      throw error;
     }
+    function* datasets() {
+      const rows = since.datasets === null ? statements.load.iterate() : statements.datasets.iterate(since.datasets);
+      for (const row of rows as IterableIterator<CatalogueSqlRow>) yield datasetChange(row);
+    }
+    this.#catalogue.take(nodes(), datasets());
   }
 
   #prepared() {
@@ -147,4 +125,24 @@ export class SqliteSearch {
     };
     return this.#statements;
   }
+}
+
+function datasetChange(row: CatalogueSqlRow): DatasetChange {
+  return {
+    id: row.id,
+    nodeDid: row.node_did,
+    language: row.language,
+    license: row.license,
+    terms: row.terms,
+    modality: row.modality,
+    accessClass: row.access_class,
+    retracted: row.retracted === 1,
+    records: row.records,
+    hours: row.hours,
+    speakers: row.speakers,
+    expires: row.expires,
+    published: row.published,
+    manifest: row.manifest,
+    seq: row.search_seq,
+  };
 }
