@@ -13,7 +13,7 @@ import { pythonWith, runPython, type PythonEnv } from '../helpers/python.js';
 import { recordPrompts, SWAHILI_TEXTS, validate } from '../helpers/release-data.js';
 import { startIndexProcess, type IndexProcess } from '../index/helpers.js';
 import { readRows, YORUBA_TEXTS } from '../trainer/releases.js';
-import { runCliAsync as cli } from '../trainer/run-cli.js';
+import { runCliAsync as cli } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 
 /**

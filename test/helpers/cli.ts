@@ -1,13 +1,23 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
 const root = join(fileURLToPath(import.meta.url), '../../..');
-const entry = join(root, 'server/cli/tributary.ts');
 
-/** Runs the real `tributary` CLI from source, as a separate process. */
+/**
+ * node's arguments that run `tributary ARGS`: the CLI as test/global-setup.ts built it for this
+ * run. `preload` files are imported first (`--import`), through tsx when they are TypeScript: a
+ * test's hooks that make a process crash at a chosen point.
+ */
+export function cliArgv(args: string[], preload: string[] = []): string[] {
+  const imports = preload.length > 0 ? ['--import', 'tsx', ...preload.flatMap((file) => ['--import', file])] : [];
+  return [...imports, inject('cliEntry'), ...args];
+}
+
+/** Runs the real `tributary` CLI as a separate process, waiting for it. */
 export function runCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const result = spawnSync(process.execPath, cliArgv(args), {
     cwd: root,
     encoding: 'utf8',
     input: options.input,
@@ -20,8 +30,11 @@ export function runCli(args: string[], options: { input?: string; env?: Record<s
  * `runCli` without blocking this process: for commands that talk to a server running in the
  * test's own process (an index, a node), which must go on answering meanwhile.
  */
-export function runCliAsync(args: string[], options: { env?: Record<string, string> } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+export function runCliAsync(
+  args: string[],
+  options: { env?: Record<string, string>; preload?: string[] } = {},
+): Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, cliArgv(args, options.preload), {
     cwd: root,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,7 +45,7 @@ export function runCliAsync(args: string[], options: { env?: Record<string, stri
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
   });
 }
 
@@ -45,7 +58,7 @@ export interface NodeProcess {
 export function startNodeProcess(dir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<NodeProcess> {
   // With TRIBUTARY_DIR/TRIBUTARY_PORT given, the command line leaves them out, as `npm start` does.
   const where = [...(env.TRIBUTARY_DIR ? [] : ['--dir', dir]), ...(env.TRIBUTARY_PORT ? [] : ['--port', '0'])];
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'node', 'start', ...where, ...extraArgs], {
+  const child = spawn(process.execPath, cliArgv(['node', 'start', ...where, ...extraArgs]), {
     cwd: root,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,18 +1,13 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../pipelines/release/manifest/canonical-json.js';
 import type { HarvestReport } from '../../server/index/services/harvest.js';
 import type { IndexStore } from '../../server/index/store/index-store.js';
+import { runCliAsync } from '../helpers/cli.js';
 import { startTestNode, type TestNode } from '../helpers/node.js';
 import { seedReleaseData } from '../helpers/release-data.js';
 import { buildRelease, registration, signerOf, startTestIndex, type Signer, type TestIndex } from './helpers.js';
-
-const root = join(fileURLToPath(import.meta.url), '../../..');
 
 /**
  * What an index made of a node, without the times it heard things (those differ between any two
@@ -166,19 +161,7 @@ describe('harvest: the index pulls what a node publishes, ending where a push en
 
   it('runs as `tributary index harvest`, with a table or JSON', async () => {
     // Asynchronously: the node answering the command lives in this process.
-    const run = async (args: string[]) => {
-      try {
-        const { stdout, stderr } = await promisify(execFile)(
-          process.execPath,
-          ['--import', 'tsx', join(root, 'server/cli/tributary.ts'), 'index', 'harvest', '--dir', harvested.dir, ...args],
-          { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
-        );
-        return { status: 0, stdout, stderr };
-      } catch (error) {
-        const failed = error as { code?: number; stdout: string; stderr: string };
-        return { status: failed.code ?? -1, stdout: failed.stdout, stderr: failed.stderr };
-      }
-    };
+    const run = (args: string[]) => runCliAsync(['index', 'harvest', '--dir', harvested.dir, ...args]);
     const json = await run(['--node', signer.identity.did, '--json']);
     expect(json.status, json.stderr + json.stdout).toBe(0);
     expect(JSON.parse(json.stdout).nodes).toEqual([expect.objectContaining({ node: signer.identity.did, status: 'harvested', new: 0, unchanged: 1 })]);

@@ -26,6 +26,7 @@ import { initNode } from '../../server/node/init.js';
 import { loadNodeSecrets } from '../../server/node/secrets.js';
 import { speechRelease, textRelease } from '../fixtures/sample-release.js';
 import { apiClient, TEST_CONFIG, type ApiClient, type TestNode } from '../helpers/node.js';
+import { cliArgv } from '../helpers/cli.js';
 
 export interface TestIndex {
   index: Index;
@@ -230,14 +231,15 @@ export interface IndexProcess {
 }
 
 const root = join(fileURLToPath(import.meta.url), '../../..');
-const entry = join(root, 'server/cli/tributary.ts');
 
-/** Starts `tributary index start` as its own process on a free port; resolves once it listens. */
-export function startIndexProcess(dir: string, options: { preload?: string[]; env?: Record<string, string> } = {}): Promise<IndexProcess> {
-  const imports = ['--import', 'tsx', ...(options.preload ?? []).flatMap((file) => ['--import', file])];
+/**
+ * Starts `tributary index start` (with `args`, e.g. `--database URL`) as its own process on a free
+ * port; resolves once it listens.
+ */
+export function startIndexProcess(dir: string, options: { preload?: string[]; env?: Record<string, string>; args?: string[] } = {}): Promise<IndexProcess> {
   // With TRIBUTARY_DIR/TRIBUTARY_PORT given, the command line leaves them out.
   const where = [...(options.env?.TRIBUTARY_DIR ? [] : ['--dir', dir]), ...(options.env?.TRIBUTARY_PORT ? [] : ['--port', '0'])];
-  const child = spawn(process.execPath, [...imports, entry, 'index', 'start', ...where], {
+  const child = spawn(process.execPath, cliArgv(['index', 'start', ...where, ...(options.args ?? [])], options.preload), {
     cwd: root,
     env: { ...process.env, NO_COLOR: '1', TRIBUTARY_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../pipelines/transparency/checkpoint.js';
 import { parseVerifierKey } from '../../pipelines/transparency/signed-note.js';
@@ -10,38 +8,10 @@ import { verifyConsistency } from '../../pipelines/transparency/verify.js';
 import { runCli } from '../helpers/cli.js';
 import { apiClient, startTestNode, type TestNode } from '../helpers/node.js';
 import { postgresServer, postgresSkipReason } from '../helpers/postgres.js';
-import { craftedManifest, registration, signerOf, type Signer } from './helpers.js';
+import { craftedManifest, registration, signerOf, startIndexProcess, type IndexProcess, type Signer } from './helpers.js';
 
-const root = join(fileURLToPath(import.meta.url), '../../..');
 const b64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
 
-/** `tributary index start --database URL` as its own process on a free port; resolves with its URL once it listens. */
-function startIndex(dir: string, database: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/cli/tributary.ts'), 'index', 'start', '--dir', dir, '--port', '0', '--database', database], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: '1', TRIBUTARY_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the index did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({ child, url: match[1], output: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the index exited with ${code}:\n${output}`));
-    });
-  });
-}
 
 const skip = postgresSkipReason();
 if (skip) console.log(`Skipping two index processes on one PostgreSQL: ${skip}`);
@@ -50,7 +20,7 @@ describe.skipIf(skip !== undefined)('two index processes on one PostgreSQL', () 
   let t: TestNode;
   let signer: Signer;
   let dir: string;
-  const indexes: Array<{ child: ChildProcess; url: string; output: () => string }> = [];
+  const indexes: IndexProcess[] = [];
 
   beforeAll(async () => {
     t = await startTestNode();
@@ -61,8 +31,8 @@ describe.skipIf(skip !== undefined)('two index processes on one PostgreSQL', () 
     // A password in the URL (the test server trusts local connections and ignores it) must never be printed.
     const database = (await (await postgresServer()).createDatabase()).replace('postgres://postgres@', 'postgres://postgres:not-to-be-logged@');
     // One after the other: the second finds the schema the first migrated.
-    indexes.push(await startIndex(dir, database));
-    indexes.push(await startIndex(dir, database));
+    indexes.push(await startIndexProcess(dir, { args: ['--database', database] }));
+    indexes.push(await startIndexProcess(dir, { args: ['--database', database] }));
     for (const index of indexes) expect(index.output()).not.toContain('not-to-be-logged');
   });
   afterAll(async () => {

@@ -1,14 +1,10 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everydaySentences } from '../fixtures/language/everyday-sentences.js';
-import { runCli } from '../helpers/cli.js';
+import { cliArgv, runCli } from '../helpers/cli.js';
 import { joinWithConsent, startTestNode, type TestNode } from '../helpers/node.js';
 import { LANGID_MODEL } from '../../pipelines/language/identify.js';
-
-const entry = join(fileURLToPath(import.meta.url), '../../../server/cli/tributary.ts');
 
 describe('tributary langid --batch', () => {
   it('answers 1,000 JSON lines through a real process, streaming, in order, bad lines included', async () => {
@@ -19,7 +15,7 @@ describe('tributary langid --batch', () => {
       else if (i % 100 === 70) inputs.push(JSON.stringify({ id: `bad-${i}`, text: 42 }));
       else inputs.push(JSON.stringify({ id: i, text: texts[i % texts.length]!.text }));
     }
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, 'langid', '--batch', '--candidates', 'sw,yo,ha,ig,zu,am', '--json'], {
+    const child = spawn(process.execPath, cliArgv(['langid', '--batch', '--candidates', 'sw,yo,ha,ig,zu,am', '--json']), {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },
     });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startNodeProcess, killHard } from '../helpers/cli.js';
+import { cliArgv, runCli, startNodeProcess, killHard } from '../helpers/cli.js';
 import { seedBulkSpeech } from '../helpers/bulk-speech.js';
 import { apiClient } from '../helpers/node.js';
 import { publicKeyMultibase, readNodeKeys } from '../../pipelines/signing/keys.js';
@@ -25,7 +25,7 @@ describe('a release build killed mid-way', () => {
     const crashHook = join(root, 'test/helpers/crash-at-first-shard.ts');
     const build = spawn(
       process.execPath,
-      ['--import', 'tsx', '--import', crashHook, join(root, 'server/cli/tributary.ts'), 'release', 'build', '--dir', dir, '--lang', 'sw', '--modality', 'speech', '--shard-mb', '20', '--json'],
+      cliArgv(['release', 'build', '--dir', dir, '--lang', 'sw', '--modality', 'speech', '--shard-mb', '20', '--json'], [crashHook]),
       { cwd: root, stdio: 'ignore' },
     );
     const exit = await new Promise<NodeJS.Signals | null>((resolve) => build.on('exit', (_code, signal) => resolve(signal)));

@@ -1,8 +1,6 @@
 import { createHash, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { cpSync, createReadStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import jsonld from 'jsonld';
 import tar from 'tar-stream';
@@ -13,7 +11,7 @@ import { keyId, publicKeyMultibase } from '../../pipelines/signing/keys.js';
 import type { BuildOutcome, BuildProgress } from '../../server/node/services/release-builder.js';
 import { ReleaseStore } from '../../server/node/stores/releases.js';
 import { signedRelease, writeReleaseFolder } from '../fixtures/signed-release.js';
-import { killHard, runCli, startNodeProcess } from '../helpers/cli.js';
+import { killHard, runCli, runCliAsync, startNodeProcess } from '../helpers/cli.js';
 import { joinWithConsent, startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
 import { recordPrompts, seedReleaseData, validate, type ReleaseData } from '../helpers/release-data.js';
 
@@ -49,23 +47,6 @@ async function publishedKeys(t: TestNode): Promise<Map<string, KeyObject>> {
       .filter((k: { use: string }) => k.use === 'signing')
       .map((k: { id: string; publicKeyMultibase: string }) => [k.id, publicKeyFromDidKey(`did:key:${k.publicKeyMultibase}`)]),
   );
-}
-
-/**
- * `runCli` without blocking: a command that fetches from the test node, which answers on this
- * process's event loop, would otherwise wait for a node that cannot answer until it returns.
- */
-function runCliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const root = join(fileURLToPath(import.meta.url), '../../..');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/cli/tributary.ts'), ...args], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
 }
 
 describe('releases', () => {

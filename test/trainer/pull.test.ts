@@ -15,7 +15,7 @@ import { loadIndexSecrets } from '../../server/index/secrets.js';
 import { LOCK_FILE, readLock } from '../../server/trainer/lock.js';
 import { pull, type PullReport } from '../../server/trainer/pull.js';
 import { verifyFolder } from '../../server/trainer/verify-folder.js';
-import { runCliAsync as runCli } from './run-cli.js';
+import { runCliAsync as runCli } from '../helpers/cli.js';
 import { fileURLToPath } from 'node:url';
 
 /** Preloaded into a verify that must die between placing shards and writing the lock. */

@@ -12,7 +12,7 @@ import { downloadDir } from '../../server/trainer/folder.js';
 import { pull } from '../../server/trainer/pull.js';
 import { registration, signerOf, startTestIndex, type TestIndex } from '../index/helpers.js';
 import { readRows, releasedRecords, twoNodes } from './releases.js';
-import { runCliAsync as runCli } from './run-cli.js';
+import { runCliAsync as runCli } from '../helpers/cli.js';
 import { tamperingIndex, type FeedPageJson, type TamperingIndex } from './tampering-index.js';
 
 /**
