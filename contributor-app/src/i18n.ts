@@ -8,7 +8,9 @@ import { ApiError } from './api.js';
  *
  * The UI locale is not the data language: a volunteer may read French buttons and record Yoruba.
  */
-export const NAMESPACES = ['common', 'contribute', 'validate', 'consentui', 'mydata', 'admin', 'errors'] as const;
+export const NAMESPACES = ['common', 'contribute', 'validate', 'consentui', 'mydata', 'errors'] as const;
+/** Loaded by the pages that need them (Route.namespaces): a volunteer never waits for the operator's strings. */
+export type LazyNamespace = 'admin';
 
 /**
  * A variable that is itself localized when the text is (re)rendered: a language (or a list of
@@ -118,6 +120,13 @@ export class Localizer {
 
   t(key: string, vars: Vars = {}): string {
     return this.i18n.t(key, this.resolve(vars)) as string;
+  }
+
+  /** Loads namespaces a page needs beyond NAMESPACES, in the UI locale (and English, the fallback). */
+  async load(namespaces: readonly LazyNamespace[]): Promise<void> {
+    if (namespaces.every((ns) => this.i18n.hasLoadedNamespace(ns))) return;
+    await this.i18n.loadNamespaces([...namespaces]);
+    if (!namespaces.every((ns) => this.i18n.hasLoadedNamespace(ns))) throw new ApiError('Network', `strings ${namespaces.join(', ')} did not load`, 0);
   }
 
   exists(key: string): boolean {

@@ -47,27 +47,34 @@ function fatal(root: HTMLElement, error: unknown, i18n?: Localizer): void {
 
 async function start(root: HTMLElement): Promise<void> {
   const locale = negotiateLocale(__UI_LOCALES__, storage.uiLocale(), navigator.languages ?? [navigator.language]);
-  const [i18n, node] = await Promise.all([
+  let session: Session | undefined;
+  let navigate: (path: string, replace?: boolean) => void = () => {};
+  let pendingFlash: Flash | null = null;
+  const api = createApiClient({
+    token: () => storage.token(),
+    onUnauthenticated: () => {
+      storage.setToken(null);
+      session?.signOut();
+      pendingFlash = { key: 'errors:Unauthenticated', kind: 'error' };
+      navigate('/join', true);
+    },
+  });
+  // The strings, the node's name and languages, and who this device's key is, all at once: on a
+  // slow phone link every round trip in a row is one the volunteer waits for.
+  const [i18n, node, who] = await Promise.all([
     Localizer.create(__UI_LOCALES__, locale),
     // Offline, the node's name and languages from the last visit let the app open all the same.
     fetchNodeInfo().then(
       (info) => (storage.setNodeInfo(info), info),
       (error: unknown) => storage.nodeInfo() ?? (error as Error),
     ),
+    // Without a connection the app still opens: recordings kept on this device wait for it.
+    Session.ask(api).catch((error: unknown) => (error instanceof ApiError && error.code === 'Network' ? null : (error as Error))),
   ]);
   if (node instanceof Error) return fatal(root, node, i18n);
-  const session = new Session(node);
+  if (who instanceof Error) return fatal(root, who, i18n);
+  session = new Session(node, who);
 
-  let navigate: (path: string, replace?: boolean) => void = () => {};
-  let pendingFlash: Flash | null = null;
-  const api = createApiClient({
-    token: () => session.token,
-    onUnauthenticated: () => {
-      session.signOut();
-      pendingFlash = { key: 'errors:Unauthenticated', kind: 'error' };
-      navigate('/join', true);
-    },
-  });
   const outbox = new Outbox();
   const ctx: AppContext = {
     i18n,
@@ -80,12 +87,6 @@ async function start(root: HTMLElement): Promise<void> {
       navigate(path, options.replace);
     },
   };
-  try {
-    await session.refresh(api);
-  } catch (error) {
-    // Without a connection the app still opens: recordings kept on this device wait for it.
-    if (!(error instanceof ApiError && error.code === 'Network')) return fatal(root, error, i18n);
-  }
 
   const shell = createShell(root, ctx, ROUTES);
   root.querySelector('.topbar')?.after(offlineBanner(i18n, outbox));

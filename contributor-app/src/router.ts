@@ -1,4 +1,5 @@
 import type { AppContext, Screen } from './context.js';
+import type { LazyNamespace } from './i18n.js';
 import type { Session } from './session.js';
 
 /**
@@ -17,6 +18,8 @@ export interface Route {
   tab?: boolean;
   /** Who sees its tab, when not everyone the gate lets in (the operator tab: reviewers too). */
   tabGate?: Gate;
+  /** Strings the page needs beyond those every page loads at start. */
+  namespaces?: readonly LazyNamespace[];
 }
 
 /** Whether the signed-in key may pass a gate. */

@@ -6,12 +6,42 @@ import type { ConsentList, NodeInfo, Profile } from './types.js';
  * Who the volunteer is on this device: the bearer token (their "key"), their profile, whether
  * they hold an active consent, and the language they contribute in.
  */
+/** What the node says of this device's key: whose it is and whether they hold an active consent. */
+export interface Who {
+  profile: Profile;
+  consented: boolean;
+}
+
 export class Session {
   profile: Profile | null = null;
   /** Unknown (null) until the node has been asked. */
   consented: boolean | null = null;
 
-  constructor(private readonly node: NodeInfo) {}
+  constructor(
+    private readonly node: NodeInfo,
+    who: Who | null = null,
+  ) {
+    if (who) this.apply(who);
+  }
+
+  /**
+   * Asks the node who the stored key is, needing nothing else: the app asks while it fetches its
+   * strings and the node's name, since on a slow link every round trip shows. A key the node does
+   * not know is forgotten (null); without a key there is nothing to ask (null).
+   */
+  static async ask(api: ApiClient): Promise<Who | null> {
+    if (!storage.token()) return null;
+    try {
+      const [profile, consents] = await Promise.all([api.get<Profile>('/me'), api.get<ConsentList>('/consents')]);
+      return { profile, consented: consents.records.some((record) => record.active) };
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'Unauthenticated') {
+        storage.setToken(null);
+        return null;
+      }
+      throw error;
+    }
+  }
 
   get token(): string | null {
     return storage.token();
@@ -21,20 +51,16 @@ export class Session {
     return this.token !== null;
   }
 
-  /** Asks the node who this token is and whether it has consented; a dead token is forgotten. */
+  /** Asks the node again (see ask). */
   async refresh(api: ApiClient): Promise<void> {
-    if (!this.token) return;
-    try {
-      const [profile, consents] = await Promise.all([
-        api.get<Profile>('/me'),
-        api.get<ConsentList>('/consents'),
-      ]);
-      this.profile = profile;
-      this.consented = consents.records.some((record) => record.active);
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'Unauthenticated') this.signOut();
-      else throw error;
-    }
+    const who = await Session.ask(api);
+    if (who) this.apply(who);
+    else this.signOut();
+  }
+
+  private apply(who: Who): void {
+    this.profile = who.profile;
+    this.consented = who.consented;
   }
 
   signIn(token: string, profile: Profile): void {

@@ -1,6 +1,6 @@
 import type { AppContext, Flash } from './context.js';
 import { h, uid } from './dom.js';
-import type { Localizer } from './i18n.js';
+import { describeError, type Localizer } from './i18n.js';
 import { passes, type Route } from './router.js';
 import { storage } from './storage.js';
 
@@ -71,9 +71,12 @@ export function createShell(root: HTMLElement, ctx: AppContext, routes: Route[])
   root.replaceChildren(skip, header, nav, h('div', { class: 'page' }, flash, main));
 
   let cleanup: (() => void) | void;
+  /** Counts pages shown: a page whose strings arrive after the volunteer moved on is not drawn. */
+  let shown = 0;
   return {
     main,
     show(route, context, { initial, flash: message }) {
+      const showing = ++shown;
       if (cleanup) cleanup();
       cleanup = undefined;
       // Signed-in volunteers always reach every tab: someone who withdrew consent must still
@@ -95,20 +98,38 @@ export function createShell(root: HTMLElement, ctx: AppContext, routes: Route[])
       }
       main.replaceChildren();
       main.dataset.screen = route.path.slice(1);
-      cleanup = route.screen(context, main);
-      const setTitle = () => {
-        document.title = `${i18n.t(route.title)} · ${context.node.name}`;
-      };
-      setTitle();
-      const unsubscribe = i18n.onChange(setTitle);
-      const screenCleanup = cleanup;
-      cleanup = () => {
-        unsubscribe();
-        if (screenCleanup) screenCleanup();
-      };
-      // Move focus to the new screen's heading so screen readers announce where they are.
-      if (!initial) (main.querySelector('h1') ?? main).focus({ preventScroll: false });
-      window.scrollTo(0, 0);
+      if (!route.namespaces) return render(route, context, initial);
+      main.setAttribute('aria-busy', 'true');
+      i18n.load(route.namespaces).then(
+        () => {
+          if (showing !== shown) return;
+          main.removeAttribute('aria-busy');
+          render(route, context, initial);
+        },
+        (error: unknown) => {
+          if (showing !== shown) return;
+          main.removeAttribute('aria-busy');
+          const { key, vars } = describeError(i18n, error);
+          main.append(i18n.text(key, vars, 'p'));
+        },
+      );
     },
   };
+
+  function render(route: Route, context: AppContext, initial: boolean): void {
+    cleanup = route.screen(context, main);
+    const setTitle = () => {
+      document.title = `${i18n.t(route.title)} · ${context.node.name}`;
+    };
+    setTitle();
+    const unsubscribe = i18n.onChange(setTitle);
+    const screenCleanup = cleanup;
+    cleanup = () => {
+      unsubscribe();
+      if (screenCleanup) screenCleanup();
+    };
+    // Move focus to the new screen's heading so screen readers announce where they are.
+    if (!initial) (main.querySelector('h1') ?? main).focus({ preventScroll: false });
+    window.scrollTo(0, 0);
+  }
 }
