@@ -72,6 +72,10 @@ describe('contributor app: operator pages', () => {
     // Every Swahili sample seeded is validated; the table says so.
     const swSpeech = page.getByTestId('samples-by-language').locator('tbody tr').first();
     expect(await swSpeech.locator('td').nth(2).textContent()).toBe(String(data.speech.length));
+    // Each count with its own plural form, after the label.
+    expect(await page.getByTestId('backlog').textContent()).toMatch(
+      /^Validation backlog: (1 sample waits|(0|[2-9]|\d\d+) samples wait) for votes\. (1 open report waits|(0|[2-9]|\d\d+) open reports wait) for moderation\.$/,
+    );
     const navLinks = await page.getByTestId('operator-nav').locator('a').allTextContents();
     expect(navLinks).toHaveLength(7);
 

@@ -89,7 +89,15 @@ export const overviewScreen: Screen = (ctx, root) => {
       status.clear();
       const backlog = stats.languages.reduce((n, l) => n + l.backlog.speech + l.backlog.text, 0);
       root.append(
-        h('p', { class: 'operator-summary', 'data-testid': 'backlog' }, ctx.i18n.text('admin:overview.backlog', { pending: backlog, reports: reports.reports.length })),
+        h(
+          'p',
+          { class: 'operator-summary', 'data-testid': 'backlog' },
+          ctx.i18n.text('admin:overview.backlog', {}, 'strong'),
+          ' ',
+          ctx.i18n.text('admin:overview.backlogSamples', { count: backlog }),
+          ' ',
+          ctx.i18n.text('admin:overview.backlogReports', { count: reports.reports.length }),
+        ),
         chartSection(ctx, overview),
         languagesSection(ctx, stats),
         settingsSection(ctx, overview),
