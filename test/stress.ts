@@ -17,9 +17,9 @@ const root = join(fileURLToPath(import.meta.url), '../..');
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
 const RUNS = Number(process.env.STRESS_RUNS ?? 3);
 /**
- * The whole suite takes ~14 minutes on an idle 2-core machine (browser tests, a federation of
- * processes, PostgreSQL) and about twice that beside the load; past this limit a run is stuck,
- * and counts as failed. STRESS_RUN_MINUTES overrides it.
+ * The whole suite takes ~6.5 minutes on an idle 2-core machine (browser tests, a federation of
+ * processes, PostgreSQL; three files at a time) and about twice that beside the load; past this
+ * limit a run is stuck, and counts as failed. STRESS_RUN_MINUTES overrides it.
  */
 const RUN_LIMIT_MS = Number(process.env.STRESS_RUN_MINUTES ?? 45) * 60_000;
 /**
