@@ -101,9 +101,31 @@ describe('contributor app: operator pages', () => {
     await page.getByTestId('build-language').selectOption('sw');
     await page.getByTestId('build-modality').selectOption('speech');
     await page.getByTestId('build-access').selectOption('open');
-    await page.getByTestId('build-submit').click();
-    expect(await page.getByTestId('build-submit').isDisabled()).toBe(true);
+    // The node holds the page's build where signing begins, until the page has shown it.
+    const builder = t.node.context.releaseBuilder;
+    const build = builder.build.bind(builder);
+    let resume!: () => void;
+    const held = new Promise<void>((resolve) => (resume = resolve));
+    builder.build = (request, onProgress) =>
+      build(request, async (progress) => {
+        if (progress.phase === 'signing') await held;
+        await onProgress?.(progress);
+      });
+    try {
+      await page.getByTestId('build-submit').click();
+      expect(await page.getByTestId('build-submit').isDisabled()).toBe(true);
+      await page.waitForSelector('[data-testid="build-progress"][data-phase="signing"]', { timeout: 60_000 });
+      expect(await page.getByTestId('build-phase').textContent()).toBe(localeText('en', 'admin:releases.phase.signing'));
+      expect(await page.getByTestId('build-progress').locator('progress').evaluate((bar: { value: number }) => bar.value)).toBe(100);
+      const running = await t.api.get('/admin/releases/building', admin);
+      expect(running.body.builds).toEqual([expect.objectContaining({ datasetId: 'sw-speech', progress: { phase: 'signing' } })]);
+    } finally {
+      resume();
+      builder.build = build;
+    }
     await page.getByTestId('built-version').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('build-progress').isHidden()).toBe(true);
+    expect((await t.api.get('/admin/releases/building', admin)).body).toEqual({ builds: [] });
     expect(await page.getByTestId('built-version').textContent()).toBe('1.0.0');
     const row = page.getByTestId('datasets-table').locator('tbody tr', { hasText: 'sw-speech' });
     await row.waitFor();

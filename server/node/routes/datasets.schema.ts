@@ -133,6 +133,28 @@ export const buildBody = z
   })
   .strict();
 
+/** Builds running on the node now, and how far each has got. */
+export const buildsInProgressView = z.object({
+  builds: z.array(
+    z.object({
+      datasetId: z.string(),
+      startedAt: z.string(),
+      progress: z.discriminatedUnion('phase', [
+        z.object({ phase: z.literal('selecting') }),
+        z.object({
+          phase: z.literal('writing'),
+          split: z.string(),
+          records: z.number().describe('records written so far, over every split'),
+          totalRecords: z.number(),
+          bytes: z.number(),
+        }),
+        z.object({ phase: z.literal('signing') }),
+        z.object({ phase: z.literal('publishing') }),
+      ]),
+    }),
+  ),
+});
+
 /**
  * A built release as an admin sees it: without the speaker salt, which would link the
  * pseudonyms back to people, nor the envelope, which is served at /manifest.

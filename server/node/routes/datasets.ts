@@ -16,6 +16,7 @@ import {
   accessGrantedView,
   accessRequestBody,
   buildBody,
+  buildsInProgressView,
   datasetParams,
   datasetStateView,
   datasetView,
@@ -201,6 +202,16 @@ export function datasetRoutes(
     response: releaseSummaryView,
     errors: ['NothingToRelease', 'ReleaseUnchanged', 'LanguageNotSupported', 'UnretractRequired', 'ReleaseBuildConflict'],
     handler: async ({ body }) => buildSummary(await services.releaseBuilder.build(body)),
+  });
+
+  route({
+    method: 'get',
+    path: '/admin/releases/building',
+    tag: 'admin',
+    summary: 'The builds running on the node now and how far each has got (selecting, writing with records done of all, signing, publishing)',
+    access: 'admin',
+    response: buildsInProgressView,
+    handler: () => ({ builds: services.releaseBuilder.inProgress() }),
   });
 
   route({

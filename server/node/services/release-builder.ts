@@ -57,6 +57,13 @@ export type BuildProgress =
  */
 export type BuildProgressListener = (p: BuildProgress) => void | Promise<void>;
 
+/** A build running in this process, where it has got to: what the operator's releases page shows while it waits. */
+export interface BuildInProgress {
+  datasetId: string;
+  startedAt: string;
+  progress: BuildProgress;
+}
+
 export interface BuildOutcome {
   release: Release;
   shards: ShardRow[];
@@ -99,6 +106,7 @@ export class ReleaseBuilder {
   private readonly config: NodeConfig;
   private readonly languages: NodeLanguages;
   private readonly releases: ReleaseStore;
+  private readonly running = new Map<string, BuildInProgress>();
 
   constructor(private readonly deps: ReleaseBuilderDeps) {
     this.db = deps.db;
@@ -118,7 +126,23 @@ export class ReleaseBuilder {
     }
     const tag = this.languages.resolve(request.language);
     const datasetId = `${tag.tag.toLowerCase()}-${request.modality}`;
-    return this.deps.activity.build(datasetId, () => this.buildDataset(datasetId, tag, request, onProgress));
+    return this.deps.activity.build(datasetId, async () => {
+      const running: BuildInProgress = { datasetId, startedAt: new Date().toISOString(), progress: { phase: 'selecting' } };
+      this.running.set(datasetId, running);
+      try {
+        return await this.buildDataset(datasetId, tag, request, (progress) => {
+          running.progress = progress;
+          return onProgress(progress);
+        });
+      } finally {
+        this.running.delete(datasetId);
+      }
+    });
+  }
+
+  /** The builds running in this process now (one per dataset at most), oldest first. */
+  inProgress(): BuildInProgress[] {
+    return [...this.running.values()].map((build) => ({ ...build, progress: { ...build.progress } }));
   }
 
   private async buildDataset(

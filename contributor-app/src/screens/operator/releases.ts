@@ -2,7 +2,7 @@ import type { AppContext, Screen } from '../../context.js';
 import { busy, h, uid } from '../../dom.js';
 import { createStatus, type Status } from '../../components/status.js';
 import { badge, dataTable, empty, facts, operatorPage, section } from './page.js';
-import { ACCESS_CLASSES, type AccessChange, type DatasetState, type NoticeFeed, type Publishing, type ReleaseSummary, type Retraction } from './types.js';
+import { ACCESS_CLASSES, type AccessChange, type BuildsInProgress, type DatasetState, type NoticeFeed, type Publishing, type ReleaseSummary, type Retraction } from './types.js';
 
 /** What a signed notice says, read from its payload (the envelope was verified by whoever relies on it; this is a display). */
 interface NoticeStatement {
@@ -64,6 +64,11 @@ function buildForm(ctx: AppContext, status: Status, onBuilt: () => void): HTMLEl
   const unretract = h('input', { type: 'checkbox', id: uid('unretract'), 'data-testid': 'build-unretract' });
   const submit = i18n.bind(h('button', { type: 'submit', class: 'button button--primary', 'data-testid': 'build-submit' }), 'admin:releases.build');
   const outcome = h('div', { 'data-testid': 'build-outcome', 'aria-live': 'polite' });
+  // Where the build has got to, as the node reports it while the request is open.
+  const progressBar = h('progress', { class: 'progress', max: '100', value: '0' });
+  i18n.attr(progressBar, 'aria-label', 'admin:releases.progressLabel');
+  const phase = h('span', { class: 'progress-text', 'data-testid': 'build-phase' });
+  const progress = h('div', { class: 'sending', hidden: true, 'data-testid': 'build-progress' }, progressBar, phase);
   const form = h(
     'form',
     { class: 'build-form' },
@@ -73,14 +78,42 @@ function buildForm(ctx: AppContext, status: Status, onBuilt: () => void): HTMLEl
     field('admin:releases.license', license),
     h('div', { class: 'field field--check' }, unretract, i18n.bind(h('label', { for: unretract.id }), 'admin:releases.unretract')),
     h('div', { class: 'actions' }, submit),
+    progress,
     outcome,
   );
+  /** Asks the node how far the build of `datasetId` has got, and shows it (one question at a time). */
+  let asking = false;
+  const follow = async (datasetId: string) => {
+    if (asking) return;
+    asking = true;
+    try {
+      const { builds } = await ctx.api.get<BuildsInProgress>('/admin/releases/building');
+      const build = builds.find((b) => b.datasetId === datasetId);
+      if (!build || progress.hidden) return;
+      const p = build.progress;
+      const percent = p.phase === 'writing' ? Math.floor((100 * p.records) / Math.max(1, p.totalRecords)) : p.phase === 'selecting' ? 0 : 100;
+      progressBar.value = percent;
+      i18n.bind(phase, `admin:releases.phase.${p.phase}`, { percent });
+      progress.dataset.phase = p.phase;
+    } catch {
+      // Only a display: the build's own answer says whether it worked.
+    } finally {
+      asking = false;
+    }
+  };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void busy([submit, language, modality, access, license, unretract], async () => {
       // The build answers when it is done (shards written, signed, recorded): show the time it has taken so far.
       const started = Date.now();
-      const tick = () => status.show('progress', 'admin:releases.building', { seconds: Math.round((Date.now() - started) / 1000) });
+      const datasetId = `${language.value.toLowerCase()}-${modality.value}`;
+      progressBar.value = 0;
+      i18n.bind(phase, 'admin:releases.phase.selecting', { percent: 0 });
+      progress.hidden = false;
+      const tick = () => {
+        status.show('progress', 'admin:releases.building', { seconds: Math.round((Date.now() - started) / 1000) });
+        void follow(datasetId);
+      };
       tick();
       const timer = window.setInterval(tick, 1000);
       form.setAttribute('aria-busy', 'true');
@@ -107,6 +140,8 @@ function buildForm(ctx: AppContext, status: Status, onBuilt: () => void): HTMLEl
         status.error(error);
       } finally {
         window.clearInterval(timer);
+        progress.hidden = true;
+        delete progress.dataset.phase;
         form.removeAttribute('aria-busy');
       }
     });

@@ -30,3 +30,14 @@ export type Role = Staff['contributors'][number]['role'];
 
 export const ACCESS_CLASSES = ['open', 'gated', 'on-request'] as const satisfies readonly AccessClass[];
 export const ROLES = ['volunteer', 'reviewer', 'admin'] as const satisfies readonly Role[];
+
+/** GET /admin/releases/building: the builds running on the node and how far each has got. */
+export interface BuildsInProgress {
+  builds: Array<{
+    datasetId: string;
+    startedAt: string;
+    progress:
+      | { phase: 'selecting' | 'signing' | 'publishing' }
+      | { phase: 'writing'; split: string; records: number; totalRecords: number; bytes: number };
+  }>;
+}
