@@ -227,6 +227,8 @@ describe('contributor app: operator pages', () => {
     const reporter = data.validators[0]!;
     const reported = await t.api.post(`/samples/${data.text[0]!.id}/reports`, { reason: 'personal-data', detail: 'names a neighbour' }, reporter.token);
     expect(reported.status).toBe(201);
+    const spoken = await t.api.post(`/samples/${data.speech[0]!.id}/reports`, { reason: 'wrong-language' }, reporter.token);
+    expect(spoken.status).toBe(201);
 
     const { context, page } = await open({ width: 360 });
     await signIn(page, reviewer.token);
@@ -238,8 +240,24 @@ describe('contributor app: operator pages', () => {
     await page.waitForURL('**/operator/moderation');
     await page.waitForSelector('main[data-loaded]');
 
+    // Each report shows what it is about: the text itself, in its language; a recording, with the sentence it reads and a way to hear it.
     const item = page.locator(`[data-report-id="${reported.body.id}"]`);
     expect(await item.textContent()).toContain(localeText('en', 'admin:reason.personal-data'));
+    expect(await item.textContent()).toContain('Text in Swahili');
+    const sampleText = t.inspect((db) => db.prepare('SELECT text FROM samples WHERE id = ?').pluck().get(data.text[0]!.id)) as string;
+    expect(await item.getByTestId('reported-text').textContent()).toBe(sampleText);
+    expect(await item.getByTestId('reported-text').getAttribute('lang')).toBe('sw');
+    const heard = page.locator(`[data-report-id="${spoken.body.id}"]`);
+    expect(await heard.textContent()).toContain('Recording in Swahili');
+    const sentence = t.inspect((db) => db.prepare('SELECT p.text FROM samples s JOIN prompts p ON p.id = s.prompt_id WHERE s.id = ?').pluck().get(data.speech[0]!.id)) as string;
+    expect(await heard.getByTestId('reported-text').textContent()).toBe(sentence);
+    await heard.getByTestId('reported-play').click();
+    const clip = heard.getByTestId('reported-audio');
+    await clip.waitFor();
+    await expect.poll(() => clip.evaluate((audio: { duration: number }) => audio.duration)).toBeGreaterThan(0.5);
+    await heard.getByTestId('dismiss').click();
+    await heard.waitFor({ state: 'detached' });
+
     await item.getByTestId('uphold').click();
     await item.waitFor({ state: 'detached' });
     const resolved = t.inspect((db) => db.prepare('SELECT status FROM reports WHERE id = ?').pluck().get(reported.body.id));

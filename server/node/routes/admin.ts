@@ -4,7 +4,7 @@ import type { Contributor } from '../stores/contributors.js';
 import type { ContributorService } from '../services/contributors.js';
 import type { PromptService } from '../services/prompts.js';
 import type { ValidationService } from '../services/validation.js';
-import { idParams, limitQuery, reportView } from './common.schema.js';
+import { idParams, limitQuery, openReportView, reportView } from './common.schema.js';
 import { profileView } from './contributors.schema.js';
 import { importBody, importView } from './prompts.schema.js';
 import { profile, report } from './views.js';
@@ -31,11 +31,11 @@ export function adminRoutes(
     method: 'get',
     path: '/admin/reports',
     tag: 'admin',
-    summary: 'Open reports, oldest first',
+    summary: 'Open reports, oldest first, each with what it is about (the sentence, or the sample and what it says)',
     access: 'reviewer',
     query: z.object({ limit: limitQuery }),
-    response: z.object({ reports: z.array(reportView) }),
-    handler: ({ query }) => ({ reports: services.validation.openReports(query.limit).map(report) }),
+    response: z.object({ reports: z.array(openReportView) }),
+    handler: ({ query }) => ({ reports: services.validation.openReports(query.limit).map((r) => ({ ...report(r), subject: r.subject })) }),
   });
 
   route({

@@ -22,3 +22,19 @@ export const reportView = z.object({
   createdAt: z.string(),
   resolvedAt: z.string().nullable(),
 });
+
+/** An open report as a moderator sees it: with what it is about. */
+export const openReportView = reportView.extend({
+  subject: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('prompt'), language: z.string(), text: z.string() }),
+      z.object({
+        kind: z.literal('sample'),
+        modality: z.enum(['text', 'speech']),
+        language: z.string(),
+        text: z.string().nullable().describe('a text sample’s text, or the sentence a recording reads'),
+        audio: z.boolean().describe('GET /samples/:id/audio plays the recording to a reviewer while the report holds it'),
+      }),
+    ])
+    .nullable(),
+});

@@ -18,6 +18,19 @@ export interface QueueRequest {
   limit: number;
 }
 
+/** What a report is about, as a moderator needs it to judge: the sentence, or the sample and what it says. */
+export type ReportSubject =
+  | { kind: 'prompt'; language: string; text: string }
+  | {
+      kind: 'sample';
+      modality: Modality;
+      language: string;
+      /** A text sample's text, or the sentence a recording reads. */
+      text: string | null;
+      /** Whether GET /samples/:id/audio plays it to the moderator (held recordings may be heard by reviewers). */
+      audio: boolean;
+    };
+
 export interface ReportInput {
   reason: string;
   detail?: string;
@@ -108,8 +121,26 @@ export class ValidationService {
     return reader.role === 'reviewer' && this.reports.isSampleHeld(sample.id);
   }
 
-  openReports(limit: number): Report[] {
-    return this.reports.list('open', limit);
+  /** Open reports, oldest first, each with what it is about. */
+  openReports(limit: number): Array<Report & { subject: ReportSubject | null }> {
+    return this.reports.list('open', limit).map((report) => ({ ...report, subject: this.subjectOf(report) }));
+  }
+
+  private subjectOf(report: Report): ReportSubject | null {
+    if (report.promptId) {
+      const prompt = this.prompts.byId(report.promptId);
+      return prompt ? { kind: 'prompt', language: prompt.language, text: prompt.text } : null;
+    }
+    const sample = report.sampleId ? this.samples.byId(report.sampleId) : undefined;
+    if (!sample) return null;
+    const read = sample.promptId ? this.prompts.byId(sample.promptId)?.text : undefined;
+    return {
+      kind: 'sample',
+      modality: sample.modality,
+      language: sample.language,
+      text: sample.text ?? read ?? null,
+      audio: sample.modality === 'speech' && sample.audio !== null && sample.status !== 'withdrawn',
+    };
   }
 
   /**

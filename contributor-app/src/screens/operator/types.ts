@@ -1,7 +1,8 @@
 /** The admin routes' answers, derived from the node's schemas (types only; nothing is bundled). */
-import type { reportView } from '../../../../server/node/routes/common.schema.js';
+import type { openReportView } from '../../../../server/node/routes/common.schema.js';
 import type {
   accessChangeView,
+  buildsInProgressView,
   datasetStateView,
   grantView,
   noticeFeedView,
@@ -12,16 +13,16 @@ import type {
 import type { overviewView, promptFileView, publishingView, staffView } from '../../../../server/node/routes/operator.schema.js';
 import type { Answer } from '../../types.js';
 
-
 export type Overview = Answer<typeof overviewView>;
 export type PromptFileOutcome = Answer<typeof promptFileView>;
 export type Publishing = Answer<typeof publishingView>;
 export type Staff = Answer<typeof staffView>;
-export type Report = Answer<typeof reportView>;
+export type Report = Answer<typeof openReportView>;
 export type DatasetState = Answer<typeof datasetStateView>;
 export type Grant = Answer<typeof grantView>;
 export type Receipt = Answer<typeof receiptView>;
 export type ReleaseSummary = Answer<typeof releaseSummaryView>;
+export type BuildsInProgress = Answer<typeof buildsInProgressView>;
 export type Retraction = Answer<typeof retractionView>;
 export type AccessChange = Answer<typeof accessChangeView>;
 export type NoticeFeed = Answer<typeof noticeFeedView>;
@@ -30,14 +31,3 @@ export type Role = Staff['contributors'][number]['role'];
 
 export const ACCESS_CLASSES = ['open', 'gated', 'on-request'] as const satisfies readonly AccessClass[];
 export const ROLES = ['volunteer', 'reviewer', 'admin'] as const satisfies readonly Role[];
-
-/** GET /admin/releases/building: the builds running on the node and how far each has got. */
-export interface BuildsInProgress {
-  builds: Array<{
-    datasetId: string;
-    startedAt: string;
-    progress:
-      | { phase: 'selecting' | 'signing' | 'publishing' }
-      | { phase: 'writing'; split: string; records: number; totalRecords: number; bytes: number };
-  }>;
-}
