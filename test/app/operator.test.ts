@@ -193,11 +193,26 @@ describe('contributor app: operator pages', () => {
     await page.waitForSelector('main[data-loaded]');
     expect(await page.getByTestId('receipts').textContent()).toContain(shard);
 
-    // Roles: a volunteer made a reviewer by their id; the last admin cannot step down.
+    // Roles: a volunteer made a reviewer by the id My data shows them, the page saying whose it
+    // is first; the last admin cannot step down.
     const volunteer = data.speakers[0]!;
+    const theirs = await browser.newContext({ baseURL: t.url, locale: 'en-GB' });
+    await theirs.addInitScript(`localStorage.setItem('tributary.token', ${JSON.stringify(volunteer.token)});`);
+    const myData = await theirs.newPage();
+    await myData.goto('/me');
+    await myData.getByTestId('contributor-id').waitFor();
+    const shownId = (await myData.getByTestId('contributor-id').textContent())!;
+    expect(shownId).toBe(volunteer.id);
+    await theirs.close();
+    const pseudonym = t.inspect((db) => db.prepare('SELECT pseudonym FROM contributors WHERE id = ?').pluck().get(volunteer.id)) as string;
     await page.goto('/operator/roles');
     await page.waitForSelector('main[data-loaded]');
-    await page.getByTestId('grant-id').fill(volunteer.id);
+    await page.getByTestId('grant-id').fill('01ARZ3NDEKTSV4RRFFQ69G5FAV');
+    await page.waitForSelector('[data-testid="grant-who"][data-found="false"]');
+    expect(await page.getByTestId('grant-who').textContent()).toBe(localeText('en', 'admin:roles.unknown'));
+    await page.getByTestId('grant-id').fill(shownId);
+    await page.waitForSelector('[data-testid="grant-who"][data-found="true"]');
+    expect(await page.getByTestId('grant-who').textContent()).toMatch(new RegExp(`^${pseudonym.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, Volunteer, joined `));
     await page.getByTestId('grant-role').selectOption('reviewer');
     await page.getByTestId('grant-submit').click();
     await page.getByTestId('staff-table').locator('tbody tr', { hasText: volunteer.id }).waitFor();

@@ -58,9 +58,19 @@ function profileSection(ctx: AppContext, profile: Profile, status: Status): HTML
   const variant = textField(ctx, 'variant', profile.variant, 64);
   const accent = textField(ctx, 'accent', profile.accent, 64);
   const save = h('button', { type: 'submit', class: 'button button--primary', 'data-testid': 'profile-save' }, i18n.text('mydata:profile.save'));
+  // The one thing an operator needs to give this volunteer a role; not a secret.
+  const contributorId = h(
+    'div',
+    { class: 'field' },
+    i18n.text('mydata:profile.idLabel', {}, 'strong'),
+    ' ',
+    h('code', { 'data-testid': 'contributor-id' }, profile.id),
+    i18n.text('mydata:profile.idHint', {}, 'p'),
+  );
   const form = h(
     'form',
     { class: 'profile-form' },
+    contributorId,
     pseudonym.field,
     i18n.text('mydata:profile.demographicsHelp', {}, 'p'),
     h('div', { class: 'grid-2' }, age.field, gender.field),

@@ -7,6 +7,7 @@ import type { ValidationService } from '../services/validation.js';
 import { idParams, limitQuery, openReportView, reportView } from './common.schema.js';
 import { profileView } from './contributors.schema.js';
 import { importBody, importView } from './prompts.schema.js';
+import { staffMemberView } from './operator.schema.js';
 import { profile, report } from './views.js';
 
 export function adminRoutes(
@@ -50,6 +51,21 @@ export function adminRoutes(
     errors: ['NotFound', 'ReportResolved'],
     handler: ({ principal, params, body }) =>
       report(services.validation.resolveReport(principal, params.id, body.decision)),
+  });
+
+  route({
+    method: 'get',
+    path: '/admin/contributors/:id',
+    tag: 'admin',
+    summary: 'Who a contributor id belongs to (pseudonym, role, since when), to check before giving a role',
+    access: 'admin',
+    params: idParams,
+    response: staffMemberView,
+    errors: ['NotFound'],
+    handler: ({ params }) => {
+      const { id, pseudonym, role, createdAt } = services.contributors.get(params.id);
+      return { id, pseudonym, role, createdAt };
+    },
   });
 
   route({

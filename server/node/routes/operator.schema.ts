@@ -70,4 +70,6 @@ export const promptFileView = importView.extend({
   headerSkipped: z.boolean(),
 });
 
-export const staffView = z.object({ contributors: z.array(profileView.pick({ id: true, pseudonym: true, role: true, createdAt: true })) });
+/** A contributor as an admin sees them when giving roles: no profile details beyond the pseudonym. */
+export const staffMemberView = profileView.pick({ id: true, pseudonym: true, role: true, createdAt: true });
+export const staffView = z.object({ contributors: z.array(staffMemberView) });

@@ -173,6 +173,13 @@ export class ContributorService {
     }).immediate();
   }
 
+  /** A contributor an admin names by id (to give a role): refused as NotFound once erased. */
+  get(id: string): Contributor {
+    const contributor = this.contributors.byId(id);
+    if (!contributor || contributor.erasedAt) throw new NotFoundError('No such contributor.');
+    return contributor;
+  }
+
   setRole(id: string, role: Role): Contributor {
     return this.db.transaction(() => {
       const contributor = this.contributors.byId(id);

@@ -2,9 +2,13 @@ import type { Screen } from '../../context.js';
 import { busy, h, uid } from '../../dom.js';
 import { createStatus } from '../../components/status.js';
 import { dataTable, empty, operatorPage, section } from './page.js';
-import { ROLES, type Role, type Staff } from './types.js';
+import { ApiError } from '../../api.js';
+import { ROLES, type Role, type Staff, type StaffMember } from './types.js';
 
-/** Reviewers and admins; a role is given by a contributor's id. The node refuses to lose its last admin. */
+/**
+ * Reviewers and admins; a role is given by a contributor's id (shown to each volunteer in My data),
+ * and the page says whose it is before the role is given. The node refuses to lose its last admin.
+ */
 export const rolesScreen: Screen = (ctx, root) => {
   const { i18n } = ctx;
   const status = createStatus(i18n, { toast: true });
@@ -51,11 +55,39 @@ export const rolesScreen: Screen = (ctx, root) => {
   const newRole = roleSelect('reviewer', 'grant-role');
   newRole.id = uid('grant-role');
   const grant = i18n.bind(h('button', { type: 'submit', class: 'button button--primary', 'data-testid': 'grant-submit' }), 'admin:roles.grant');
+  // Whose id it is, asked of the node as the operator finishes typing or pasting it.
+  const who = h('p', { class: 'hint', 'aria-live': 'polite', 'data-testid': 'grant-who' });
+  let asked = '';
+  const lookUp = async () => {
+    const id = idInput.value.trim();
+    if (id === asked) return;
+    asked = id;
+    who.replaceChildren();
+    delete who.dataset.found;
+    if (!id) return;
+    try {
+      const member = await ctx.api.get<StaffMember>(`/admin/contributors/${encodeURIComponent(id)}`);
+      if (asked !== id) return;
+      i18n.bind(who, 'admin:roles.who', { pseudonym: member.pseudonym, role: { key: `admin:role.${member.role}` }, date: { date: member.createdAt } });
+      who.dataset.found = 'true';
+    } catch (error) {
+      if (asked !== id) return;
+      if (error instanceof ApiError && error.code === 'NotFound') {
+        i18n.bind(who, 'admin:roles.unknown');
+        who.dataset.found = 'false';
+      } else status.error(error);
+    }
+  };
+  idInput.addEventListener('change', () => void lookUp());
+  idInput.addEventListener('input', () => {
+    // A pasted id is whole at once; typed ones are looked up when the field is left.
+    if (idInput.value.trim().length >= 26) void lookUp();
+  });
   const form = h(
     'form',
     {},
     i18n.text('admin:roles.grantLead', {}, 'p'),
-    h('div', { class: 'field' }, i18n.bind(h('label', { for: idInput.id }), 'admin:roles.contributorId'), idInput),
+    h('div', { class: 'field' }, i18n.bind(h('label', { for: idInput.id }), 'admin:roles.contributorId'), idInput, who),
     h('div', { class: 'field' }, i18n.bind(h('label', { for: newRole.id }), 'admin:col.role'), newRole),
     h('div', { class: 'actions' }, grant),
   );

@@ -10,13 +10,14 @@ import type {
   releaseSummaryView,
   retractionView,
 } from '../../../../server/node/routes/datasets.schema.js';
-import type { overviewView, promptFileView, publishingView, staffView } from '../../../../server/node/routes/operator.schema.js';
+import type { overviewView, promptFileView, publishingView, staffMemberView, staffView } from '../../../../server/node/routes/operator.schema.js';
 import type { Answer } from '../../types.js';
 
 export type Overview = Answer<typeof overviewView>;
 export type PromptFileOutcome = Answer<typeof promptFileView>;
 export type Publishing = Answer<typeof publishingView>;
 export type Staff = Answer<typeof staffView>;
+export type StaffMember = Answer<typeof staffMemberView>;
 export type Report = Answer<typeof openReportView>;
 export type DatasetState = Answer<typeof datasetStateView>;
 export type Grant = Answer<typeof grantView>;
