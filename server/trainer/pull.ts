@@ -18,6 +18,7 @@ import { downloadDir, finishPendingChange, folderSources, writeFolder, type Pull
 import { IndexClient, type SearchFilters, type SearchManifest, type SearchTotals } from './index-client.js';
 import { readLock, type Lock } from './lock.js';
 import { LogTrust, type SignedHead } from './log-trust.js';
+import { holdingFolder } from './folder-lock.js';
 import { manifestFacts, type ManifestFacts } from './manifest-facts.js';
 import { NodeKeyCache, type TrustedNode } from './node-keys.js';
 import { permitsAction } from './permits.js';
@@ -116,7 +117,12 @@ interface Resolved {
 
 const METADATA_CONCURRENCY = 4;
 
+/** `tributary pull`: one at a time per folder (a second is refused with FolderBusy). */
 export async function pull(options: PullOptions): Promise<PullReport> {
+  return holdingFolder(options.out, () => pullInto(options), { create: true });
+}
+
+async function pullInto(options: PullOptions): Promise<PullReport> {
   const client = new IndexClient(options.index, { timeoutMs: options.timeoutMs });
   // A change a killed run left half done is finished before the folder is read.
   await finishPendingChange(options.out);

@@ -3,6 +3,7 @@ import { ConfigError } from '../core/errors.js';
 import { EnvelopeUntrustedError, LockInvalidError } from './errors.js';
 import { dropRecords, finishPendingChange, removeSource, setIndexState, type DropRecords } from './folder.js';
 import { IndexClient, type FeedEntry } from './index-client.js';
+import { holdingFolder } from './folder-lock.js';
 import { readLock, type Lock, type LockSource } from './lock.js';
 import { LogTrust, type SignedHead } from './log-trust.js';
 import { NodeKeyCache } from './node-keys.js';
@@ -67,7 +68,12 @@ interface Withdrawal {
   keys: string[];
 }
 
+/** `tributary verify`: one at a time per folder, pulls included (a second is refused with FolderBusy). */
 export async function verifyFolder(options: VerifyOptions): Promise<VerifyReport> {
+  return holdingFolder(options.dir, () => verifyIn(options), { create: false });
+}
+
+async function verifyIn(options: VerifyOptions): Promise<VerifyReport> {
   // A change a killed run journalled (shards placed, lock not yet written) is finished first.
   const recovered = (await finishPendingChange(options.dir)) !== null;
   let lock = await readLock(options.dir);
