@@ -38,6 +38,8 @@ export const ShardFeaturesConflictError = defineError(
 );
 /** `tributary.lock.json` is missing, not JSON or not a lock this version reads. */
 export const LockInvalidError = defineError('LockInvalid', 'tributary.lock.json is missing or not valid.');
+/** The disk where a pull writes cannot hold what it would download (and the room it is to leave). */
+export const NotEnoughSpaceError = defineError('NotEnoughSpace', 'There is not enough free disk space for this pull.');
 /** Another `pull` or `verify` is working on the folder (its `.tributary/busy` names it). */
 export const FolderBusyError = defineError('FolderBusy', 'Another tributary pull or verify is working on this folder.');
 /** A source id that the lock does not list. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyRelease } from '../../pipelines/release/verify/verify-release.js';
 import { askPeer, PeerUnreachableError } from '../core/http-client.js';
@@ -11,6 +11,7 @@ import {
   AccessRequestFailedError,
   EnvelopeUntrustedError,
   LogProofFailedError,
+  NotEnoughSpaceError,
   NotPermittedError,
   SourceMismatchError,
 } from './errors.js';
@@ -49,6 +50,8 @@ export interface PullOptions {
   onProgress?: (progress: DownloadProgress) => void;
   /** Bounds on the index's answers. */
   timeoutMs?: number;
+  /** Disk space the pull leaves free where it writes (default 250 MB): refused before any download when it would not. */
+  keepFreeBytes?: number;
 }
 
 export type DatasetOutcome =
@@ -116,6 +119,36 @@ interface Resolved {
 }
 
 const METADATA_CONCURRENCY = 4;
+const DEFAULT_KEEP_FREE = 250e6;
+
+/**
+ * Refuses a pull the disk cannot hold, before the first byte: what is still to download (less what
+ * earlier runs left of each file) must fit, leaving `keepFree` bytes. Shards then move into data/
+ * by hard link, taking no more room.
+ */
+async function ensureRoom(out: string, files: DownloadFile[], keepFree: number): Promise<void> {
+  let needed = 0;
+  for (const file of files) {
+    const have = await stat(file.path).then((s) => s.size, () => 0);
+    needed += Math.max(0, file.size - have);
+  }
+  if (needed === 0) return;
+  const disk = await statfs(out);
+  const free = disk.bavail * disk.bsize;
+  if (needed + keepFree > free) {
+    throw new NotEnoughSpaceError(
+      `the datasets need ${sizeText(needed)} more in ${out}, and ${sizeText(free)} is free` +
+        (keepFree > 0 ? ` (of which ${sizeText(keepFree)} is to stay free, --keep-free)` : '') +
+        ': free some space, pull fewer datasets (--lang, --node, …), or pull into another disk',
+    );
+  }
+}
+
+/** 1,234.5 MB, 12 kB: decimal units, as disks are sold and `--keep-free` reads them. */
+function sizeText(bytes: number): string {
+  const [unit, scale] = bytes >= 1e12 ? ['TB', 1e12] : bytes >= 1e9 ? ['GB', 1e9] : bytes >= 1e6 ? ['MB', 1e6] : bytes >= 1e3 ? ['kB', 1e3] : ['bytes', 1];
+  return `${(bytes / scale).toLocaleString('en', { maximumFractionDigits: 1 })} ${unit}`;
+}
 
 /** `tributary pull`: one at a time per folder (a second is refused with FolderBusy). */
 export async function pull(options: PullOptions): Promise<PullReport> {
@@ -194,6 +227,7 @@ async function pullInto(options: PullOptions): Promise<PullReport> {
 
   // Every shard of every dataset in one bounded pool, so one slow node does not idle the others.
   const files = resolved.flatMap((source) => source.files);
+  await ensureRoom(options.out, files, options.keepFreeBytes ?? DEFAULT_KEEP_FREE);
   const report = await downloadFiles(files, { concurrency: options.concurrency ?? 4, onProgress: options.onProgress });
   const outcomes = new Map(files.map((file, i) => [file, report.files[i]!]));
   const pulled: Resolved[] = [];

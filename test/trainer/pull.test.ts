@@ -213,6 +213,20 @@ describe('tributary search, pull and verify against a real index and nodes', () 
     expect(after).toEqual(before);
   });
 
+  it('refuses, before any download, a pull the disk cannot hold with the room asked to stay free', async () => {
+    const dir = join(work, 'no-room');
+    const asking = ['--name', requester.name, '--contact', requester.contact, '--purpose', requester.purpose];
+    const refused = await runCli(['pull', '--index', ix.url, '--out', dir, '--lang', 'sw', '--keep-free', '1000000T', ...asking]);
+    expect(refused.status, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(/the datasets need [1-9][\d,.]* (bytes|kB|MB) more in .*no-room, and [\d,.]+ [kMGT]?B is free \(of which 1,000,000 TB is to stay free, --keep-free\)/);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+    const downloads = join(dir, '.tributary', 'downloads');
+    expect(existsSync(downloads) ? readdirSync(downloads).flatMap((d) => readdirSync(join(downloads, d))) : []).toEqual([]);
+    const nonsense = await runCli(['pull', '--index', ix.url, '--out', dir, '--keep-free', 'lots']);
+    expect(nonsense.status).toBe(1);
+    expect(nonsense.stderr).toContain('--keep-free lots is not a size such as 500M or 10G');
+  });
+
   it('an index that drops an entry it had served is caught by the consistency proof (exit 3, LogInconsistent)', async () => {
     const proxy = await rewritingProxy(ix);
     const dir = join(work, 'through-proxy');

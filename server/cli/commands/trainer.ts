@@ -37,6 +37,16 @@ function count(flag: string) {
   };
 }
 
+/** A size as people write it: `500M`, `10G`, `1.5T`, `0` (decimal units: 1G is 10⁹ bytes). */
+function size(flag: string) {
+  return (value: string): number => {
+    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(value.trim());
+    if (!match) throw new ConfigError(`${flag} ${value} is not a size such as 500M or 10G`);
+    const unit = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+    return Math.round(Number(match[1]) * unit);
+  };
+}
+
 /** The search filters every trainer command takes, with the index's query names. */
 function withFilters(command: Command): Command {
   return command
@@ -128,6 +138,7 @@ export function registerTrainerCommands(program: Command): void {
     .option('--config <file>', 'trainer config file (default: $TRIBUTARY_TRAINER_CONFIG, else ~/.config/tributary/trainer.json)')
     .option('--concurrency <n>', 'shards downloaded at once (default 4)', (v) => Number.parseInt(v, 10))
     .option('--progress <mode>', 'bar (on a terminal), json (one JSON line per update on stderr) or none', 'bar')
+    .option('--keep-free <size>', 'disk space to leave free where the folder is, e.g. 20G (default 250M); refused before downloading otherwise', size('--keep-free'))
     .option('--json', 'print JSON')
     .action(async (options) => {
       const env = readEnv();
@@ -150,6 +161,7 @@ export function registerTrainerCommands(program: Command): void {
           permits: options.permits,
           requester: { name: options.name ?? config.name, contact: options.contact ?? config.contact, purpose: options.purpose ?? config.purpose },
           concurrency: options.concurrency,
+          keepFreeBytes: options.keepFree,
           onProgress,
         });
       } catch (error) {
