@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import type { TestProject } from 'vitest/node';
+import { processAlive } from '../server/core/process-alive.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -59,15 +60,6 @@ function removeAbandoned(): void {
   }
   for (const name of names) {
     const pid = /^cli-(\d+)$/.exec(name)?.[1];
-    if (pid && !alive(Number(pid))) rmSync(join(cache, name), { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if (pid && !processAlive(Number(pid))) rmSync(join(cache, name), { recursive: true, force: true });
   }
 }

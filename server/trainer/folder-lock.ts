@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { link, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../core/process-alive.js';
 import { STATE_DIR } from './access-grants.js';
 import { FolderBusyError } from './errors.js';
 
@@ -38,7 +39,7 @@ export async function holdingFolder<T>(dir: string, work: () => Promise<T>, opti
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = await readHolder(path);
-      if (attempt >= 2 || (holder && (holder.host !== me.host || running(holder.pid)))) throw busy(dir, path, holder, me);
+      if (attempt >= 2 || (holder && (holder.host !== me.host || processAlive(holder.pid)))) throw busy(dir, path, holder, me);
       // Left by a process that is gone (or unreadable: a disk that lost it). Removed
       // only if it still says the same, so a process that took the folder meanwhile keeps it.
       if (JSON.stringify(await readHolder(path)) === JSON.stringify(holder)) await rm(path, { force: true });
@@ -62,15 +63,6 @@ async function readHolder(path: string): Promise<Holder | null> {
     return holder as Holder;
   } catch {
     return null;
-  }
-}
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processAlive } from '../../server/core/process-alive.js';
 
 /**
  * A Python virtual environment with the packages a test needs to check that what Tributary
@@ -106,12 +107,7 @@ function holderAlive(lock: string): boolean {
     // Made this instant, its pid not written yet; or left by a builder that died at once.
     return existsSync(lock) && Date.now() - statSync(lock).mtimeMs < 60_000;
   }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
-  }
+  return processAlive(pid);
 }
 
 /** Environments made from earlier versions of this file or of a test's package list. */

@@ -1,6 +1,55 @@
 import type { DatasetQuery } from './index-store.js';
 import { SearchCatalogue, type CatalogueAnswer, type CatalogueRow } from './search-catalogue.js';
 
+/**
+ * The datasets' columns search reads, as both stores name them. `retracted` is 0/1 from SQLite and
+ * a boolean from PostgreSQL.
+ */
+export const CATALOGUE_COLUMNS = `id, node_did, language_tag, license, terms, modality, access_class,
+  retracted_at IS NOT NULL AS retracted, records, hours, speakers, expires, published, manifest, search_seq`;
+
+export interface CatalogueSqlRow {
+  id: number;
+  node_did: string;
+  language_tag: string | null;
+  license: string;
+  terms: string;
+  modality: 'text' | 'speech';
+  access_class: CatalogueRow['accessClass'];
+  retracted: number | boolean;
+  records: number;
+  hours: number | null;
+  speakers: number | null;
+  expires: string;
+  published: string;
+  manifest: string;
+  search_seq: number;
+}
+
+/** ASCII only, as SQLite's lower() folds and the catalogue compares (query ranges come lower-cased the same way). */
+const lowerAscii = (text: string) => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+
+/** A dataset row, as either store reads it, for the catalogue. */
+export function datasetChange(row: CatalogueSqlRow): DatasetChange {
+  return {
+    id: row.id,
+    nodeDid: row.node_did,
+    language: row.language_tag === null ? null : lowerAscii(row.language_tag),
+    license: lowerAscii(row.license),
+    terms: row.terms,
+    modality: row.modality,
+    accessClass: row.access_class,
+    retracted: row.retracted === true || row.retracted === 1,
+    records: row.records,
+    hours: row.hours,
+    speakers: row.speakers,
+    expires: row.expires,
+    published: row.published,
+    manifest: row.manifest,
+    seq: row.search_seq,
+  };
+}
+
 /** A node's row as search needs it, with the `search_seq` its last change was given. */
 export interface NodeChange {
   did: string;

@@ -1,32 +1,8 @@
 import type pg from 'pg';
 import type { DatasetQuery, DatasetSearchResult } from './index-store.js';
-import { FollowedCatalogue, type DatasetChange } from './followed-catalogue.js';
+import { CATALOGUE_COLUMNS, datasetChange, FollowedCatalogue, type CatalogueSqlRow } from './followed-catalogue.js';
 import { matchFromRow, type MatchRow } from './sqlite-dataset-rows.js';
 import { prefixQuery } from './postgres-words.js';
-
-interface CatalogueSqlRow {
-  id: number;
-  node_did: string;
-  language_tag: string | null;
-  license: string;
-  terms: string;
-  modality: 'text' | 'speech';
-  access_class: 'open' | 'gated' | 'on-request';
-  retracted: boolean;
-  records: number;
-  hours: number | null;
-  speakers: number | null;
-  expires: string;
-  published: string;
-  manifest: string;
-  search_seq: number;
-}
-
-const CATALOGUE_COLUMNS = `id, node_did, language_tag, license, terms, modality, access_class,
-  retracted_at IS NOT NULL AS retracted, records, hours, speakers, expires, published, manifest, search_seq`;
-
-/** ASCII only, as SQLite's lower() folds and the catalogue compares (query ranges come lower-cased the same way). */
-const lowerAscii = (text: string) => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 
 /**
  * Search over PostgreSQL with the same in-process `SearchCatalogue` as the SQLite store: each
@@ -110,24 +86,4 @@ export class PostgresSearch {
       datasets.rows.map(datasetChange),
     );
   }
-}
-
-function datasetChange(row: CatalogueSqlRow): DatasetChange {
-  return {
-    id: row.id,
-    nodeDid: row.node_did,
-    language: row.language_tag === null ? null : lowerAscii(row.language_tag),
-    license: lowerAscii(row.license),
-    terms: row.terms,
-    modality: row.modality,
-    accessClass: row.access_class,
-    retracted: row.retracted,
-    records: row.records,
-    hours: row.hours,
-    speakers: row.speakers,
-    expires: row.expires,
-    published: row.published,
-    manifest: row.manifest,
-    seq: row.search_seq,
-  };
 }

@@ -1,8 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../core/db.js';
 import type { DatasetQuery, DatasetSearchResult } from './index-store.js';
-import { FollowedCatalogue, type DatasetChange } from './followed-catalogue.js';
-import type { CatalogueRow } from './search-catalogue.js';
+import { CATALOGUE_COLUMNS, datasetChange, FollowedCatalogue, type CatalogueSqlRow } from './followed-catalogue.js';
 import { matchFromRow, type MatchRow } from './sqlite-dataset-rows.js';
 
 /** A bare word for FTS5: quoted (so no operator), a prefix query. Callers give letters and digits only. */
@@ -26,27 +25,6 @@ function parseIds(text: string | null): Int32Array {
   ids[n] = value;
   return ids;
 }
-
-interface CatalogueSqlRow {
-  id: number;
-  node_did: string;
-  language: string | null;
-  license: string;
-  terms: string;
-  modality: 'text' | 'speech';
-  access_class: CatalogueRow['accessClass'];
-  retracted: number;
-  records: number;
-  hours: number | null;
-  speakers: number | null;
-  expires: string;
-  published: string;
-  manifest: string;
-  search_seq: number;
-}
-
-const CATALOGUE_COLUMNS = `id, node_did, lower(language_tag) AS language, lower(license) AS license, terms, modality, access_class,
-  retracted_at IS NOT NULL AS retracted, records, hours, speakers, expires, published, manifest, search_seq`;
 
 /**
  * Search over one SQLite connection: the datasets' searchable columns in a `SearchCatalogue`,
@@ -125,24 +103,4 @@ export class SqliteSearch {
     };
     return this.#statements;
   }
-}
-
-function datasetChange(row: CatalogueSqlRow): DatasetChange {
-  return {
-    id: row.id,
-    nodeDid: row.node_did,
-    language: row.language,
-    license: row.license,
-    terms: row.terms,
-    modality: row.modality,
-    accessClass: row.access_class,
-    retracted: row.retracted === 1,
-    records: row.records,
-    hours: row.hours,
-    speakers: row.speakers,
-    expires: row.expires,
-    published: row.published,
-    manifest: row.manifest,
-    seq: row.search_seq,
-  };
 }
