@@ -14,9 +14,11 @@ import { verifyConsistency, verifyInclusion } from '../../pipelines/transparency
 import { sha256Hex } from '../../server/index/domain/envelope.js';
 import { runCli } from '../helpers/cli.js';
 import { apiClient, startTestNode, type TestNode } from '../helpers/node.js';
+import { postgresServer, postgresSkipReason } from '../helpers/postgres.js';
 import { craftedManifest, exited, payloadOf, registration, signerOf, startIndexProcess, statement, type IndexProcess, type Signer } from './helpers.js';
 
 const crashHook = join(fileURLToPath(import.meta.url), '../crash-at-commit.ts');
+const pgCrashHook = join(fileURLToPath(import.meta.url), '../crash-at-pg-commit.ts');
 const b64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
 
 interface Push {
@@ -41,30 +43,51 @@ async function readFeed(url: string): Promise<Array<{ index: number; event: Reco
 const feedKey = (event: Record<string, unknown>): string =>
   event.type === 'manifest.published' ? `manifest ${event.manifestSha256}` : event.type === 'withdrawal' ? `notice ${event.notice}` : String(event.type);
 
-describe('an index killed with SIGKILL mid-intake loses nothing it acknowledged', () => {
+/** How an index process keeps its state, and the hook that kills it as its Nth intake commits. */
+interface Store {
+  name: string;
+  hook: string;
+  /** `index start` arguments, made once per test file. */
+  args(): Promise<string[]>;
+}
+
+const stores: Array<Store & { skip?: string }> = [
+  { name: 'SQLite', hook: crashHook, args: async () => [] },
+  {
+    name: 'PostgreSQL',
+    hook: pgCrashHook,
+    skip: postgresSkipReason(),
+    args: async () => ['--database', await (await postgresServer()).createDatabase()],
+  },
+];
+
+describe.each(stores)('an index on $name killed with SIGKILL mid-intake loses nothing it acknowledged', (store) => {
   let t: TestNode;
   let signer: Signer;
   let dir: string;
+  let args: string[];
   let running: IndexProcess | undefined;
 
   beforeAll(async () => {
+    if (store.skip) return console.log(`Skipping the ${store.name} crash: ${store.skip}`);
     t = await startTestNode();
     signer = signerOf(t);
     dir = mkdtempSync(join(tmpdir(), 'tributary-index-fault-'));
+    args = await store.args();
     const init = runCli(['index', 'init', '--dir', dir, '--name', 'Fault index', '--url', 'http://127.0.0.1:8090', '--json']);
     expect(init.status, init.stderr).toBe(0);
   });
   afterAll(async () => {
     running?.child.kill('SIGKILL');
-    await t.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await t?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('acknowledged manifests and notices are in the feed after a restart, and the log verifies from checkpoint to checkpoint', async () => {
+  it.skipIf(store.skip !== undefined)('acknowledged manifests and notices are in the feed after a restart, and the log verifies from checkpoint to checkpoint', async () => {
     // Commits: 1 registration, 2 and 3 the manifests the notices name, then the burst; the
     // index dies as it is about to commit the burst's sixth.
     const crashAt = 3 + 6;
-    running = await startIndexProcess(dir, { preload: [crashHook], env: { TRIBUTARY_TEST_CRASH_AT_COMMIT: String(crashAt) } });
+    running = await startIndexProcess(dir, { args, preload: [store.hook], env: { TRIBUTARY_TEST_CRASH_AT_COMMIT: String(crashAt) } });
     const first = running;
     const api = apiClient(first.url + '/api/v1');
     expect((await api.post('/nodes', registration(signer))).status).toBe(200);
@@ -110,7 +133,7 @@ describe('an index killed with SIGKILL mid-intake loses nothing it acknowledged'
     expect(answers.every((status) => status === 200 || status === null), JSON.stringify(answers)).toBe(true);
     expect(acknowledged.length).toBeLessThanOrEqual(5);
 
-    running = await startIndexProcess(dir);
+    running = await startIndexProcess(dir, { args });
     const second = running;
     const events = await readFeed(second.url);
     // The five burst transactions that committed, and not the one the crash cut short.
