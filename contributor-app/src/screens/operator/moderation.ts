@@ -36,7 +36,7 @@ export const moderationScreen: Screen = (ctx, root) => {
           const url = URL.createObjectURL(blob);
           clips.push(url);
           const audio = h('audio', { controls: true, src: url, 'data-testid': 'reported-audio' });
-          i18n.attr(audio, 'aria-label', `admin:moderation.about.speech`, { language: { lang: subject.language } });
+          i18n.attr(audio, 'aria-label', 'admin:moderation.about.speech', { language: { lang: subject.language } });
           play.replaceWith(audio);
           void audio.play().catch(() => undefined);
         } catch (error) {
