@@ -18,8 +18,9 @@ interface Holder {
  * same lock. The process that works on a folder creates `.tributary/busy` exclusively (a hard
  * link of a file it wrote whole), naming itself, and removes it when done. A second one is
  * refused (FolderBusy) with the holder named. A file left by a process of this machine that is
- * no longer running (killed, power cut) is taken over; one from another machine (a shared disk) is not, since its process cannot be
- * checked from here: the message says which file to remove once that machine is done.
+ * no longer running (killed, power cut) is taken over; one from another machine (a shared disk)
+ * is not, since its process cannot be checked from here: the message says which file to remove
+ * once that machine is done.
  */
 export async function holdingFolder<T>(dir: string, work: () => Promise<T>, options: { create: boolean }): Promise<T> {
   // Nothing to keep apart in a folder that is not there (verify then says what is missing).
