@@ -1,7 +1,7 @@
 import pg from 'pg';
-import type { TreeNodeReader } from '../../../pipelines/transparency/tree-store.js';
 import type { Migration } from '../../core/db.js';
 import { IndexBusyError } from '../errors.js';
+import { ForwardedReads } from './forwarded-reads.js';
 import type {
   DatasetQuery,
   DatasetRecord,
@@ -66,9 +66,9 @@ export function redactDatabaseUrl(url: string): string {
  * database migrated by newer code is refused. Credentials come only from the URL or libpq's
  * environment (PGPASSWORD, PGUSER, …); the URL is never logged unredacted.
  */
-export class PostgresIndexStore implements IndexStore {
+export class PostgresIndexStore extends ForwardedReads implements IndexStore {
   readonly #pool: pg.Pool;
-  readonly #reads: PostgresReads;
+  protected readonly reads: PostgresReads;
   readonly #search: PostgresSearch;
   readonly #busyTimeoutMs: number;
   readonly #migrations: Migration[];
@@ -77,17 +77,14 @@ export class PostgresIndexStore implements IndexStore {
   #closed = false;
 
   constructor(url: string, options: PostgresIndexStoreOptions = {}, migrations: Migration[] = postgresIndexMigrations) {
+    super();
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
     this.#migrations = migrations;
     this.#pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types, application_name: 'tributary-index' });
     // An idle connection the server dropped is discarded by the pool; the next query opens another.
     this.#pool.on('error', () => undefined);
-    this.#reads = new PostgresReads(this.#pool, () => this.ready());
+    this.reads = new PostgresReads(this.#pool, () => this.ready());
     this.#search = new PostgresSearch(this.#pool);
-  }
-
-  get log(): TreeNodeReader {
-    return this.#reads.log;
   }
 
   /** Connects and brings the schema up to date (once; every other call waits for it). */
@@ -150,48 +147,6 @@ export class PostgresIndexStore implements IndexStore {
     return this.#search.memory();
   }
 
-  node(did: string) {
-    return this.#reads.node(did);
-  }
-  signingKeys(nodeDid: string) {
-    return this.#reads.signingKeys(nodeDid);
-  }
-  keyHolders(keyId: string) {
-    return this.#reads.keyHolders(keyId);
-  }
-  dataset(nodeDid: string, datasetId: string) {
-    return this.#reads.dataset(nodeDid, datasetId);
-  }
-  manifest(sha256: string) {
-    return this.#reads.manifest(sha256);
-  }
-  releaseShards(nodeDid: string, datasetId: string, version: string) {
-    return this.#reads.releaseShards(nodeDid, datasetId, version);
-  }
-  notice(nodeDid: string, id: string) {
-    return this.#reads.notice(nodeDid, id);
-  }
-  envelope(sha256: string) {
-    return this.#reads.envelope(sha256);
-  }
-  feed(fromIndex: number, limit: number) {
-    return this.#reads.feed(fromIndex, limit);
-  }
-  logSize() {
-    return this.#reads.logSize();
-  }
-  quietNodes(before: string) {
-    return this.#reads.quietNodes(before);
-  }
-  activeNodes() {
-    return this.#reads.activeNodes();
-  }
-  harvestCursor(nodeDid: string) {
-    return this.#reads.harvestCursor(nodeDid);
-  }
-  counts() {
-    return this.#reads.counts();
-  }
 }
 
 async function migrate(pool: pg.Pool, migrations: Migration[]): Promise<void> {

@@ -1,10 +1,10 @@
 import type { Statement as BetterSqlite3Statement } from 'better-sqlite3';
 import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TreeNodeReader } from '../../../pipelines/transparency/tree-store.js';
 import { CONNECTION_PRAGMAS, openDatabase, type Db } from '../../core/db.js';
 import { IndexBusyError } from '../errors.js';
 import { indexMigrations } from '../migrations/index.js';
+import { ForwardedReads } from './forwarded-reads.js';
 import type {
   DatasetQuery,
   DatasetRecord,
@@ -43,10 +43,10 @@ export interface SqliteIndexStoreOptions {
  * `synchronous = FULL`: an acknowledged event survives a power cut too. A log that lost entries it
  * had served in a checkpoint would look to trainers like a rewritten history.
  */
-export class SqliteIndexStore implements IndexStore {
+export class SqliteIndexStore extends ForwardedReads implements IndexStore {
   readonly #writer: Db;
   readonly #reader: Db;
-  readonly #reads: SqliteReads;
+  protected readonly reads: SqliteReads;
   readonly #tx: SqliteTransaction;
   readonly #search: SqliteSearch;
   readonly #busyTimeoutMs: number;
@@ -54,19 +54,16 @@ export class SqliteIndexStore implements IndexStore {
   #closed = false;
 
   constructor(file: string, options: SqliteIndexStoreOptions = {}) {
+    super();
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
     this.#writer = openDatabase(file, indexMigrations);
     this.#writer.pragma('synchronous = FULL');
     this.#reader = new Database(file);
     for (const pragma of CONNECTION_PRAGMAS) this.#reader.pragma(pragma);
     this.#reader.pragma('query_only = ON');
-    this.#reads = new SqliteReads(this.#reader);
+    this.reads = new SqliteReads(this.#reader);
     this.#search = new SqliteSearch(this.#reader);
     this.#tx = new SqliteTransaction(this.#writer);
-  }
-
-  get log(): TreeNodeReader {
-    return this.#reads.log;
   }
 
   transaction<T>(fn: (tx: IndexTransaction) => Promise<T>): Promise<T> {
@@ -116,39 +113,6 @@ export class SqliteIndexStore implements IndexStore {
     this.#writer.close();
   }
 
-  node(did: string) {
-    return this.#reads.node(did);
-  }
-  signingKeys(nodeDid: string) {
-    return this.#reads.signingKeys(nodeDid);
-  }
-  keyHolders(keyId: string) {
-    return this.#reads.keyHolders(keyId);
-  }
-  dataset(nodeDid: string, datasetId: string) {
-    return this.#reads.dataset(nodeDid, datasetId);
-  }
-  manifest(sha256: string) {
-    return this.#reads.manifest(sha256);
-  }
-  releaseShards(nodeDid: string, datasetId: string, version: string) {
-    return this.#reads.releaseShards(nodeDid, datasetId, version);
-  }
-  notice(nodeDid: string, id: string) {
-    return this.#reads.notice(nodeDid, id);
-  }
-  envelope(sha256: string) {
-    return this.#reads.envelope(sha256);
-  }
-  feed(fromIndex: number, limit: number) {
-    return this.#reads.feed(fromIndex, limit);
-  }
-  logSize() {
-    return this.#reads.logSize();
-  }
-  quietNodes(before: string) {
-    return this.#reads.quietNodes(before);
-  }
   async searchDatasets(query: DatasetQuery): Promise<DatasetSearchResult> {
     if (this.#closed) throw new Error('The index store is closed.');
     return this.#search.search(query);
@@ -157,15 +121,6 @@ export class SqliteIndexStore implements IndexStore {
   /** What the search catalogue holds in this process (its size, for measurements). */
   searchMemory(): { datasets: number; bytes: number } {
     return this.#search.memory();
-  }
-  activeNodes() {
-    return this.#reads.activeNodes();
-  }
-  harvestCursor(nodeDid: string) {
-    return this.#reads.harvestCursor(nodeDid);
-  }
-  counts() {
-    return this.#reads.counts();
   }
 }
 
