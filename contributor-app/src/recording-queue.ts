@@ -65,17 +65,13 @@ export const recordingQueue = {
     return (await run<number>('readonly', (store) => store.count())) ?? 0;
   },
   async setUploadUrl(id: string, uploadUrl: string | null): Promise<void> {
-    const db = await open();
-    await new Promise<void>((resolve, reject) => {
-      const tx = db.transaction(STORE, 'readwrite');
-      const store = tx.objectStore(STORE);
+    // Read and written in one transaction, so a take removed meanwhile is not brought back.
+    await run('readwrite', (store) => {
       const read = store.get(id);
       read.onsuccess = () => {
         const item = read.result as QueuedRecording | undefined;
         if (item) store.put({ ...item, uploadUrl });
       };
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error);
     });
   },
   /** The node confirmed it (or refused it for good): it leaves the device. */
