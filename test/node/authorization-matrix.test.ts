@@ -95,6 +95,7 @@ const EXPECTED: Record<string, Rows> = {
   'GET /notices': PUBLIC,
   'GET /notices/{id}': PUBLIC,
   'POST /admin/releases': ADMINS,
+  'GET /admin/releases/building': ADMINS,
   // The community's authority over a dataset as a whole is its admins'.
   'GET /admin/datasets': ADMINS,
   'POST /admin/datasets/{id}/retraction': ADMINS,
@@ -106,6 +107,8 @@ const EXPECTED: Record<string, Rows> = {
   'GET /admin/reports': REVIEWERS,
   'POST /admin/reports/{id}/resolution': REVIEWERS,
   'PUT /admin/contributors/{id}/role': ADMINS,
+  // Whose an id is, before a role is given: a contributor's pseudonym is the admins' business only.
+  'GET /admin/contributors/{id}': ADMINS,
   // The operator pages: the node's activity, publishing, staff, and sentence files.
   'GET /admin/overview': ADMINS,
   'GET /admin/publishing': ADMINS,
@@ -274,6 +277,7 @@ const PROBES: Record<string, Probe | Record<string, Probe>> = {
     params: async (w) => ({ id: await openReport(w) }),
     json: () => ({ decision: 'dismiss' }),
   },
+  'GET /admin/contributors/{id}': { params: (w) => ({ id: w.principals.volunteer.id }) },
   // Non-admins try to make the volunteer an admin; the admin's change is a no-op, so later rows keep their volunteer.
   'PUT /admin/contributors/{id}/role': {
     params: (w) => ({ id: w.principals.volunteer.id }),
