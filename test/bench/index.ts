@@ -28,6 +28,7 @@ import { createIndex, type Index } from '../../server/index/create-index.js';
 import { initIndex } from '../../server/index/init.js';
 import { loadIndexSecrets } from '../../server/index/secrets.js';
 import type { DatasetRecord, IndexStore } from '../../server/index/store/index-store.js';
+import { PostgresIndexStore } from '../../server/index/store/postgres-index-store.js';
 import { SqliteIndexStore } from '../../server/index/store/sqlite-index-store.js';
 import { textRelease } from '../fixtures/sample-release.js';
 
@@ -37,6 +38,8 @@ export interface IndexBenchOptions {
   feedEvents: number;
   logEntries: number;
   intake: number;
+  /** A new PostgreSQL database for each index the bench serves; without it, SQLite in the index's folder. */
+  database?: () => Promise<string>;
 }
 
 const percentile = (times: number[], q: number) => {
@@ -52,7 +55,7 @@ interface Served {
   dir: string;
 }
 
-async function serve(name: string): Promise<Served> {
+async function serve(name: string, database?: () => Promise<string>): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), `bench-index-${name}-`));
   const server = createServer();
   server.keepAliveTimeout = 65_000;
@@ -63,6 +66,7 @@ async function serve(name: string): Promise<Served> {
     url,
     limits: { ratePerAddress: 100_000_000, ratePerToken: 100_000_000 },
     nodes: { confirmWellKnown: false },
+    ...(database ? { database: await database() } : {}),
   });
   const index = createIndex({ dir, config, secrets: loadIndexSecrets(dir), logger: silentLogger, staleChecks: false, harvests: false });
   server.on('request', index.app);
@@ -121,8 +125,8 @@ function signedManifest(node: BenchNode, n: number): DsseEnvelope {
 }
 
 /** Manifests pushed over HTTP, 8 at a time, against signature verification and JSON parsing alone. */
-async function benchIntake(count: number) {
-  const served = await serve('intake');
+async function benchIntake(count: number, database?: () => Promise<string>) {
+  const served = await serve('intake', database);
   try {
     const nodes = Array.from({ length: 10 }, (_, i) => benchNode(i));
     for (const node of nodes) {
@@ -235,8 +239,8 @@ async function seedCatalogue(store: IndexStore, manifests: number, nodes: number
   return dids;
 }
 
-async function benchSearch(manifests: number, nodes: number) {
-  const served = await serve('search');
+async function benchSearch(manifests: number, nodes: number, database?: () => Promise<string>) {
+  const served = await serve('search', database);
   try {
     const started = performance.now();
     const dids = await seedCatalogue(served.index.context.store, manifests, nodes);
@@ -278,7 +282,7 @@ async function benchSearch(manifests: number, nodes: number) {
       }
     }
     const store = served.index.context.store;
-    const memory = store instanceof SqliteIndexStore ? store.searchMemory() : null;
+    const memory = store instanceof SqliteIndexStore || store instanceof PostgresIndexStore ? store.searchMemory() : null;
     return {
       manifests,
       nodes,
@@ -311,8 +315,8 @@ async function seedLog(store: IndexStore, count: number, batch = 50_000): Promis
   }
 }
 
-async function benchFeedAndProofs(feedEvents: number, logEntries: number) {
-  const served = await serve('log');
+async function benchFeedAndProofs(feedEvents: number, logEntries: number, database?: () => Promise<string>) {
+  const served = await serve('log', database);
   try {
     const { store, feed } = served.index.context;
     let start = performance.now();
@@ -375,8 +379,8 @@ async function benchFeedAndProofs(feedEvents: number, logEntries: number) {
 }
 
 export async function benchIndex(options: IndexBenchOptions) {
-  const intake = await benchIntake(options.intake);
-  const search = await benchSearch(options.manifests, options.nodes);
-  const { feed, proofs } = await benchFeedAndProofs(options.feedEvents, Math.max(options.logEntries, options.feedEvents));
+  const intake = await benchIntake(options.intake, options.database);
+  const search = await benchSearch(options.manifests, options.nodes, options.database);
+  const { feed, proofs } = await benchFeedAndProofs(options.feedEvents, Math.max(options.logEntries, options.feedEvents), options.database);
   return { intake, search, feed, proofs };
 }
