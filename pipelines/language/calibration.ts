@@ -41,28 +41,25 @@ export function applyCurve(curve: CalibrationCurve, score: number): number {
  * of texts.
  */
 export function fitIsotonic(points: ReadonlyArray<{ score: number; correct: boolean }>, minBlock = 50): CalibrationCurve {
+  type Block = { n: number; score: number; right: number };
+  const absorb = (into: Block, block: Block) => {
+    into.n += block.n;
+    into.score += block.score;
+    into.right += block.right;
+  };
   const sorted = [...points].sort((a, b) => a.score - b.score);
-  const blocks: Array<{ n: number; score: number; right: number }> = [];
+  const blocks: Block[] = [];
   for (const point of sorted) {
     blocks.push({ n: 1, score: point.score, right: point.correct ? 1 : 0 });
     while (blocks.length > 1) {
       const last = blocks[blocks.length - 1]!;
       const before = blocks[blocks.length - 2]!;
       if (before.right / before.n < last.right / last.n && before.n >= minBlock) break;
-      blocks.pop();
-      before.n += last.n;
-      before.score += last.score;
-      before.right += last.right;
+      absorb(before, blocks.pop()!);
     }
   }
   // The last block may still be small: merge it back while it is.
-  while (blocks.length > 1 && blocks[blocks.length - 1]!.n < minBlock) {
-    const last = blocks.pop()!;
-    const before = blocks[blocks.length - 1]!;
-    before.n += last.n;
-    before.score += last.score;
-    before.right += last.right;
-  }
+  while (blocks.length > 1 && blocks[blocks.length - 1]!.n < minBlock) absorb(blocks[blocks.length - 2]!, blocks.pop()!);
   const round = (value: number) => Number(value.toFixed(4));
   return { scores: blocks.map((b) => round(b.score / b.n)), accuracy: blocks.map((b) => round(b.right / b.n)) };
 }

@@ -29,7 +29,7 @@ export interface TrustedNode {
   /** The URL the node signed in its registration. */
   url: string;
   status: NodeRecord['status'];
-  /** Why and when the index suspended the node; null when it did not. */
+  /** Why and when the index suspended the node; null when it did not (or did not say). */
   suspended: { at: string; reason: string } | null;
   lastHeardAt: string | null;
   /** By key id. */
@@ -115,7 +115,7 @@ export function trustedNodeKeys(record: NodeRecord, did: string, check: NodeKeyC
     name: record.name,
     url: registration.url,
     status: record.status,
-    suspended: record.suspended ? { at: record.suspended.at, reason: record.suspended.reason } : record.status === 'suspended' ? { at: '', reason: '' } : null,
+    suspended: record.suspended ? { at: record.suspended.at, reason: record.suspended.reason } : null,
     lastHeardAt: record.lastHeardAt ?? null,
     keys: chain.signingKeys,
     pin,

@@ -15,11 +15,11 @@ import {
   NotPermittedError,
   SourceMismatchError,
 } from './errors.js';
+import { holdingFolder } from './folder-lock.js';
 import { downloadDir, finishPendingChange, folderSources, writeFolder, type PulledSource } from './folder.js';
 import { IndexClient, type SearchFilters, type SearchManifest, type SearchTotals } from './index-client.js';
 import { readLock, type Lock } from './lock.js';
 import { LogTrust, type SignedHead } from './log-trust.js';
-import { holdingFolder } from './folder-lock.js';
 import { manifestFacts, type ManifestFacts } from './manifest-facts.js';
 import { NodeKeyCache, type TrustedNode } from './node-keys.js';
 import { permitsAction } from './permits.js';
@@ -320,7 +320,6 @@ async function pullInto(options: PullOptions): Promise<PullReport> {
     row.reason = reason;
   }
 }
-
 
 function rowOf(item: SearchManifest): PullDataset {
   return {

@@ -1,9 +1,9 @@
 import { openStatement, PAYLOAD_TYPES, type WithdrawalNotice } from '../../pipelines/federation/statements.js';
 import { ConfigError } from '../core/errors.js';
 import { EnvelopeUntrustedError, LockInvalidError } from './errors.js';
+import { holdingFolder } from './folder-lock.js';
 import { dropRecords, finishPendingChange, removeSource, setIndexState, type DropRecords } from './folder.js';
 import { IndexClient, type FeedEntry } from './index-client.js';
-import { holdingFolder } from './folder-lock.js';
 import { readLock, type Lock, type LockSource } from './lock.js';
 import { LogTrust, type SignedHead } from './log-trust.js';
 import { NodeKeyCache } from './node-keys.js';

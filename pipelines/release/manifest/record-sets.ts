@@ -40,7 +40,7 @@ export function describeShards(
   shards: readonly Shard[],
   splits: readonly string[],
 ): { distribution: Json[]; recordSet: Json[] } {
-  const files = shards.map((shard) => fileObject(shard, shards, shardUrl(release, shard.name)));
+  const files = shards.map((shard) => shardFileObject(shard, shards, shardUrl(release, shard.name)));
   const tar = shards[0]?.encodingFormat === 'application/x-tar';
   if (!tar) {
     return {
@@ -82,10 +82,6 @@ export function parquetStructure(input: {
 
 /** A FileObject for one shard file: what a reader downloads and checks against its sha256. */
 export function shardFileObject(shard: Shard, all: readonly Shard[], contentUrl: string): Json {
-  return fileObject(shard, all, contentUrl);
-}
-
-function fileObject(shard: Shard, all: readonly Shard[], contentUrl: string): Json {
   const ofSplit = all.filter((other) => other.split === shard.split);
   return {
     '@type': 'cr:FileObject',

@@ -1,5 +1,6 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { peekPayload } from '../../../pipelines/federation/statements.js';
 import { parseLanguageTag } from '../../../pipelines/language/tags.js';
 import { publishableDemographics } from '../../../pipelines/release/manifest/demographics.js';
 import type { ReleaseDescription } from '../../../pipelines/release/manifest/types.js';
@@ -21,7 +22,6 @@ import { round } from './release-builder.js';
 import { describeRelease, publishRelease, type ShardEntry } from './release-publication.js';
 import { cellKey, shardRecords } from './release-records.js';
 import type { WithdrawalNotices } from './withdrawal-notices.js';
-import { peekPayload } from '../../../pipelines/federation/statements.js';
 
 /** The reason a dataset left with no records is retracted with. */
 export const EMPTIED_REASON = 'Every record of this dataset was withdrawn.';
