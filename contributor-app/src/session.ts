@@ -2,16 +2,16 @@ import { ApiError, type ApiClient } from './api.js';
 import { storage } from './storage.js';
 import type { ConsentList, NodeInfo, Profile } from './types.js';
 
-/**
- * Who the volunteer is on this device: the bearer token (their "key"), their profile, whether
- * they hold an active consent, and the language they contribute in.
- */
 /** What the node says of this device's key: whose it is and whether they hold an active consent. */
 export interface Who {
   profile: Profile;
   consented: boolean;
 }
 
+/**
+ * Who the volunteer is on this device: the bearer token (their "key"), their profile, whether
+ * they hold an active consent, and the language they contribute in.
+ */
 export class Session {
   profile: Profile | null = null;
   /** Unknown (null) until the node has been asked. */

@@ -5,7 +5,7 @@ import { holdingFolder } from './folder-lock.js';
 import { dropRecords, finishPendingChange, removeSource, setIndexState, type DropRecords } from './folder.js';
 import { IndexClient, type FeedEntry } from './index-client.js';
 import { readLock, type Lock, type LockSource } from './lock.js';
-import { LogTrust, type SignedHead } from './log-trust.js';
+import { LogTrust } from './log-trust.js';
 import { NodeKeyCache } from './node-keys.js';
 
 /**

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLock, type Lock } from '../../server/trainer/lock.js';
-import { audioFixtures, sentences } from '../fixtures/audio-fixtures.js';
+import { sentences } from '../fixtures/audio-fixtures.js';
 import { killHard, startNodeProcess, type NodeProcess } from '../helpers/cli.js';
 import { apiClient, joinWithConsent, type ApiClient, type TestNode, type Volunteer } from '../helpers/node.js';
 import { pythonWith, runPython, type PythonEnv } from '../helpers/python.js';

@@ -1,3 +1,4 @@
+import { sentToConsent } from '../components/consent-lapse.js';
 import { dataLanguagePicker } from '../components/data-language.js';
 import { screenHeading } from '../components/heading.js';
 import { sentencesNav } from '../components/sentences-nav.js';
@@ -5,7 +6,6 @@ import { createStatus } from '../components/status.js';
 import type { Screen } from '../context.js';
 import { busy, h, uid } from '../dom.js';
 import type { Prompt } from '../types.js';
-import { sentToConsent } from '../components/consent-lapse.js';
 
 /** The node's default; it refuses longer sentences with TextTooLong anyway. */
 const MAX_CHARS = 200;

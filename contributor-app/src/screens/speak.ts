@@ -1,3 +1,4 @@
+import { sentToConsent } from '../components/consent-lapse.js';
 import { dataLanguagePicker } from '../components/data-language.js';
 import { flagList } from '../components/flags.js';
 import { guide } from '../components/guide.js';
@@ -13,7 +14,6 @@ import { h, replaceChildren } from '../dom.js';
 import { MicError, Recording, recordingSupported, type Take } from '../recorder.js';
 import type { Limits, Prompt, PromptList, Sample, Stats } from '../types.js';
 import type { RecordingUpload } from '../outbox.js';
-import { sentToConsent } from '../components/consent-lapse.js';
 
 /** The longest take the app keeps recording; the node refuses what is over its own limit. */
 const MAX_SECONDS = 30;

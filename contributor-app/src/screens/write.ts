@@ -1,3 +1,4 @@
+import { sentToConsent } from '../components/consent-lapse.js';
 import { dataLanguagePicker } from '../components/data-language.js';
 import { flagList } from '../components/flags.js';
 import { screenHeading } from '../components/heading.js';
@@ -6,7 +7,6 @@ import type { Screen } from '../context.js';
 import { busy, h, replaceChildren, uid } from '../dom.js';
 import type { Localizer } from '../i18n.js';
 import type { Sample } from '../types.js';
-import { sentToConsent } from '../components/consent-lapse.js';
 
 /** The node's default limit; it refuses longer texts with TextTooLong anyway. */
 const MAX_CHARS = 2000;

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { NodeRoute } from '../auth.js';
-import type { Contributor } from '../stores/contributors.js';
 import type { ContributorService } from '../services/contributors.js';
 import type { PromptService } from '../services/prompts.js';
 import type { ValidationService } from '../services/validation.js';

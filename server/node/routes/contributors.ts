@@ -1,5 +1,4 @@
 import type { NodeRoute } from '../auth.js';
-import type { Contributor } from '../stores/contributors.js';
 import type { ContributorService } from '../services/contributors.js';
 import type { MyDataService } from '../services/my-data.js';
 import {
@@ -15,7 +14,6 @@ import {
 import { idParams } from './common.schema.js';
 import { sampleView } from './samples.schema.js';
 import { profile, sample } from './views.js';
-import { z } from 'zod';
 
 export function contributorRoutes(
   route: NodeRoute,

@@ -1,5 +1,4 @@
 import type { NodeRoute } from '../auth.js';
-import type { Contributor } from '../stores/contributors.js';
 import type { PromptService } from '../services/prompts.js';
 import type { ValidationService } from '../services/validation.js';
 import { idParams, reportBody, reportView, voteBody } from './common.schema.js';

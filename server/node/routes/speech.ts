@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { NodeRoute } from '../auth.js';
 import { InvalidRequestError } from '../../core/errors.js';
 import { AudioMissingError, AudioTooLargeError } from '../errors.js';
-import type { Contributor } from '../stores/contributors.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import { sendBlob } from '../../core/send-blob.js';
 import type { SpeechIntake } from '../services/speech-intake.js';
