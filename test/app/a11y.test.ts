@@ -113,7 +113,7 @@ describe('contributor app: accessible on every page, in LTR and RTL', () => {
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
       }),
     ]);
-    // Something on every page: validated recordings and texts, a recording and a proposed
+    // Something on every page: validated recordings and texts, a recording, a text and a proposed
     // sentence waiting to be checked, a report to moderate, sentences to read.
     const data = await seedReleaseData(t, { speakers: 2 });
     const admin = t.node.context.contributors.issueAdminToken().token;
@@ -126,6 +126,8 @@ describe('contributor app: accessible on every page, in LTR and RTL', () => {
     const pending = await postRecording(t.url, speaker.token, { promptId: extra! }, { bytes: clip, name: 'sw.webm' });
     expect(pending.status).toBe(201);
     expect((await t.api.post('/prompts', { language: 'sw', text: 'Tunapanda miti mingi kila mwaka.' }, speaker.token)).status).toBe(201);
+    // A text waiting for votes, so that Listen's text mode has one to show and to report.
+    expect((await t.api.post('/samples/text', { language: 'sw', text: 'Mvua ilinyesha usiku kucha kijijini kwetu.' }, speaker.token)).status).toBe(201);
     expect((await t.api.post(`/prompts/${data.prompts[2]}/reports`, { reason: 'offensive' }, speaker.token)).status).toBe(201);
     expect(routes.length).toBeGreaterThanOrEqual(8);
   }, 180_000);
@@ -241,11 +243,8 @@ describe('contributor app: accessible on every page, in LTR and RTL', () => {
       await listen.page.locator('label:has([data-testid="modality-text"])').click();
       await listen.page.waitForLoadState('networkidle');
       await checkState(listen.page, locale.ui, 'listen--texts', serious);
-      const report = listen.page.getByTestId('report');
-      if (await report.isVisible()) {
-        await report.locator('summary').click();
-        await checkState(listen.page, locale.ui, 'listen--report', serious);
-      }
+      await listen.page.getByTestId('report').locator('summary').click();
+      await checkState(listen.page, locale.ui, 'listen--report', serious);
       await listen.context.close();
 
       // My data: the question before erasing everything (a modal dialog).
