@@ -1,9 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createGzip, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
@@ -154,30 +152,6 @@ async function bundleBreakdown(root: string): Promise<Record<string, number>> {
   return Object.fromEntries(Object.entries(groups).sort(([, a], [, b]) => b - a).map(([k, v]) => [k, Number((v / KB).toFixed(1))]));
 }
 
-/**
- * A what-if, not the product: a proxy in front of the node that gzips text answers (what the node
- * does not do today), to show what compression would change on the slow link.
- */
-async function gzipProxy(target: string): Promise<{ url: string; server: Server }> {
-  const { hostname, port } = new URL(target);
-  const server = createServer((req, res) => {
-    const upstream = request({ hostname, port, path: req.url, method: req.method, headers: { ...req.headers, 'accept-encoding': 'identity' } }, (answer) => {
-      const type = String(answer.headers['content-type'] ?? '');
-      const compress = /gzip/.test(String(req.headers['accept-encoding'] ?? '')) && /javascript|json|css|html|svg|text/.test(type);
-      const headers = { ...answer.headers };
-      if (compress) {
-        delete headers['content-length'];
-        headers['content-encoding'] = 'gzip';
-      }
-      res.writeHead(answer.statusCode ?? 502, headers);
-      (compress ? answer.pipe(createGzip()) : answer).pipe(res);
-    });
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
 export interface AppBench {
   speakPageJs: { scripts: string[]; rawKB: number; gzippedKB: number; onTheWireKB: number; goalGzippedKB: number };
   bundleByOriginMinifiedKB: Record<string, number>;
@@ -190,8 +164,6 @@ export interface AppBench {
   ratio: number;
   bytes: { speak: Record<string, number>; baseline: Record<string, number>; speakRequests: number; baselineRequests: number };
   speakFetched: Load['fetched'];
-  /** The same loads through a gzipping proxy: what compression in the node would give. */
-  ifTheNodeGzipped: { speakUsableMs: number[]; medianSpeakUsableMs: number; bytes: Record<string, number> };
 }
 
 /**
@@ -239,14 +211,6 @@ export async function benchApp(root: string): Promise<AppBench> {
       raw += body.length;
       gzipped += gzipSync(body, { level: 9 }).length;
     }
-    const proxy = await gzipProxy(node.url);
-    const throughGzip: Load[] = [];
-    try {
-      for (let i = 0; i < ROUNDS; i++) throughGzip.push(await load(browser, proxy.url, { token, usable: 'speak' }));
-    } finally {
-      proxy.server.closeAllConnections();
-      proxy.server.close();
-    }
     const medianSpeak = median(speak.map((l) => l.ms));
     const medianBaseline = median(baseline.map((l) => l.ms));
     return {
@@ -267,7 +231,6 @@ export async function benchApp(root: string): Promise<AppBench> {
       ratio: Number((medianSpeak / medianBaseline).toFixed(2)),
       bytes: { speak: first.bytes, baseline: baseline[0]!.bytes, speakRequests: first.requests, baselineRequests: baseline[0]!.requests },
       speakFetched: first.fetched,
-      ifTheNodeGzipped: { speakUsableMs: throughGzip.map((l) => Math.round(l.ms)), medianSpeakUsableMs: Math.round(median(throughGzip.map((l) => l.ms))), bytes: throughGzip[0]!.bytes },
     };
   } finally {
     await browser.close();
@@ -284,6 +247,5 @@ export async function appSection(root: string, results: Record<string, unknown>,
   rows.push(
     ['speak page JavaScript KB gzipped', app.speakPageJs.gzippedKB, `${app.speakPageJs.onTheWireKB} on the wire`, '', '≤ 150'],
     ['speak page usable ms, 400 kbit/s 400 ms', app.medianSpeakUsableMs, app.medianBaselineMs, app.ratio.toFixed(2), '≤ 5000 and ≤ 1.50'],
-    ['  if the node gzipped (a proxy, what-if)', app.ifTheNodeGzipped.medianSpeakUsableMs, '', '', ''],
   );
 }
