@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fitIsotonic, SHORT_TEXT_CHARS } from '../../pipelines/language/calibration.js';
-import { identifyLanguage, LANGID_MODEL } from '../../pipelines/language/identify.js';
+import { createLanguageIdentifier, LANGID_MODEL } from '../../pipelines/language/identify.js';
 import { sameLanguage } from '../../pipelines/language/macrolanguages.js';
 import { parseLanguageTag } from '../../pipelines/language/tags.js';
 import { buildHeldOutSet, type HeldOutSet } from './langid-corpus.js';
@@ -17,11 +17,12 @@ const root = join(fileURLToPath(import.meta.url), '../../..');
 
 export function fitCalibration(set: HeldOutSet) {
   const tags = [...new Set(set.texts.map((t) => t.tag))];
+  const identify = createLanguageIdentifier({ candidates: tags, contactLanguages: [] });
   const short: Array<{ score: number; correct: boolean }> = [];
   const long: Array<{ score: number; correct: boolean }> = [];
   for (const t of set.texts) {
     if (t.split !== 'calibration') continue;
-    const result = identifyLanguage(t.text, { candidates: tags, contactLanguages: [] });
+    const result = identify(t.text);
     if (result.code === 'und') continue; // und has confidence 0 by definition
     const correct = sameLanguage(result.code, parseLanguageTag(t.tag)!.iso639_3);
     (t.text.length < SHORT_TEXT_CHARS ? short : long).push({ score: result.score, correct });

@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { francAll } from 'franc-all';
-import { identifyLanguage, LANGID_MODEL } from '../../pipelines/language/identify.js';
+import { createLanguageIdentifier, LANGID_MODEL } from '../../pipelines/language/identify.js';
 import { francCodeFor, sameLanguage } from '../../pipelines/language/macrolanguages.js';
 import { parseLanguageTag } from '../../pipelines/language/tags.js';
 import { printTable } from '../../server/cli/output.js';
@@ -45,7 +45,8 @@ function detectors(tags: string[]): Record<string, Detector> {
     franc: (text) => fromRanking(francAll(text, { only: FRANC_LANGUAGES, minLength: 10 })),
     'franc-all': (text) => fromRanking(francAll(text, { minLength: 10 })),
     'franc-all, candidates': (text) => fromRanking(francAll(text, { only: candidates, minLength: 10 })),
-    tributary: (text) => identifyLanguage(text, { candidates: tags, contactLanguages: [] }),
+    // Prepared once, as the node's text intake does (createLanguageIdentifier).
+    tributary: createLanguageIdentifier({ candidates: tags, contactLanguages: [] }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { confidenceCalibration } from '../../pipelines/language/calibration-data.js';
-import { identifyLanguage } from '../../pipelines/language/identify.js';
+import { createLanguageIdentifier } from '../../pipelines/language/identify.js';
 import { sameLanguage } from '../../pipelines/language/macrolanguages.js';
 import { parseLanguageTag } from '../../pipelines/language/tags.js';
 import { buildHeldOutSet } from '../bench/langid-corpus.js';
@@ -21,10 +21,11 @@ if (!sameSet) {
 }
 
 describe.skipIf(!sameSet)('calibrated confidence on held-out text', () => {
+  const identify = createLanguageIdentifier({ candidates: tags, contactLanguages: [] });
   const points = set.texts
     .filter((t) => t.split === 'evaluation')
     .map((t) => {
-      const result = identifyLanguage(t.text, { candidates: tags, contactLanguages: [] });
+      const result = identify(t.text);
       return { confidence: result.confidence, correct: result.code !== 'und' && sameLanguage(result.code, parseLanguageTag(t.tag)!.iso639_3) };
     });
 
