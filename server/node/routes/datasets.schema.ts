@@ -133,7 +133,7 @@ export const buildBody = z
   })
   .strict();
 
-/** Builds running on the node now, and how far each has got. */
+/** Builds asked of this node process (POST /admin/releases) that are running now, and how far each has got. */
 export const buildsInProgressView = z.object({
   builds: z.array(
     z.object({

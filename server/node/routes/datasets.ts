@@ -208,7 +208,7 @@ export function datasetRoutes(
     method: 'get',
     path: '/admin/releases/building',
     tag: 'admin',
-    summary: 'The builds running on the node now and how far each has got (selecting, writing with records done of all, signing, publishing)',
+    summary: 'Builds asked of this node process (POST /admin/releases) that are running now, and how far each has got (selecting, writing with records done of all, signing, publishing); automatic redactions show as pendingRedaction in /admin/datasets',
     access: 'admin',
     response: buildsInProgressView,
     handler: () => ({ builds: services.releaseBuilder.inProgress() }),
