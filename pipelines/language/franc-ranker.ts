@@ -5,6 +5,20 @@ import { codePointTable } from './code-point-table.js';
 /** `[ISO 639-3 code, score]`, best first, as franc's `francAll` returns them. */
 export type RankedLanguages = Array<[string, number]>;
 
+export type FrancRanker = (value: string) => RankedLanguages;
+
+/**
+ * A language franc has no model of, profiled the way franc's own models are (trigramProfile)
+ * from text a node knows to be in it, so that the ranker can weigh it with franc's languages.
+ */
+export interface ExtraProfile {
+  code: string;
+  /** franc's name of the script whose models it joins (`Latin`, `Cyrillic`; see `francScript`). */
+  script: string;
+  /** Trigrams, most frequent first, joined by `|` as in franc's data. */
+  trigrams: string;
+}
+
 // franc's constants: it reads at most 2048 code units and charges 300 for a trigram the
 // language's model lacks.
 const MAX_LENGTH = 2048;
@@ -43,30 +57,15 @@ const classify = codePointTable((char) => {
  * here the models of the allowed languages are merged into one map (trigram → weight in each
  * language) and the script of each character is looked up in a table.
  */
-export function createFrancRanker(only: readonly string[], minLength: number): (value: string) => RankedLanguages {
+export function createFrancRanker(only: readonly string[], minLength: number, extra: readonly ExtraProfile[] = []): FrancRanker {
   const allowed = new Set(only);
-  const scripts = scriptNames.map((name) => compileScript(name, allowed));
+  const scripts = scriptNames.map((name) => compileScript(name, allowed, extra));
   const counts = new Int32Array(scriptNames.length);
-
-  function topScript(value: string): number {
-    counts.fill(0);
-    for (let i = 0; i < value.length; i++) {
-      // A surrogate pair is one code point (and two steps); a lone surrogate stands for itself.
-      const codePoint = value.codePointAt(i)!;
-      if (codePoint > 0xffff) i++;
-      for (const script of combinations[classify(codePoint)]!) counts[script]!++;
-    }
-    // franc keeps the first script with the highest count, starting below zero: a text with no
-    // script at all lands on the first expression with a count of 0.
-    let top = 0;
-    for (let script = 1; script < counts.length; script++) if (counts[script]! > counts[top]!) top = script;
-    return top;
-  }
 
   return (input) => {
     if (!input || input.length < minLength) return undetermined();
     const value = input.slice(0, MAX_LENGTH);
-    const top = topScript(value);
+    const top = topScript(value, counts);
     const script = scripts[top]!;
     if (script.kind === 'single') {
       return counts[top] === 0 || !allowed.has(script.code) ? undetermined() : [[script.code, 1]];
@@ -74,6 +73,42 @@ export function createFrancRanker(only: readonly string[], minLength: number): (
     if (script.languages.length === 0) return undetermined();
     return normalize(value, distances(trigramCounts(value), script));
   };
+}
+
+/** franc's script decision: the index of the expression with most characters (counts filled in). */
+function topScript(value: string, counts: Int32Array): number {
+  counts.fill(0);
+  for (let i = 0; i < value.length; i++) {
+    // A surrogate pair is one code point (and two steps); a lone surrogate stands for itself.
+    const codePoint = value.codePointAt(i)!;
+    if (codePoint > 0xffff) i++;
+    for (const script of combinations[classify(codePoint)]!) counts[script]!++;
+  }
+  // franc keeps the first script with the highest count, starting below zero: a text with no
+  // script at all lands on the first expression with a count of 0.
+  let top = 0;
+  for (let script = 1; script < counts.length; script++) if (counts[script]! > counts[top]!) top = script;
+  return top;
+}
+
+/**
+ * The script franc would read `text` in, by its own name, and whether franc compares trigrams
+ * there (`modelled`) or decides by the script alone (Bengali, Thai: one language each).
+ */
+export function francScript(text: string): { script: string; modelled: boolean } {
+  const script = scriptNames[topScript(text.slice(0, MAX_LENGTH), new Int32Array(scriptNames.length))]!;
+  return { script, modelled: script in (data as Record<string, unknown>) };
+}
+
+/** franc's profile of a language from texts in it: its 300 most frequent trigrams, most frequent first. */
+export function trigramProfile(texts: readonly string[], size = 300): string {
+  const counts = new Map<number, number>();
+  for (const text of texts) for (const [trigram, count] of trigramCounts(text.slice(0, MAX_LENGTH))) counts.set(trigram, (counts.get(trigram) ?? 0) + count);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, size)
+    .map(([key]) => String.fromCharCode(Math.floor(key / 0x100000000), Math.floor(key / 0x10000) & 0xffff, key & 0xffff))
+    .join('|');
 }
 
 interface ModelledScript {
@@ -86,9 +121,11 @@ interface ModelledScript {
 
 type Script = ModelledScript | { kind: 'single'; code: string };
 
-function compileScript(name: string, allowed: ReadonlySet<string>): Script {
-  const models = (data as Record<string, Record<string, string>>)[name];
-  if (!models) return { kind: 'single', code: name };
+function compileScript(name: string, allowed: ReadonlySet<string>, extra: readonly ExtraProfile[]): Script {
+  const francModels = (data as Record<string, Record<string, string>>)[name];
+  if (!francModels) return { kind: 'single', code: name };
+  const models: Record<string, string> = { ...francModels };
+  for (const profile of extra) if (profile.script === name && !(profile.code in models)) models[profile.code] = profile.trigrams;
   const languages = Object.keys(models).filter((code) => allowed.has(code));
   const weights = new Map<number, Int16Array>();
   languages.forEach((code, index) => {

@@ -1,9 +1,10 @@
 import { defaultContactLanguages } from './contact-languages.js';
-import { francCodeFor } from './macrolanguages.js';
+import { francCodeFor, isModelled } from './macrolanguages.js';
 import { applyCurve, SHORT_TEXT_CHARS } from './calibration.js';
 import { confidenceCalibration } from './calibration-data.js';
 import { countScripts } from './scripts.js';
-import { createFrancRanker, type RankedLanguages } from './franc-ranker.js';
+import { createFrancRanker, type ExtraProfile, type FrancRanker } from './franc-ranker.js';
+import { learnedLogProbabilities, type LearnedModel } from './learned-model.js';
 import { parseLanguageTag, type LanguageTag } from './tags.js';
 
 export { languageMismatch } from './mismatch.js';
@@ -38,9 +39,11 @@ export interface LanguageIdResult {
   script: string;
   /** Share of letters in `script`. */
   scriptRatio: number;
-  /** `LANGID_MODEL` at the time of the decision, stored with the result. */
+  /** `LANGID_MODEL` (+ the learned model's version) at the time of the decision, stored with the result. */
   model: string;
   alternatives: LanguageAlternative[];
+  /** Set when a learned model took part: its version and the languages it weighed (ISO 639-3). */
+  learned?: { version: string; codes: string[] };
 }
 
 export interface IdentifyOptions {
@@ -50,7 +53,12 @@ export interface IdentifyOptions {
   contactLanguages?: string[];
   /** Fewer letters than this gives `und`; default 10. */
   minLength?: number;
+  /** A model learned from the node's own text (`langid train`), weighed with the base. */
+  learned?: LearnedModel;
 }
+
+/** An identifier prepared for one candidate set; `model` is what its results record. */
+export type LanguageIdentifier = ((text: string) => LanguageIdResult) & { readonly model: string };
 
 /** Recorded with every result; bump the suffix when the decision logic below changes. */
 export const LANGID_MODEL = 'franc-all@7.2.0+contact.2';
@@ -63,10 +71,27 @@ const MAX_ALTERNATIVES = 3;
 
 interface IdentifyPlan {
   /** franc-all restricted to the candidates and contact languages. */
-  rank: (text: string) => RankedLanguages;
+  rank: FrancRanker;
   minLetters: number;
   /** franc code → the candidate the node declared (first one wins: `sw` before `sw-CD`). */
   candidateFor: ReadonlyMap<string, { code: string; bcp47: string }>;
+  learned?: LearnedPlan;
+  model: string;
+}
+
+/** The learned model's labels that are candidates, and how each meets the base. */
+interface LearnedPlan {
+  model: LearnedModel;
+  labels: Array<{
+    /** Index in the model's labels. */
+    index: number;
+    code: string;
+    bcp47: string;
+    /** franc's code for it, or null when franc has no model of the language. */
+    franc: string | null;
+    scripts: ReadonlySet<string>;
+  }>;
+  codes: string[];
 }
 
 /** A candidate given as a tag or code; an unparseable one is kept as a bare code (`bcp47` = code). */
@@ -98,7 +123,36 @@ function makePlan(options: IdentifyOptions): IdentifyPlan {
   const only = new Set(candidateFor.keys());
   for (const code of options.contactLanguages ?? defaultContactLanguages) only.add(francCodeFor(code));
   const minLetters = options.minLength ?? DEFAULT_MIN_LETTERS;
-  return { rank: createFrancRanker([...only], minLetters), minLetters, candidateFor };
+  const learned = options.learned ? learnedPlan(options.learned, options.candidates) : undefined;
+  // Languages franc does not know join its ranking through the profiles the model carries.
+  const profiles: ExtraProfile[] = [];
+  for (const label of learned?.labels ?? []) {
+    const profile = learned!.model.meta.labels[label.index]!.profile;
+    if (profile && label.franc === label.code) {
+      profiles.push({ code: label.code, ...profile });
+      only.add(label.code);
+    }
+  }
+  return {
+    rank: createFrancRanker([...only], minLetters, profiles),
+    minLetters,
+    candidateFor,
+    ...(learned ? { learned } : {}),
+    model: learned ? `${LANGID_MODEL}+${learned.model.meta.version}` : LANGID_MODEL,
+  };
+}
+
+/** The model's labels among the candidates (by tag, else by code), answering as the candidate is tagged. */
+function learnedPlan(model: LearnedModel, candidates: IdentifyOptions['candidates']): LearnedPlan | undefined {
+  const tags = candidates.map(candidateTag);
+  const labels: LearnedPlan['labels'] = [];
+  model.meta.labels.forEach((label, index) => {
+    const candidate = tags.find((tag) => tag.bcp47 === label.tag) ?? tags.find((tag) => tag.code === label.code && !model.meta.labels.some((l) => l.tag === tag.bcp47));
+    if (!candidate) return;
+    const franc = isModelled(label.code) ? francCodeFor(label.code) : label.profile ? label.code : null;
+    labels.push({ index, code: candidate.code, bcp47: candidate.bcp47, franc, scripts: new Set(label.scripts) });
+  });
+  return labels.length > 0 ? { model, labels, codes: [...new Set(labels.map((l) => l.code))] } : undefined;
 }
 
 /**
@@ -147,20 +201,24 @@ function confidenceOf(score: number, sample: string): number {
   return applyCurve(curve, score);
 }
 
-function undetermined(reason: UndeterminedReason, script: string, scriptRatio: number): LanguageIdResult {
-  return { code: 'und', bcp47: 'und', score: 0, confidence: 0, reason, script, scriptRatio, model: LANGID_MODEL, alternatives: [] };
+function undetermined(plan: IdentifyPlan, reason: UndeterminedReason, script: string, scriptRatio: number): LanguageIdResult {
+  return { code: 'und', bcp47: 'und', score: 0, confidence: 0, reason, script, scriptRatio, model: plan.model, alternatives: [] };
 }
 
 function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
   const sample = text.length > WINDOW ? text.slice(0, WINDOW) : text;
   const { script, ratio, letters } = countScripts(sample);
-  if (letters < plan.minLetters) return undetermined('too-short', script, ratio);
-  if (isMixed(sample, script, ratio)) return undetermined('mixed-script', script, ratio);
+  if (letters < plan.minLetters) return undetermined(plan, 'too-short', script, ratio);
+  if (isMixed(sample, script, ratio)) return undetermined(plan, 'mixed-script', script, ratio);
 
   const ranked = plan.rank(sample);
+  if (plan.learned) {
+    const domain = plan.learned.labels.filter((label) => label.scripts.has(script));
+    if (domain.length > 0) return combinedAnswer(plan, plan.learned, domain, ranked, sample, script, ratio);
+  }
   const top = ranked[0];
   // franc answers `und` when none of the allowed languages writes the text's script.
-  if (!top || top[0] === 'und') return undetermined('no-candidate', script, ratio);
+  if (!top || top[0] === 'und') return undetermined(plan, 'no-candidate', script, ratio);
 
   const alternatives: LanguageAlternative[] = [];
   for (let i = 1; i <= MAX_ALTERNATIVES && i < ranked.length; i++) {
@@ -177,15 +235,77 @@ function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
     confidence: confidenceOf(score, sample),
     script,
     scriptRatio: ratio,
-    model: LANGID_MODEL,
+    model: plan.model,
     alternatives,
   };
 }
 
+/**
+ * The base's and the learned model's evidence together, for text in a script the model has
+ * learned. The base decides between the model's languages as a group and the others (contact
+ * languages, languages without training text); the model decides within the group. So each
+ * language starts from the base's score (franc's units, 1 = its best), and each of the model's
+ * languages loses `modelWeight` × how many nats less likely the model finds it than its own
+ * favourite: the model can only push its less likely languages down, never lift one above what
+ * the base allows against a language it has never seen. A learned language franc has no model
+ * of is ranked by franc through the profile the model carries (train.ts); without one (a script
+ * franc decides by script alone, as Assamese in Bengali script) the base cannot tell it from its
+ * best and it starts level with that. Scores are then shifted so the winner has 1, and the
+ * confidence is the winner's softmax probability at the model's fitted temperature.
+ */
+function combinedAnswer(
+  plan: IdentifyPlan,
+  learned: LearnedPlan,
+  domain: LearnedPlan['labels'],
+  ranked: ReadonlyArray<[string, number]>,
+  sample: string,
+  script: string,
+  ratio: number,
+): LanguageIdResult {
+  const { modelWeight, temperature } = learned.model.meta.combination;
+  const logProbabilities = learnedLogProbabilities(learned.model, sample);
+  let favourite = -Infinity;
+  for (const label of domain) favourite = Math.max(favourite, logProbabilities[label.index]!);
+  const baseScores = new Map<string, number>();
+  for (const [code, score] of ranked) if (code !== 'und') baseScores.set(code, score);
+
+  const entries: Array<{ code: string; bcp47: string; score: number }> = [];
+  const covered = new Set<string>();
+  for (const label of domain) {
+    const base = label.franc === null ? 1 : (baseScores.get(label.franc) ?? 0);
+    if (label.franc !== null) covered.add(label.franc);
+    entries.push({ code: label.code, bcp47: label.bcp47, score: base + modelWeight * (logProbabilities[label.index]! - favourite) });
+  }
+  for (const [code, score] of baseScores) {
+    if (covered.has(code)) continue;
+    const candidate = plan.candidateFor.get(code);
+    entries.push({ code: candidate?.code ?? code, bcp47: candidate?.bcp47 ?? shortestTag(code), score });
+  }
+  entries.sort((a, b) => b.score - a.score);
+  const best = entries[0]!.score;
+  let total = 0;
+  if (temperature !== null) for (const entry of entries) total += Math.exp((entry.score - best) / temperature);
+  for (const entry of entries) entry.score = Math.max(0, 1 + entry.score - best);
+  const [top, ...rest] = entries as [typeof entries[number], ...typeof entries];
+  const runnerUp = rest[0];
+  const score = runnerUp ? Math.min(1, 1 - runnerUp.score) : 1;
+  return {
+    code: top.code,
+    bcp47: top.bcp47,
+    score,
+    confidence: temperature === null ? confidenceOf(score, sample) : 1 / total,
+    script,
+    scriptRatio: ratio,
+    model: plan.model,
+    alternatives: rest.slice(0, MAX_ALTERNATIVES),
+    learned: { version: learned.model.meta.version, codes: learned.codes },
+  };
+}
+
 /** Builds the franc options once; use this where the candidate set is fixed (a running node). */
-export function createLanguageIdentifier(options: IdentifyOptions): (text: string) => LanguageIdResult {
+export function createLanguageIdentifier(options: IdentifyOptions): LanguageIdentifier {
   const plan = makePlan(options);
-  return (text) => identifyWith(plan, text);
+  return Object.assign((text: string) => identifyWith(plan, text), { model: plan.model });
 }
 
 // Plans for the few candidate sets a process sees (a node's languages, CLI calls). Bounded so
@@ -194,7 +314,7 @@ const plans = new Map<string, IdentifyPlan>();
 const MAX_PLANS = 32;
 
 function planFor(options: IdentifyOptions): IdentifyPlan {
-  const key = `${options.candidates.map((c) => (typeof c === 'string' ? c : c.tag)).join(',')}|${options.contactLanguages?.join(',') ?? '*'}|${options.minLength ?? ''}`;
+  const key = `${options.candidates.map((c) => (typeof c === 'string' ? c : c.tag)).join(',')}|${options.contactLanguages?.join(',') ?? '*'}|${options.minLength ?? ''}|${options.learned?.meta.version ?? ''}`;
   let plan = plans.get(key);
   if (!plan) {
     plan = makePlan(options);

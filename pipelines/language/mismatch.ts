@@ -46,8 +46,9 @@ export function languageMismatch(declared: LanguageTag, result: LanguageIdResult
     result.code !== 'und' &&
     !sameLanguage(result.code, declared.iso639_3) &&
     // franc cannot answer with a language it has no model of, so for such a language every
-    // sample would "look like" its nearest modelled neighbour; only the script can be checked.
-    isModelled(declared.iso639_3) &&
+    // sample would "look like" its nearest modelled neighbour; only the script can be checked,
+    // until the node's learned model knows the language.
+    (isModelled(declared.iso639_3) || result.learned?.codes.includes(declared.iso639_3) === true) &&
     leadOverDeclared(declared.iso639_3, result) >= LANGUAGE_MISMATCH_MIN_LEAD
   ) {
     return 'language';

@@ -41,6 +41,7 @@ import { VoteStore } from './stores/votes.js';
 import { NoticeStore } from './stores/notices.js';
 import { DeliveryStore } from './stores/deliveries.js';
 import { Publisher } from './services/publisher.js';
+import { LearnedModelFolder, NodeLanguageId } from './services/node-language-id.js';
 
 /** Everything a node's routes and commands need, built once by `openNodeContext`. */
 export interface NodeContext {
@@ -55,6 +56,8 @@ export interface NodeContext {
   /** Writes samples on a thread of its own. */
   writer: SampleWriter;
   languages: NodeLanguages;
+  /** Language ID for the node's languages, with its learned model when one is current. */
+  langid: NodeLanguageId;
   contributors: ContributorService;
   consent: ConsentService;
   prompts: PromptService;
@@ -132,7 +135,10 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
     redactAfterSeconds: config.releases.redactAfterSeconds,
     log,
   });
-  const releaseDeps = { db, config, identity, blobs, releaseFiles, releases: stores.releases, notices, activity, buildsDir };
+  const langid = new NodeLanguageId(languages, config.lid, new LearnedModelFolder(dir), (error) =>
+    log.error({ err: error }, 'the learned language model cannot be read; language ID uses the base alone'),
+  );
+  const releaseDeps = { db, config, identity, blobs, releaseFiles, releases: stores.releases, notices, activity, buildsDir, langid };
   const redactions = new RedactionScheduler({
     releases: stores.releases,
     redactor: new Redactor({ ...releaseDeps, authority }),
@@ -151,11 +157,12 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
     unfinishedUploads,
     analysis,
     languages,
+    langid,
     contributors: new ContributorService(db, stores.contributors),
     consent,
-    prompts: new PromptService(db, config, languages, stores.prompts, stores.promptVotes),
+    prompts: new PromptService(db, config, languages, langid, stores.prompts, stores.promptVotes),
     writer,
-    textIntake: new TextIntake(writer, config, languages, consent),
+    textIntake: new TextIntake(writer, config, languages, langid, consent),
     speechIntake: new SpeechIntake(writer, config, languages, consent, stores.prompts, blobs, analysis, log),
     validation: new ValidationService(db, config, languages, stores.samples, stores.sampleVotes, stores.reports, stores.prompts, followUp),
     myData: new MyDataService(db, config, stores, consent, unfinishedUploads, followUp),

@@ -46,13 +46,17 @@ export interface HeldOutText {
   text: string;
   kind: 'sentence' | 'short';
   /** Calibration texts fit the confidence; evaluation texts measure everything. Never both. */
-  split: 'calibration' | 'evaluation';
+  /** `training`: disjoint from the rest, for the bench's `langid train` run. */
+  split: 'calibration' | 'evaluation' | 'training';
   domain: string;
 }
 
 export const SHORT_MAX_CHARS = 30;
 const SENTENCES_PER_LANGUAGE = 300;
 const SHORTS_PER_LANGUAGE = 200;
+// A further 500 texts per language, in the same proportions, that the bench trains on.
+const TRAINING_SENTENCES_PER_LANGUAGE = 300;
+const TRAINING_SHORTS_PER_LANGUAGE = 200;
 
 /** gettext .mo: msgid → first msgstr form. Context (`ctx\u0004id`) and plural forms are dropped. */
 export function readMo(bytes: Buffer): Array<{ id: string; text: string }> {
@@ -216,16 +220,25 @@ function readHeldOutSet(root: string): HeldOutSet {
       .sort((a, b) => (a.key < b.key ? -1 : 1));
     let sentences = 0;
     let shorts = 0;
+    let trainingSentences = 0;
+    let trainingShorts = 0;
     for (const { text, domain, key } of ranked) {
       const kind = [...text].length < SHORT_MAX_CHARS ? 'short' : 'sentence';
-      if (kind === 'short' ? shorts >= SHORTS_PER_LANGUAGE : sentences >= SENTENCES_PER_LANGUAGE) continue;
-      if (kind === 'short') shorts++;
-      else sentences++;
-      // The key's last hex digit is uniform: 0–4 of 16 ≈ a third to calibration.
-      const split = parseInt(key.slice(-1), 16) < 5 ? 'calibration' : 'evaluation';
-      texts.push({ tag, text, kind, split, domain });
+      if (kind === 'short' ? shorts < SHORTS_PER_LANGUAGE : sentences < SENTENCES_PER_LANGUAGE) {
+        if (kind === 'short') shorts++;
+        else sentences++;
+        // The key's last hex digit is uniform: 0–4 of 16 ≈ a third to calibration.
+        const split = parseInt(key.slice(-1), 16) < 5 ? 'calibration' : 'evaluation';
+        texts.push({ tag, text, kind, split, domain });
+      } else if (kind === 'short' ? trainingShorts < TRAINING_SHORTS_PER_LANGUAGE : trainingSentences < TRAINING_SENTENCES_PER_LANGUAGE) {
+        if (kind === 'short') trainingShorts++;
+        else trainingSentences++;
+        texts.push({ tag, text, kind, split: 'training', domain });
+      }
     }
   }
-  const sha256 = hash(texts.map((t) => `${t.tag}\t${t.kind}\t${t.split}\t${t.text}`).join('\n'));
+  // Over the held-out texts only: adding the training split did not change the held-out set.
+  const heldOut = texts.filter((t) => t.split !== 'training');
+  const sha256 = hash(heldOut.map((t) => `${t.tag}\t${t.kind}\t${t.split}\t${t.text}`).join('\n'));
   return { texts, sha256, packages: [...packages].sort(), domains: domains.size };
 }

@@ -8,6 +8,7 @@ import { parseLanguageTag, type LanguageTag } from '../../../pipelines/language/
 import { loadNodeConfig } from '../../node/config.js';
 import { InvalidLanguageTagError } from '../../node/errors.js';
 import { rescoreTextSamples } from '../../node/services/lid-rescore.js';
+import { LearnedModelFolder, nodeTrainingTexts } from '../../node/services/node-language-id.js';
 import { printJson, printTable } from '../output.js';
 import { list, nodeDir, withNode } from '../with-node.js';
 
@@ -23,16 +24,20 @@ function parseCandidates(value: string | undefined): LanguageTag[] {
 
 /**
  * `--candidates` when given; else the node's languages and LID settings when `--dir` names a
- * node; else no candidates, which leaves the contact languages to choose among.
+ * node (with its learned model, when one was trained); else no candidates, which leaves the
+ * contact languages to choose among.
  */
 function identifyOptions(options: { candidates?: string; dir?: string }): IdentifyOptions {
   const candidates = parseCandidates(options.candidates);
   if (!options.dir) return { candidates };
-  const config = loadNodeConfig(nodeDir(options.dir));
+  const dir = nodeDir(options.dir);
+  const config = loadNodeConfig(dir);
+  const learned = new LearnedModelFolder(dir).current((error) => console.error(`tributary: the learned model is left out: ${error.message}`));
   return {
     candidates: candidates.length > 0 ? candidates : config.languages,
     contactLanguages: config.lid.contactLanguages,
     minLength: config.lid.minLength,
+    ...(learned ? { learned } : {}),
   };
 }
 
@@ -74,6 +79,64 @@ export function registerLangidCommand(program: Command): void {
     });
 
   langid
+    .command('train')
+    .description(
+      'fit a language model on the node’s validated text and accepted prompts; from the next text on, the node ' +
+        'weighs it with the base (run rescore to apply it to stored samples)',
+    )
+    .option('--dir <dir>', 'data directory of the node (default: $TRIBUTARY_DIR, else ./data/node)')
+    .option('--epochs <n>', 'passes over the training text (the best on held-out text is kept)', '8')
+    .option('--json', 'print JSON')
+    .action(async (_own: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ dir?: string; json?: boolean; epochs: string }>();
+      const epochs = Number(options.epochs);
+      if (!Number.isInteger(epochs) || epochs < 1 || epochs > 100) command.error('error: --epochs must be a whole number from 1 to 100');
+      const bar = !options.json && process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { format: 'training [{bar}] {percentage}% | epoch {epoch}/{epochs} | loss {loss}', hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+      // TensorFlow.js loads only for training, not with every command.
+      const { trainLanguageModel } = await import('../../../pipelines/language/train.js');
+      const { model, folder } = await withNode(nodeDir(options.dir), async (context) => {
+        const examples = nodeTrainingTexts(context.db, context.languages);
+        let started = false;
+        const model = await trainLanguageModel(examples, {
+          base: { candidates: context.languages.tags, contactLanguages: context.config.lid.contactLanguages, minLength: context.config.lid.minLength },
+          epochs,
+          onProgress: (p) => {
+            if (!bar) return;
+            const done = (p.epoch - 1) * p.steps + p.step;
+            const payload = { epoch: p.epoch, epochs: p.epochs, loss: p.loss.toFixed(3) };
+            if (!started) bar.start(p.epochs * p.steps, done, payload);
+            else bar.update(done, payload);
+            started = true;
+          },
+        });
+        bar?.stop();
+        return { model, folder: new LearnedModelFolder(context.dir).save(model) };
+      });
+      const { meta } = model;
+      if (options.json) return printJson({ version: meta.version, folder, labels: meta.labels, combination: meta.combination, training: meta.training });
+      printTable(
+        ['language', 'texts', 'scripts'],
+        meta.labels.map((label) => [label.tag, label.examples, label.scripts.join(' ')]),
+      );
+      const { accuracy } = meta.training;
+      const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+      printTable(
+        [`held out (${accuracy.base.n} texts)`, 'sentences', 'short (< 30)'],
+        [
+          ['base alone', percent(accuracy.base.sentences), percent(accuracy.base.short)],
+          ['learned model alone', percent(accuracy.model.sentences), percent(accuracy.model.short)],
+          ['both (what the node uses)', percent(accuracy.combined.sentences), percent(accuracy.combined.short)],
+        ],
+      );
+      console.log(`model ${meta.version} (epoch ${meta.training.epoch}, ${meta.training.seconds} s) saved in ${folder}; the node uses it from its next text on.`);
+    });
+
+  langid
     .command('rescore')
     .description('re-run language ID on the node’s stored text samples and update their flags, recording the model version')
     .option('--dir <dir>', 'data directory of the node (default: $TRIBUTARY_DIR, else ./data/node)')
@@ -87,7 +150,7 @@ export function registerLangidCommand(program: Command): void {
         : undefined;
       let started = false;
       const summary = await withNode(nodeDir(options.dir), (context) =>
-        rescoreTextSamples(context.db, context.languages, context.config.lid, ({ done, total }) => {
+        rescoreTextSamples(context.db, context.languages, context.langid, ({ done, total }) => {
           if (!bar) return;
           if (!started) bar.start(total, done);
           else bar.update(done);

@@ -1,8 +1,8 @@
-import { createLanguageIdentifier, languageMismatch, LANGID_MODEL } from '../../../pipelines/language/identify.js';
+import { languageMismatch } from '../../../pipelines/language/identify.js';
 import { parseLanguageTag, type LanguageTag } from '../../../pipelines/language/tags.js';
 import type { Db } from '../../core/db.js';
-import type { NodeConfig } from '../config.js';
 import type { NodeLanguages } from '../languages.js';
+import type { NodeLanguageId } from './node-language-id.js';
 
 export interface RescoreProgress {
   done: number;
@@ -41,10 +41,9 @@ interface Row {
 export function rescoreTextSamples(
   db: Db,
   languages: NodeLanguages,
-  lid: NodeConfig['lid'],
+  langid: NodeLanguageId,
   onProgress: (progress: RescoreProgress) => void = () => {},
 ): RescoreSummary {
-  const identify = createLanguageIdentifier({ candidates: languages.tags, contactLanguages: lid.contactLanguages, minLength: lid.minLength });
   const total = db
     .prepare("SELECT count(*) FROM samples WHERE modality = 'text' AND text IS NOT NULL AND status != 'withdrawn'")
     .pluck()
@@ -62,7 +61,7 @@ export function rescoreTextSamples(
     if (!tags.has(language)) tags.set(language, parseLanguageTag(language));
     return tags.get(language)!;
   };
-  const summary: RescoreSummary = { model: LANGID_MODEL, scanned: 0, relabelled: 0, newlyFlagged: 0, unflagged: 0, unchanged: 0, byLanguage: [] };
+  const summary: RescoreSummary = { model: langid.model, scanned: 0, relabelled: 0, newlyFlagged: 0, unflagged: 0, unchanged: 0, byLanguage: [] };
   const perLanguage = new Map<string, RescoreSummary['byLanguage'][number]>();
 
   let after = '';
@@ -73,7 +72,7 @@ export function rescoreTextSamples(
     db.transaction(() => {
       for (const row of rows) {
         const tag = tagOf(row.language);
-        const result = identify(row.text);
+        const result = langid.identify(row.text);
         const mismatch = tag ? languageMismatch(tag, result) : null;
         const stats = perLanguage.get(row.language) ?? { language: row.language, scanned: 0, flaggedBefore: 0, flaggedAfter: 0 };
         perLanguage.set(row.language, stats);

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { createLanguageIdentifier, languageMismatch, type LanguageIdResult } from '../../../pipelines/language/identify.js';
+import { languageMismatch } from '../../../pipelines/language/identify.js';
 import { checkSentence } from '../../../pipelines/text/check.js';
 import { keyOfNormalized } from '../../../pipelines/text/normalize.js';
 import type { Db } from '../../core/db.js';
@@ -19,6 +19,7 @@ import type { NodeLanguages } from '../languages.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { Prompt, PromptStatus, PromptStore } from '../stores/prompts.js';
 import type { VoteStore } from '../stores/votes.js';
+import type { NodeLanguageId } from './node-language-id.js';
 
 export interface PromptInput {
   text: string;
@@ -98,25 +99,14 @@ export function checkLicense(value: string): LicenseCheck {
 }
 
 export class PromptService {
-  private identifier: ((text: string) => LanguageIdResult) | undefined;
-
   constructor(
     private readonly db: Db,
     private readonly config: NodeConfig,
     private readonly languages: NodeLanguages,
+    private readonly langid: NodeLanguageId,
     private readonly prompts: PromptStore,
     private readonly votes: VoteStore,
   ) {}
-
-  /** The same decision as for text contributions (TextIntake); built on first use, not per command. */
-  private identify(text: string): LanguageIdResult {
-    this.identifier ??= createLanguageIdentifier({
-      candidates: this.languages.tags,
-      contactLanguages: this.config.lid.contactLanguages,
-      minLength: this.config.lid.minLength,
-    });
-    return this.identifier(text);
-  }
 
   /**
    * Admin import: sentences that pass the language's rules and carry a known licence go
@@ -142,7 +132,7 @@ export class PromptService {
         outcome.refused.push({ line, text: item.text, problem: checked.problem, detail: checked.detail });
         return;
       }
-      const lid = this.identify(checked.text);
+      const lid = this.langid.identify(checked.text);
       const mismatch = languageMismatch(tag, lid);
       const flag = mismatch ? { line, text: item.text, mismatch, detected: lid.code, score: lid.score, imported: false } : undefined;
       if (flag) outcome.flagged.push(flag);

@@ -51,6 +51,7 @@ export interface RedactorDeps {
   authority: DatasetAuthority;
   activity: ReleaseActivity;
   buildsDir: string;
+  langid: { readonly model: string };
 }
 
 /**

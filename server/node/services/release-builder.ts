@@ -91,6 +91,8 @@ export interface ReleaseBuilderDeps {
   nodeDir: string;
   /** A local folder for builds in progress, outside the served store. */
   buildsDir: string;
+  /** The node's language ID, whose model a text release's manifest names. */
+  langid: { readonly model: string };
 }
 
 /**

@@ -3,7 +3,6 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AUDIO_PIPELINE_VERSION } from '../../../pipelines/audio/analyse.js';
 import type { LanguageTag } from '../../../pipelines/language/tags.js';
-import { LANGID_MODEL } from '../../../pipelines/language/identify.js';
 import { buildManifest, MANIFEST_PAYLOAD_TYPE, manifestBytes } from '../../../pipelines/release/manifest/croissant.js';
 import { datasetCard } from '../../../pipelines/release/manifest/dataset-card.js';
 import type { ReleaseDescription } from '../../../pipelines/release/manifest/types.js';
@@ -46,7 +45,10 @@ export interface DescribeInput {
 }
 
 /** What a release says about itself, whether a build or a redaction made it. */
-export function describeRelease(context: { config: NodeConfig; identity: NodeIdentity }, input: DescribeInput): ReleaseDescription {
+export function describeRelease(
+  context: { config: NodeConfig; identity: NodeIdentity; langid: { readonly model: string } },
+  input: DescribeInput,
+): ReleaseDescription {
   const { config, identity } = context;
   const { language: tag, modality, license, format, accessClass } = input;
   const purposes = [...input.purposes] as Purpose[];
@@ -80,7 +82,7 @@ export function describeRelease(context: { config: NodeConfig; identity: NodeIde
     pipeline: {
       selection: 'tributary-selection@1',
       split: SPLIT_VERSION,
-      ...(modality === 'speech' ? { audio: AUDIO_PIPELINE_VERSION } : { langid: LANGID_MODEL }),
+      ...(modality === 'speech' ? { audio: AUDIO_PIPELINE_VERSION } : { langid: context.langid.model }),
       shards: `tributary-shards@1/${format}`,
     },
     collection: {

@@ -1,8 +1,4 @@
-import {
-  createLanguageIdentifier,
-  languageMismatch,
-  type LanguageIdResult,
-} from '../../../pipelines/language/identify.js';
+import { languageMismatch } from '../../../pipelines/language/identify.js';
 import { checkTextSample } from '../../../pipelines/text/check.js';
 import { keyOfNormalized } from '../../../pipelines/text/normalize.js';
 import { TextProblemError } from '../errors.js';
@@ -13,6 +9,7 @@ import type { Contributor } from '../stores/contributors.js';
 import type { SampleWriter } from '../sample-writer.js';
 import type { Sample } from '../stores/samples.js';
 import type { ConsentService } from './consent.js';
+import type { NodeLanguageId } from './node-language-id.js';
 
 export interface TextSubmission {
   language: string;
@@ -25,20 +22,13 @@ export interface TextSubmission {
  * or script mismatch never refuses the text: it is stored with the flag so validators decide.
  */
 export class TextIntake {
-  private readonly identify: (text: string) => LanguageIdResult;
-
   constructor(
     private readonly writer: SampleWriter,
     private readonly config: NodeConfig,
     private readonly languages: NodeLanguages,
+    private readonly langid: NodeLanguageId,
     private readonly consent: ConsentService,
-  ) {
-    this.identify = createLanguageIdentifier({
-      candidates: languages.tags,
-      contactLanguages: config.lid.contactLanguages,
-      minLength: config.lid.minLength,
-    });
-  }
+  ) {}
 
   async submit(contributor: Contributor, input: TextSubmission): Promise<Sample> {
     const tag = this.languages.resolve(input.language);
@@ -46,7 +36,7 @@ export class TextIntake {
     const checked = checkTextSample(input.text, { maxChars: this.config.limits.textMaxChars });
     if (!checked.ok) throw new TextProblemError(checked.problem, checked.detail);
 
-    const lid = this.identify(checked.text);
+    const lid = this.langid.identify(checked.text);
     const sample = {
       id: newId(),
       contributorId: contributor.id,
