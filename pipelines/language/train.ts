@@ -56,22 +56,26 @@ export const TrainingDataError = defineError('NotEnoughTrainingText', 'There is 
 const DEFAULT_ORDERS = [1, 2, 3, 4];
 /** Fewest optimiser steps a training run takes, however little text there is. */
 const MIN_UPDATES = 300;
+/** Passes without a better held-out loss before training stops early. */
+const PATIENCE = 2;
 const MAX_WEIGHT_BYTES = 16 * 1024 * 1024;
 /** Fewer texts than this in a language and it is left out (named in the error if none is left). */
 export const MIN_EXAMPLES_PER_LANGUAGE = 20;
 /** A script counts as a language's when this share of its texts is mainly written in it. */
 const SCRIPT_SHARE = 0.05;
 
-interface Encoded {
-  buckets: Int32Array;
+interface Example {
+  text: string;
   label: number;
   short: boolean;
-  text: string;
 }
+
+/** A text's n-gram buckets. Worked out per batch, not kept: a node's texts can be many. */
+type Encode = (text: string) => Int32Array;
 
 /**
  * Fits a learned model (learned-model.ts) on a node's own text with TensorFlow.js: a linear
- * layer over mean-pooled hashed n-grams, softmax cross-entropy, Adam. A tenth of each
+ * layer over hashed n-grams (`ngramWeight`), softmax cross-entropy, Adam. A tenth of each
  * language's texts (chosen by hash, so the same data always splits the same way) is held out:
  * it picks the best epoch, fits how much the model counts against the base and the temperature
  * that makes the confidence honest, and gives the accuracies recorded in the model.
@@ -89,33 +93,34 @@ export async function trainLanguageModel(examples: readonly TrainingExample[], o
   const orders = options.orders ?? DEFAULT_ORDERS;
   const buckets = options.buckets ?? defaultBuckets(labels.length);
   const shape: NgramShape = { orders, buckets };
-  const encode = (text: string) => {
+  const encode: Encode = (text) => {
     const found: number[] = [];
     forEachNgram(modelCodePoints(text, LEARNED_MAX_CHARS), shape, (bucket) => found.push(bucket));
     return Int32Array.from(found);
   };
-  const trainSet: Encoded[] = train.map((e) => ({ ...e, buckets: encode(e.text) }));
-  const heldOutSet: Encoded[] = heldOut.map((e) => ({ ...e, buckets: encode(e.text) }));
 
   // Small data gets smaller batches and more passes, so that every model sees enough updates.
-  const batchSize = options.batchSize ?? Math.min(64, Math.max(8, Math.ceil(trainSet.length / 50)));
-  const epochs = Math.max(options.epochs ?? 8, Math.ceil(MIN_UPDATES / Math.ceil(trainSet.length / batchSize)));
+  const batchSize = options.batchSize ?? Math.min(64, Math.max(8, Math.ceil(train.length / 50)));
+  const minEpochs = Math.ceil(MIN_UPDATES / Math.ceil(train.length / batchSize));
+  const epochs = Math.max(options.epochs ?? 8, minEpochs);
   const optimizer = new SparseAdam(buckets, labels.length, options.learningRate ?? 0.1);
   const random = seededRandom(hashSeed(examples.length, labels.map((l) => l.tag).join(',')));
   let best: { loss: number; epoch: number; weights: Float32Array; bias: Float32Array } | null = null;
-  const steps = Math.ceil(trainSet.length / batchSize);
+  const steps = Math.ceil(train.length / batchSize);
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    shuffle(trainSet, random);
+    shuffle(train, random);
     let lossSum = 0;
     for (let step = 0; step < steps; step++) {
-      lossSum += optimizer.step(trainSet.slice(step * batchSize, (step + 1) * batchSize));
+      lossSum += optimizer.step(train.slice(step * batchSize, (step + 1) * batchSize), encode);
       options.onProgress?.({ epoch, epochs, step: step + 1, steps, loss: lossSum / (step + 1) });
       // Yield now and then so that a progress bar redraws and signals are handled.
       if (step % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
     }
     // Early stopping on the held-out cross-entropy (smoother than accuracy on a small set).
-    const loss = heldOutSet.length > 0 ? modelAccuracy(optimizer, labels.length, heldOutSet).loss : -epoch;
+    const loss = heldOut.length > 0 ? modelAccuracy(optimizer, labels.length, heldOut, encode).loss : -epoch;
     if (!best || loss <= best.loss) best = { loss, epoch, weights: optimizer.weights.slice(), bias: optimizer.bias.slice() };
+    // Two passes without a better held-out loss: more would only fit the training text closer.
+    else if (epoch - best.epoch >= PATIENCE && epoch >= minEpochs) break;
   }
 
   const draft: LearnedModel = {
@@ -132,7 +137,7 @@ export async function trainLanguageModel(examples: readonly TrainingExample[], o
     weights: best!.weights,
     bias: best!.bias,
   };
-  const fitted = fitCombination(draft, heldOutSet, options.base);
+  const fitted = fitCombination(draft, heldOut, options.base, encode);
   const meta: LearnedModelMeta = { ...draft.meta, combination: fitted.combination };
   meta.training = { ...meta.training, seconds: Math.round((now().getTime() - started) / 100) / 10, accuracy: fitted.accuracy };
   meta.version = learnedModelVersion(meta, draft.weights, draft.bias);
@@ -223,17 +228,19 @@ class SparseAdam {
   }
 
   /** One batch: returns its mean cross-entropy. */
-  step(batch: readonly Encoded[]): number {
+  step(batch: readonly Example[], encode: Encode): number {
     const labels = this.labels;
+    const encoded = batch.map((example) => encode(example.text));
     // The batch's distinct buckets, each a column of the dense input.
     const column = new Map<number, number>();
-    for (const example of batch) for (const bucket of example.buckets) if (!column.has(bucket)) column.set(bucket, column.size);
+    for (const buckets of encoded) for (const bucket of buckets) if (!column.has(bucket)) column.set(bucket, column.size);
     const width = column.size;
     const input = new Float32Array(batch.length * width);
     const targets = new Int32Array(batch.length);
     batch.forEach((example, row) => {
-      const share = ngramWeight(example.buckets.length);
-      for (const bucket of example.buckets) input[row * width + column.get(bucket)!]! += share;
+      const buckets = encoded[row]!;
+      const share = ngramWeight(buckets.length);
+      for (const bucket of buckets) input[row * width + column.get(bucket)!]! += share;
       targets[row] = example.label;
     });
     const rows = new Float32Array(width * labels);
@@ -282,19 +289,20 @@ function count(t: Tally, short: boolean, right: boolean): void {
 const share = (part: { right: number; total: number }) => (part.total > 0 ? Math.round((part.right / part.total) * 10000) / 10000 : 0);
 const summary = (t: Tally) => ({ sentences: share(t.sentences), short: share(t.short), n: t.sentences.total + t.short.total });
 
-function modelAccuracy(model: Pick<LearnedModel, 'weights' | 'bias'>, labelCount: number, set: Encoded[]) {
+function modelAccuracy(model: Pick<LearnedModel, 'weights' | 'bias'>, labelCount: number, set: readonly Example[], encode: Encode) {
   const t = tally();
   const logits = new Float64Array(labelCount);
   let loss = 0;
   for (const example of set) {
     logits.fill(0);
-    for (const bucket of example.buckets) {
+    const buckets = encode(example.text);
+    for (const bucket of buckets) {
       const row = bucket * labelCount;
       for (let l = 0; l < labelCount; l++) logits[l]! += model.weights[row + l]!;
     }
     let top = 0;
     for (let l = 0; l < labelCount; l++) {
-      const value = logits[l]! * ngramWeight(example.buckets.length) + model.bias[l]!;
+      const value = logits[l]! * ngramWeight(buckets.length) + model.bias[l]!;
       logits[l] = value;
       if (value > logits[top]!) top = l;
     }
@@ -321,7 +329,7 @@ export const MIN_HELD_OUT_FOR_TEMPERATURE = 200;
  * the model together, as the node will run them; ties go to the weight nearest 1), then, given
  * enough texts, the temperature with the lowest Brier score of the confidence.
  */
-function fitCombination(draft: LearnedModel, heldOut: Encoded[], base: TrainOptions['base']) {
+function fitCombination(draft: LearnedModel, heldOut: readonly Example[], base: TrainOptions['base'], encode: Encode) {
   const labels = draft.meta.labels;
   const candidates = base.candidates.length > 0 ? base.candidates : labels.map((l) => l.tag);
   const identifierWith = (combination: LearnedModelMeta['combination']): LanguageIdentifier =>
@@ -336,7 +344,7 @@ function fitCombination(draft: LearnedModel, heldOut: Encoded[], base: TrainOpti
   };
 
   const baseTally = tallyOf(createLanguageIdentifier({ ...base, candidates }));
-  const modelTally = modelAccuracy(draft, labels.length, heldOut).tally;
+  const modelTally = modelAccuracy(draft, labels.length, heldOut, encode).tally;
   let chosen = { modelWeight: 1, tally: modelTally, right: -1 };
   const nearOne = (weight: number) => (weight === 0 ? Infinity : Math.abs(Math.log(weight)));
   if (heldOut.length > 0) {

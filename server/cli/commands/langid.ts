@@ -85,7 +85,7 @@ export function registerLangidCommand(program: Command): void {
         'weighs it with the base (run rescore to apply it to stored samples)',
     )
     .option('--dir <dir>', 'data directory of the node (default: $TRIBUTARY_DIR, else ./data/node)')
-    .option('--epochs <n>', 'passes over the training text (the best on held-out text is kept)', '8')
+    .option('--epochs <n>', 'at most this many passes over the training text (it stops sooner when held-out text stops improving; the best pass is kept)', '8')
     .option('--json', 'print JSON')
     .action(async (_own: unknown, command: Command) => {
       const options = command.optsWithGlobals<{ dir?: string; json?: boolean; epochs: string }>();

@@ -113,7 +113,7 @@ export class NodeLanguageId {
 }
 
 /** Texts per language a training run reads at most (the newest): bounds its memory and time. */
-export const MAX_TRAINING_TEXTS_PER_LANGUAGE = 20_000;
+export const MAX_TRAINING_TEXTS_PER_LANGUAGE = 5_000;
 
 /**
  * What a node knows to be in each of its languages: validated text samples and accepted
