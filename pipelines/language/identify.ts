@@ -89,9 +89,10 @@ interface LearnedPlan {
     bcp47: string;
     /** franc's code for it, or null when franc has no model of the language. */
     franc: string | null;
-    scripts: ReadonlySet<string>;
   }>;
   codes: string[];
+  /** Scripts of the training text of any of those languages. */
+  scripts: ReadonlySet<string>;
 }
 
 /** A candidate given as a tag or code; an unparseable one is kept as a bare code (`bcp47` = code). */
@@ -150,9 +151,11 @@ function learnedPlan(model: LearnedModel, candidates: IdentifyOptions['candidate
     const candidate = tags.find((tag) => tag.bcp47 === label.tag) ?? tags.find((tag) => tag.code === label.code && !model.meta.labels.some((l) => l.tag === tag.bcp47));
     if (!candidate) return;
     const franc = isModelled(label.code) ? francCodeFor(label.code) : label.profile ? label.code : null;
-    labels.push({ index, code: candidate.code, bcp47: candidate.bcp47, franc, scripts: new Set(label.scripts) });
+    labels.push({ index, code: candidate.code, bcp47: candidate.bcp47, franc });
   });
-  return labels.length > 0 ? { model, labels, codes: [...new Set(labels.map((l) => l.code))] } : undefined;
+  if (labels.length === 0) return undefined;
+  const scripts = new Set(labels.flatMap((label) => model.meta.labels[label.index]!.scripts));
+  return { model, labels, codes: [...new Set(labels.map((l) => l.code))], scripts };
 }
 
 /**
@@ -212,10 +215,10 @@ function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
   if (isMixed(sample, script, ratio)) return undetermined(plan, 'mixed-script', script, ratio);
 
   const ranked = plan.rank(sample);
-  if (plan.learned) {
-    const domain = plan.learned.labels.filter((label) => label.scripts.has(script));
-    if (domain.length > 0) return combinedAnswer(plan, plan.learned, domain, ranked, sample, script, ratio);
-  }
+  // The learned model takes part in the scripts its training text was written in; then all its
+  // languages do (a language with a little text in a script, Bosnian in Cyrillic, must not stand
+  // outside the model's judgement just because its training text had too little of it).
+  if (plan.learned?.scripts.has(script)) return combinedAnswer(plan, plan.learned, ranked, sample, script, ratio);
   const top = ranked[0];
   // franc answers `und` when none of the allowed languages writes the text's script.
   if (!top || top[0] === 'und') return undetermined(plan, 'no-candidate', script, ratio);
@@ -256,7 +259,6 @@ function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
 function combinedAnswer(
   plan: IdentifyPlan,
   learned: LearnedPlan,
-  domain: LearnedPlan['labels'],
   ranked: ReadonlyArray<[string, number]>,
   sample: string,
   script: string,
@@ -265,13 +267,13 @@ function combinedAnswer(
   const { modelWeight, temperature } = learned.model.meta.combination;
   const logProbabilities = learnedLogProbabilities(learned.model, sample);
   let favourite = -Infinity;
-  for (const label of domain) favourite = Math.max(favourite, logProbabilities[label.index]!);
+  for (const label of learned.labels) favourite = Math.max(favourite, logProbabilities[label.index]!);
   const baseScores = new Map<string, number>();
   for (const [code, score] of ranked) if (code !== 'und') baseScores.set(code, score);
 
   const entries: Array<{ code: string; bcp47: string; score: number }> = [];
   const covered = new Set<string>();
-  for (const label of domain) {
+  for (const label of learned.labels) {
     const base = label.franc === null ? 1 : (baseScores.get(label.franc) ?? 0);
     if (label.franc !== null) covered.add(label.franc);
     entries.push({ code: label.code, bcp47: label.bcp47, score: base + modelWeight * (logProbabilities[label.index]! - favourite) });

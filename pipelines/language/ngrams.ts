@@ -38,12 +38,12 @@ export function modelCodePoints(text: string, limit: number): Uint32Array {
 }
 
 /**
- * How much each n-gram occurrence weighs in a text of `count` n-grams: 1/√count, so that a
- * longer text gives a surer answer (a mean would make a paragraph as unsure as a word) without
- * a page outweighing everything (a sum).
+ * How much each n-gram occurrence weighs in a text of `count` n-grams: the mean, as fastText
+ * pools. (1/√count, which lets a longer text give a surer answer, fitted the training text
+ * within one pass and did worse on held-out text: 93.3% of sentences against 94.4%.)
  */
 export function ngramWeight(count: number): number {
-  return count > 0 ? 1 / Math.sqrt(count) : 0;
+  return count > 0 ? 1 / count : 0;
 }
 
 /**

@@ -314,8 +314,9 @@ function modelAccuracy(model: Pick<LearnedModel, 'weights' | 'bias'>, labelCount
   return { tally: t, loss: loss / Math.max(1, set.length) };
 }
 
-// How much the model counts against the base, in franc's score units per nat of log-probability.
-const MODEL_WEIGHTS = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 20];
+// How much the model counts against the base, in franc's score units per nat of log-probability
+// (franc's scores span 0–1: from 100 on, franc only breaks the model's near-ties).
+const MODEL_WEIGHTS = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 20, 100, 1000];
 // Multiples of the model weight (scores spread with it).
 const TEMPERATURES = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10];
 /**

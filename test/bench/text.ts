@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { identifyLanguage } from '../../pipelines/language/identify.js';
+import { createLanguageIdentifier, identifyLanguage } from '../../pipelines/language/identify.js';
+import { trainLanguageModel } from '../../pipelines/language/train.js';
+import { udhrParagraphs } from '../fixtures/language/udhr.js';
 import { writeNodeConfig } from '../../server/node/config.js';
 import { apiClient, joinWithConsent } from '../helpers/node.js';
 import { load, type LoadResult } from './load.js';
@@ -128,16 +130,34 @@ export async function benchTextIntake(
 }
 
 /** Language ID alone, in this process: sentences per second over held-out Swahili text. */
-export function benchLanguageId(): { sentencesPerSecond: number } {
-  const next = swahiliSentences(3);
-  const sentences = Array.from({ length: 2000 }, next);
-  const options = { candidates: ['swa', 'yor'] };
-  for (const s of sentences.slice(0, 200)) identifyLanguage(s, options);
+/** Sentences per second of `identify` over `sentences`, after a warm-up, for about 3 s. */
+function rate(identify: (text: string) => unknown, sentences: string[]): number {
+  for (const s of sentences.slice(0, 200)) identify(s);
   let count = 0;
   const started = performance.now();
   while (performance.now() - started < 3000) {
-    identifyLanguage(sentences[count % sentences.length]!, options);
+    identify(sentences[count % sentences.length]!);
     count++;
   }
-  return { sentencesPerSecond: count / ((performance.now() - started) / 1000) };
+  return count / ((performance.now() - started) / 1000);
+}
+
+/**
+ * Language ID as the node runs it for a Swahili/Yoruba node: the base alone, and with a model
+ * `langid train` fitted on UDHR sentences in both (what a node that learned its languages pays
+ * per text).
+ */
+export async function benchLanguageId(): Promise<{ sentencesPerSecond: number; withLearnedModel: { sentencesPerSecond: number; model: string } }> {
+  const next = swahiliSentences(3);
+  const sentences = Array.from({ length: 2000 }, next);
+  const options = { candidates: ['swa', 'yor'] };
+  const base = rate((text) => identifyLanguage(text, options), sentences);
+  const training = (['swh', 'yor'] as const).flatMap((file) =>
+    udhrParagraphs(file)
+      .flatMap((paragraph) => paragraph.split(/(?<=[.;:])\s+/))
+      .map((text) => ({ text, tag: file === 'swh' ? 'sw' : 'yo' })),
+  );
+  const learned = await trainLanguageModel(training, { base: { candidates: ['sw', 'yo'] } });
+  const identify = createLanguageIdentifier({ candidates: ['sw', 'yo'], learned });
+  return { sentencesPerSecond: base, withLearnedModel: { sentencesPerSecond: rate(identify, sentences), model: identify.model } };
 }
