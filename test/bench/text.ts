@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLanguageIdentifier, identifyLanguage } from '../../pipelines/language/identify.js';
 import { trainLanguageModel } from '../../pipelines/language/train.js';
 import { udhrParagraphs } from '../fixtures/language/udhr.js';
-import { writeNodeConfig } from '../../server/node/config.js';
+import { initNode } from '../../server/node/init.js';
 import { apiClient, joinWithConsent } from '../helpers/node.js';
 import { load, type LoadResult } from './load.js';
 import { median, startServer } from './servers.js';
@@ -47,7 +47,7 @@ export async function benchTextIntake(
   options: { seconds: number; rounds: number; connections: number[]; nodeOptions?: string[] },
 ): Promise<TextIntakeBench> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
-  writeNodeConfig(dir, {
+  initNode(dir, {
     name: 'Bench node',
     languages: ['sw', 'yo'],
     limits: { ratePerAddress: 100_000_000, ratePerToken: 100_000_000 },
