@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { defineError } from './errors.js';
 
 export type Db = Database.Database;
 
@@ -43,22 +44,55 @@ export function openDatabase(file: string, migrations: Migration[]): Db {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   for (const pragma of CONNECTION_PRAGMAS) db.pragma(pragma);
-  migrate(db, migrations);
+  try {
+    migrate(db, migrations, file);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
 }
 
-function migrate(db: Db, migrations: Migration[]): void {
+/** The database was written by a newer Tributary: this one must not touch it. */
+export const DatabaseTooNewError = defineError(
+  'DatabaseTooNew',
+  'The database was written by a newer version of Tributary. Run that version, or restore a backup made for this one.',
+);
+
+/**
+ * Refuses a database with a migration this code does not know: a newer version ran on it, and
+ * an older one could misread or overwrite what it changed. `what` names the database for the
+ * operator.
+ */
+export function refuseNewerSchema(applied: Iterable<number>, migrations: readonly Migration[], what: string): void {
+  const known = new Set(migrations.map((migration) => migration.version));
+  const unknown = [...applied].filter((version) => !known.has(version));
+  if (unknown.length === 0) return;
+  const newest = Math.max(...unknown);
+  throw new DatabaseTooNewError(
+    `${what} has schema migration ${newest}, newer than this version of Tributary knows (up to ${Math.max(0, ...known)}). ` +
+      'Run the newer version, or restore a backup made for this one.',
+    { newest, known: Math.max(0, ...known) },
+  );
+}
+
+/**
+ * Brings the schema up to date, each migration exactly once: in its own IMMEDIATE transaction
+ * that checks again whether another process applied it meanwhile (two processes starting on one
+ * file), so a migration never runs twice and a failed one leaves nothing behind.
+ */
+function migrate(db: Db, migrations: Migration[], file: string): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const applied = new Set(
-    db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
-  );
+  const appliedNow = db.prepare('SELECT version FROM schema_migrations').pluck();
+  refuseNewerSchema(appliedNow.all() as number[], migrations, file);
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (applied.has(migration.version)) continue;
     db.transaction(() => {
+      if (isApplied.get(migration.version)) return;
       db.exec(migration.sql);
       record.run(migration.version, migration.name, new Date().toISOString());
-    })();
+    }).immediate();
   }
 }

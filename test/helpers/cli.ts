@@ -15,15 +15,20 @@ export function cliArgv(args: string[], preload: string[] = []): string[] {
   return [...imports, inject('cliEntry'), ...args];
 }
 
-/** Runs the real `tributary` CLI as a separate process, waiting for it. */
-export function runCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+/**
+ * Runs the real `tributary` CLI as a separate process, waiting for it. `timeoutMs` kills a
+ * command that should have ended (a server that should have refused to start): `status` is then
+ * null and `signal` SIGTERM.
+ */
+export function runCli(args: string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}) {
   const result = spawnSync(process.execPath, cliArgv(args), {
     cwd: root,
     encoding: 'utf8',
     input: options.input,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
 /**

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Migration } from '../../core/db.js';
+import { refuseNewerSchema, type Migration } from '../../core/db.js';
 import { IndexBusyError } from '../errors.js';
 import { ForwardedReads } from './forwarded-reads.js';
 import type {
@@ -157,11 +157,7 @@ async function migrate(pool: pg.Pool, migrations: Migration[]): Promise<void> {
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
     const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(rows.map((row) => row.version));
-    const known = new Set(migrations.map((migration) => migration.version));
-    const unknown = [...applied].filter((version) => !known.has(version));
-    if (unknown.length > 0) {
-      throw new Error(`The index database has migration ${Math.max(...unknown)}, newer than this version of Tributary knows: upgrade Tributary.`);
-    }
+    refuseNewerSchema(applied, migrations, 'The index database');
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(migration.version)) continue;
       await client.query(migration.sql);
