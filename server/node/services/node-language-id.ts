@@ -48,13 +48,9 @@ export class LearnedModelFolder {
    * once through `onError` and the node carries on with the base alone.
    */
   current(onError: (error: Error) => void = () => {}): LearnedModel | undefined {
-    let signature: string;
-    try {
-      const stat = statSync(this.pointerPath);
-      signature = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
-    } catch {
-      signature = 'none';
-    }
+    // No exception when there is no model (the usual case): a thrown ENOENT costs more than the stat.
+    const stat = statSync(this.pointerPath, { throwIfNoEntry: false });
+    const signature = stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : 'none';
     if (this.loaded?.signature === signature) return this.loaded.model;
     let model: LearnedModel | undefined;
     if (signature !== 'none') {
