@@ -1,7 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LANGID_MODEL } from '../../pipelines/language/identify.js';
+import { trainLanguageModel } from '../../pipelines/language/train.js';
+import { LearnedModelFolder } from '../../server/node/services/node-language-id.js';
 import { splitForTraining, udhrParagraphs } from '../fixtures/language/udhr.js';
 import { runCli } from '../helpers/cli.js';
 import { joinWithConsent, startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
@@ -111,6 +114,43 @@ describe('tributary langid train on a node', () => {
       expect(existsSync(join(other.dir, 'langid'))).toBe(false);
     } finally {
       await other.stop();
+    }
+  });
+});
+
+describe('a node folder’s learned models', () => {
+  it('are picked up when the pointer changes, and a broken one is reported once and left out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-models-'));
+    try {
+      const folder = new LearnedModelFolder(dir);
+      const errors: Error[] = [];
+      const onError = (error: Error) => errors.push(error);
+      expect(folder.current(onError)).toBeUndefined();
+
+      const kabyle = udhrParagraphs('071');
+      const french = udhrParagraphs('fra');
+      const model = await trainLanguageModel(
+        [...kabyle.map((text) => ({ text, tag: 'kab' })), ...french.map((text) => ({ text, tag: 'fr' }))],
+        { base: { candidates: ['kab', 'fr'] }, epochs: 1 },
+      );
+      const saved = folder.save(model);
+      expect(saved).toBe(join(dir, 'langid', model.meta.version));
+      expect(folder.current(onError)?.meta.version).toBe(model.meta.version);
+
+      // Weights cut short: reported once, however often asked, and the base goes on alone.
+      writeFileSync(join(saved, 'weights.bin'), readFileSync(join(saved, 'weights.bin')).subarray(8));
+      writeFileSync(folder.pointerPath, JSON.stringify({ version: model.meta.version, since: 'again' }) + '\n');
+      expect(folder.current(onError)).toBeUndefined();
+      expect(folder.current(onError)).toBeUndefined();
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.message).toMatch(/weights.bin has \d+ bytes/);
+
+      // Saving again repairs it.
+      folder.save(model);
+      expect(folder.current(onError)?.meta.version).toBe(model.meta.version);
+      expect(errors).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
