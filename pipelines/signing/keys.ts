@@ -134,10 +134,19 @@ export function rawPublicKey(key: KeyObject): Buffer {
   if (publicKey.asymmetricKeyType !== 'ed25519') {
     throw new UnsupportedKeyError(`Expected an Ed25519 key, got ${publicKey.asymmetricKeyType ?? publicKey.type}.`);
   }
-  const { x } = publicKey.export({ format: 'jwk' });
-  if (typeof x !== 'string') throw new UnsupportedKeyError('The Ed25519 key has no public component.');
-  return Buffer.from(x, 'base64url');
+  // From the SPKI DER, not the JWK: Node 20 exports an Ed25519 JWK holding the key's mutex while
+  // it allocates, and a garbage collection that then frees the job that generated the key locks
+  // the same mutex: the process hangs for good (seen in the test suite, pid stuck in
+  // ExportJWKEdKey → GC → ~KeyGenJob → pthread_mutex_lock). The DER export takes no lock.
+  const der = publicKey.export({ format: 'der', type: 'spki' });
+  if (der.length !== ED25519_SPKI_PREFIX.length + 32 || !der.subarray(0, ED25519_SPKI_PREFIX.length).equals(ED25519_SPKI_PREFIX)) {
+    throw new UnsupportedKeyError('The Ed25519 key has no public component.');
+  }
+  return der.subarray(ED25519_SPKI_PREFIX.length);
 }
+
+/** DER of SubjectPublicKeyInfo up to the key: SEQUENCE { SEQUENCE { OID 1.3.101.112 }, BIT STRING (33 bytes) }. */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /** An Ed25519 public KeyObject from its 32 raw bytes. */
 export function ed25519PublicKeyFromRaw(raw: Uint8Array): KeyObject {

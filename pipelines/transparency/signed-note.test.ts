@@ -56,7 +56,7 @@ describe('verifier keys', () => {
       const line = verifierKey('index.tributary.example/feed', publicKey);
       const parsed = parseVerifierKey(line);
       expect(parsed.keyName).toBe('index.tributary.example/feed');
-      expect(parsed.publicKey.export({ format: 'jwk' })).toEqual(publicKey.export({ format: 'jwk' }));
+      expect(parsed.publicKey.export({ format: 'der', type: 'spki' })).toEqual(publicKey.export({ format: 'der', type: 'spki' }));
     }
   });
 
