@@ -40,6 +40,8 @@ describe('contributor app: rounds of five, by keyboard', () => {
   let browser: Browser;
   let sourceSeconds: number;
   const sent: string[] = [];
+  /** Sample id → the length of its take as the app decoded it (`data-seconds`). */
+  const takeSeconds = new Map<string, number>();
 
   beforeAll(async () => {
     ensureAppBuilt();
@@ -115,7 +117,9 @@ describe('contributor app: rounds of five, by keyboard', () => {
 
       const finished = page.waitForResponse((r) => r.url().includes('/api/v1/uploads/') && r.request().method() === 'PATCH' && r.status() === 201);
       await press(page, 'n');
-      sent.push(((await (await finished).json()) as { id: string }).id);
+      const id = ((await (await finished).json()) as { id: string }).id;
+      sent.push(id);
+      takeSeconds.set(id, measured);
       // One status message at a time.
       expect(await page.locator('main .status').count()).toBe(1);
     }
@@ -131,8 +135,10 @@ describe('contributor app: rounds of five, by keyboard', () => {
     expect(stored.map((row) => row.id)).toEqual([...sent].sort());
     for (const row of stored) {
       expect(row.status).toBe('pending');
+      // The node holds each take whole: the length it decoded is the one the app showed. (Not the
+      // source's: a take also holds the silence until the stop landed, longer on a busy machine.)
       const { durationSeconds } = JSON.parse(row.facts) as { durationSeconds: number };
-      expect(Math.abs(durationSeconds - sourceSeconds) / sourceSeconds, `${durationSeconds} s against ${sourceSeconds} s`).toBeLessThanOrEqual(0.1);
+      expect(Math.abs(durationSeconds - takeSeconds.get(row.id)!), `${durationSeconds} s stored, the take was ${takeSeconds.get(row.id)} s`).toBeLessThanOrEqual(0.1);
     }
 
     // "5 more" with its key starts the next round: one sentence is left.
