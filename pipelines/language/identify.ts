@@ -93,6 +93,8 @@ interface LearnedPlan {
   codes: string[];
   /** Scripts of the training text of any of those languages. */
   scripts: ReadonlySet<string>;
+  /** The model's log-probabilities, reused by every text (identification is synchronous). */
+  scratch: Float64Array;
 }
 
 /** A candidate given as a tag or code; an unparseable one is kept as a bare code (`bcp47` = code). */
@@ -155,7 +157,7 @@ function learnedPlan(model: LearnedModel, candidates: IdentifyOptions['candidate
   });
   if (labels.length === 0) return undefined;
   const scripts = new Set(labels.flatMap((label) => model.meta.labels[label.index]!.scripts));
-  return { model, labels, codes: [...new Set(labels.map((l) => l.code))], scripts };
+  return { model, labels, codes: [...new Set(labels.map((l) => l.code))], scripts, scratch: new Float64Array(model.bias.length) };
 }
 
 /**
@@ -265,7 +267,7 @@ function combinedAnswer(
   ratio: number,
 ): LanguageIdResult {
   const { modelWeight, temperature } = learned.model.meta.combination;
-  const logProbabilities = learnedLogProbabilities(learned.model, sample);
+  const logProbabilities = learnedLogProbabilities(learned.model, sample, learned.scratch);
   let favourite = -Infinity;
   for (const label of learned.labels) favourite = Math.max(favourite, logProbabilities[label.index]!);
   const baseScores = new Map<string, number>();

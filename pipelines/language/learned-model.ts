@@ -68,17 +68,19 @@ export interface LearnedModel {
   bias: Float32Array;
 }
 
-export const shapeOf = (meta: Pick<LearnedModelMeta, 'orders' | 'buckets'>): NgramShape => ({ orders: meta.orders, buckets: meta.buckets });
-
 /**
  * Natural-log probabilities of each label (in `meta.labels` order) for `text`. `out` may be
  * passed to avoid an allocation per call.
  */
-export function learnedLogProbabilities(model: LearnedModel, text: string, out = new Float64Array(model.bias.length)): Float64Array {
+export function learnedLogProbabilities(
+  model: Pick<LearnedModel, 'weights' | 'bias'> & { meta: NgramShape },
+  text: string,
+  out: Float64Array = new Float64Array(model.bias.length),
+): Float64Array {
   const { weights, bias } = model;
   const labels = bias.length;
   out.fill(0);
-  const count = forEachNgram(modelCodePoints(text, LEARNED_MAX_CHARS), shapeOf(model.meta), (bucket) => {
+  const count = forEachNgram(modelCodePoints(text, LEARNED_MAX_CHARS), model.meta, (bucket) => {
     const row = bucket * labels;
     for (let l = 0; l < labels; l++) out[l]! += weights[row + l]!;
   });

@@ -112,13 +112,16 @@ describe('a learned model', () => {
     expect(accuracy.base.n).toBe(model.meta.training.heldOut);
     expect(accuracy.combined.sentences).toBeGreaterThan(accuracy.base.sentences);
     const learned = createLanguageIdentifier({ ...node, learned: model });
-    const results = [...kabyle.test.map((t) => [t, 'kab'] as const), ...french.test.map((t) => [t, 'fra'] as const)].map(([text, code]) => ({
-      confidence: learned(text).confidence,
-      right: learned(text).code === code,
-    }));
+    const results = [...kabyle.test.map((t) => [t, 'kab'] as const), ...french.test.map((t) => [t, 'fra'] as const)].map(([text, code]) => {
+      const result = learned(text);
+      return { confidence: result.confidence, right: result.code === code };
+    });
     const meanConfidence = results.reduce((sum, r) => sum + r.confidence, 0) / results.length;
     const rightShare = results.filter((r) => r.right).length / results.length;
-    for (const r of results) expect(r.confidence).toBeGreaterThanOrEqual(0), expect(r.confidence).toBeLessThanOrEqual(1);
+    for (const r of results) {
+      expect(r.confidence).toBeGreaterThanOrEqual(0);
+      expect(r.confidence).toBeLessThanOrEqual(1);
+    }
     expect(Math.abs(meanConfidence - rightShare)).toBeLessThan(0.15);
   });
 

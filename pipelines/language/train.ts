@@ -6,6 +6,7 @@ import { createLanguageIdentifier, type IdentifyOptions, type LanguageIdentifier
 import {
   LEARNED_MAX_CHARS,
   LEARNED_MODEL_FORMAT,
+  learnedLogProbabilities,
   learnedModelVersion,
   type LearnedLabel,
   type LearnedModel,
@@ -117,7 +118,7 @@ export async function trainLanguageModel(examples: readonly TrainingExample[], o
       if (step % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
     }
     // Early stopping on the held-out cross-entropy (smoother than accuracy on a small set).
-    const loss = heldOut.length > 0 ? modelAccuracy(optimizer, labels.length, heldOut, encode).loss : -epoch;
+    const loss = heldOut.length > 0 ? modelAccuracy(optimizer, shape, heldOut).loss : -epoch;
     if (!best || loss <= best.loss) best = { loss, epoch, weights: optimizer.weights.slice(), bias: optimizer.bias.slice() };
     // Two passes without a better held-out loss: more would only fit the training text closer.
     else if (epoch - best.epoch >= PATIENCE && epoch >= minEpochs) break;
@@ -289,26 +290,17 @@ function count(t: Tally, short: boolean, right: boolean): void {
 const share = (part: { right: number; total: number }) => (part.total > 0 ? Math.round((part.right / part.total) * 10000) / 10000 : 0);
 const summary = (t: Tally) => ({ sentences: share(t.sentences), short: share(t.short), n: t.sentences.total + t.short.total });
 
-function modelAccuracy(model: Pick<LearnedModel, 'weights' | 'bias'>, labelCount: number, set: readonly Example[], encode: Encode) {
+/** Top-1 tally and mean cross-entropy of the model alone on `set`, scored as a node scores. */
+function modelAccuracy(model: Pick<LearnedModel, 'weights' | 'bias'>, shape: NgramShape, set: readonly Example[]) {
   const t = tally();
-  const logits = new Float64Array(labelCount);
+  const scored = { ...model, meta: shape };
+  const logProbabilities = new Float64Array(model.bias.length);
   let loss = 0;
   for (const example of set) {
-    logits.fill(0);
-    const buckets = encode(example.text);
-    for (const bucket of buckets) {
-      const row = bucket * labelCount;
-      for (let l = 0; l < labelCount; l++) logits[l]! += model.weights[row + l]!;
-    }
+    learnedLogProbabilities(scored, example.text, logProbabilities);
     let top = 0;
-    for (let l = 0; l < labelCount; l++) {
-      const value = logits[l]! * ngramWeight(buckets.length) + model.bias[l]!;
-      logits[l] = value;
-      if (value > logits[top]!) top = l;
-    }
-    let sum = 0;
-    for (let l = 0; l < labelCount; l++) sum += Math.exp(logits[l]! - logits[top]!);
-    loss += logits[top]! + Math.log(sum) - logits[example.label]!;
+    for (let l = 1; l < logProbabilities.length; l++) if (logProbabilities[l]! > logProbabilities[top]!) top = l;
+    loss -= logProbabilities[example.label]!;
     count(t, example.short, top === example.label);
   }
   return { tally: t, loss: loss / Math.max(1, set.length) };
@@ -345,7 +337,7 @@ function fitCombination(draft: LearnedModel, heldOut: readonly Example[], base: 
   };
 
   const baseTally = tallyOf(createLanguageIdentifier({ ...base, candidates }));
-  const modelTally = modelAccuracy(draft, labels.length, heldOut, encode).tally;
+  const modelTally = modelAccuracy(draft, draft.meta, heldOut).tally;
   let chosen = { modelWeight: 1, tally: modelTally, right: -1 };
   const nearOne = (weight: number) => (weight === 0 ? Infinity : Math.abs(Math.log(weight)));
   if (heldOut.length > 0) {

@@ -84,11 +84,13 @@ export function refuseNewerSchema(applied: Iterable<number>, migrations: readonl
 function migrate(db: Db, migrations: Migration[], file: string): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const appliedNow = db.prepare('SELECT version FROM schema_migrations').pluck();
-  refuseNewerSchema(appliedNow.all() as number[], migrations, file);
+  const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+  refuseNewerSchema(applied, migrations, file);
   const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    // An up-to-date database (every start but the first after an upgrade) takes no write lock.
+    if (applied.has(migration.version)) continue;
     db.transaction(() => {
       if (isApplied.get(migration.version)) return;
       db.exec(migration.sql);
