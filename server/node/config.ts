@@ -131,6 +131,11 @@ export const nodeConfigSchema = z
         minLength: z.number().int().min(1).max(200).default(10),
         /** ISO 639-3 codes checked alongside the node's languages; defaults to common contact languages. */
         contactLanguages: z.array(z.string().regex(/^[a-z]{3}$/)).optional(),
+        /**
+         * Folder of a TensorFlow.js spoken-language model (pipelines/language/speech-model.ts),
+         * relative to the node's folder; without one, clips keep their declared language.
+         */
+        speechModel: z.string().min(1).optional(),
       })
       .default({ minLength: 10 }),
   })

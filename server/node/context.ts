@@ -42,6 +42,7 @@ import { NoticeStore } from './stores/notices.js';
 import { DeliveryStore } from './stores/deliveries.js';
 import { Publisher } from './services/publisher.js';
 import { LearnedModelFolder, NodeLanguageId } from './services/node-language-id.js';
+import { NodeSpeechLanguageId } from './services/node-speech-language-id.js';
 
 /** Everything a node's routes and commands need, built once by `openNodeContext`. */
 export interface NodeContext {
@@ -58,6 +59,7 @@ export interface NodeContext {
   languages: NodeLanguages;
   /** Language ID for the node's languages, with its learned model when one is current. */
   langid: NodeLanguageId;
+  speechLangid: NodeSpeechLanguageId;
   contributors: ContributorService;
   consent: ConsentService;
   prompts: PromptService;
@@ -138,7 +140,8 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
   const langid = new NodeLanguageId(languages, config.lid, new LearnedModelFolder(dir), (error) =>
     log.error({ err: error }, 'the learned language model cannot be read; language ID uses the base alone'),
   );
-  const releaseDeps = { db, config, identity, blobs, releaseFiles, releases: stores.releases, notices, activity, buildsDir, langid };
+  const speechLangid = new NodeSpeechLanguageId(dir, config, languages, log);
+  const releaseDeps = { db, config, identity, blobs, releaseFiles, releases: stores.releases, notices, activity, buildsDir, langid, speechLangid };
   const redactions = new RedactionScheduler({
     releases: stores.releases,
     redactor: new Redactor({ ...releaseDeps, authority }),
@@ -158,12 +161,13 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
     analysis,
     languages,
     langid,
+    speechLangid,
     contributors: new ContributorService(db, stores.contributors),
     consent,
     prompts: new PromptService(db, config, languages, langid, stores.prompts, stores.promptVotes),
     writer,
     textIntake: new TextIntake(writer, config, languages, langid, consent),
-    speechIntake: new SpeechIntake(writer, config, languages, consent, stores.prompts, blobs, analysis, log),
+    speechIntake: new SpeechIntake(writer, config, languages, speechLangid, consent, stores.prompts, blobs, analysis, log),
     validation: new ValidationService(db, config, languages, stores.samples, stores.sampleVotes, stores.reports, stores.prompts, followUp),
     myData: new MyDataService(db, config, stores, consent, unfinishedUploads, followUp),
     identity,

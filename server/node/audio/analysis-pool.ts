@@ -60,9 +60,10 @@ export class AnalysisPool {
     });
   }
 
-  async analyse(source: ClipSource, rules: ScreeningRules): Promise<ClipAnalysis> {
+  /** Analyses a clip; with `speechModel` (a model folder) its language is scored too. */
+  async analyse(source: ClipSource, rules: ScreeningRules, speechModel?: string): Promise<ClipAnalysis> {
     const pool = (this.pool ??= this.start());
-    const task: AnalysisTask = { source, rules };
+    const task: AnalysisTask = { source, rules, ...(speechModel === undefined ? {} : { speechModel }) };
     const report: AnalysisReport = await pool.run(task);
     if (report.externalBytes > this.recycleAboveBytes) this.retiring.add(report.threadId);
     if (this.retiring.has(report.threadId)) this.endIfIdle(pool, report.threadId);

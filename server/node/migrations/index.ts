@@ -9,6 +9,7 @@ import { notices } from './007-notices.js';
 import { releaseRemovals } from './008-release-removals.js';
 import { indexDeliveries } from './009-index-deliveries.js';
 import { publicationClaims } from './010-publication-claims.js';
+import { lidReason } from './011-lid-reason.js';
 
 /** Append only: a released node may have run any prefix of this list. */
 export const nodeMigrations: Migration[] = [
@@ -22,4 +23,5 @@ export const nodeMigrations: Migration[] = [
   { version: 8, name: 'release-removals', sql: releaseRemovals },
   { version: 9, name: 'index-deliveries', sql: indexDeliveries },
   { version: 10, name: 'publication-claims', sql: publicationClaims },
+  { version: 11, name: 'lid-reason', sql: lidReason },
 ];

@@ -22,6 +22,10 @@ export const lidView = z.object({
   script: z.string(),
   model: z.string(),
   mismatch: z.enum(['language', 'script']).nullable(),
+  reason: z
+    .string()
+    .nullable()
+    .describe('Why `code` is `und`: the text is too short or mixed, or the node has no speech model (NoSpeechModel) or none for this language; the declared language stands'),
 });
 
 /** What the audio pipeline measured (pipelines/audio/facts.ts). */

@@ -53,7 +53,8 @@ export function rescoreTextSamples(
      WHERE modality = 'text' AND text IS NOT NULL AND status != 'withdrawn' AND id > ? ORDER BY id LIMIT ${PAGE}`,
   );
   const update = db.prepare(
-    `UPDATE samples SET lid_code = @code, lid_score = @score, lid_script = @script, lid_model = @model, lid_mismatch = @mismatch
+    `UPDATE samples SET lid_code = @code, lid_score = @score, lid_script = @script, lid_model = @model, lid_mismatch = @mismatch,
+       lid_reason = @reason
      WHERE id = @id AND status != 'withdrawn'`,
   );
   const tags = new Map<string, LanguageTag | null>();
@@ -84,7 +85,7 @@ export function rescoreTextSamples(
         if (mismatch && !row.lid_mismatch) summary.newlyFlagged++;
         if (!mismatch && row.lid_mismatch) summary.unflagged++;
         if (row.lid_code === result.code && row.lid_mismatch === mismatch) summary.unchanged++;
-        update.run({ id: row.id, code: result.code, score: result.score, script: result.script, model: result.model, mismatch });
+        update.run({ id: row.id, code: result.code, score: result.score, script: result.script, model: result.model, mismatch, reason: result.reason ?? null });
       }
     }).immediate();
     after = rows[rows.length - 1]!.id;

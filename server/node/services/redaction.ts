@@ -52,6 +52,7 @@ export interface RedactorDeps {
   activity: ReleaseActivity;
   buildsDir: string;
   langid: { readonly model: string };
+  speechLangid: { readonly model: string };
 }
 
 /**

@@ -93,6 +93,7 @@ export interface ReleaseBuilderDeps {
   buildsDir: string;
   /** The node's language ID, whose model a text release's manifest names. */
   langid: { readonly model: string };
+  speechLangid: { readonly model: string };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { NO_SPEECH_MODEL } from '../../../pipelines/language/speech-lid.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,7 +47,7 @@ export interface DescribeInput {
 
 /** What a release says about itself, whether a build or a redaction made it. */
 export function describeRelease(
-  context: { config: NodeConfig; identity: NodeIdentity; langid: { readonly model: string } },
+  context: { config: NodeConfig; identity: NodeIdentity; langid: { readonly model: string }; speechLangid: { readonly model: string } },
   input: DescribeInput,
 ): ReleaseDescription {
   const { config, identity } = context;
@@ -82,7 +83,9 @@ export function describeRelease(
     pipeline: {
       selection: 'tributary-selection@1',
       split: SPLIT_VERSION,
-      ...(modality === 'speech' ? { audio: AUDIO_PIPELINE_VERSION } : { langid: context.langid.model }),
+      ...(modality === 'text' ? { langid: context.langid.model } : { audio: AUDIO_PIPELINE_VERSION }),
+      // Spoken-language ID only flags clips; a node without a model leaves the stage out.
+      ...(modality === 'speech' && context.speechLangid.model !== NO_SPEECH_MODEL ? { langid: context.speechLangid.model } : {}),
       shards: `tributary-shards@1/${format}`,
     },
     collection: {

@@ -8,10 +8,12 @@ import type { Logger } from '../../core/log.js';
 import type { AnalysisPool } from '../audio/analysis-pool.js';
 import type { NodeConfig } from '../config.js';
 import type { NodeLanguages } from '../languages.js';
+import type { NodeSpeechLanguageId } from './node-speech-language-id.js';
 import type { Contributor } from '../stores/contributors.js';
 import type { PromptStore } from '../stores/prompts.js';
 import type { SampleWriter } from '../sample-writer.js';
-import type { Sample } from '../stores/samples.js';
+import type { LidRecord, Sample } from '../stores/samples.js';
+import type { SpeechLanguageId } from '../../../pipelines/language/speech-lid.js';
 import type { ConsentService } from './consent.js';
 import { deleteBlobs } from './withdrawal-cleanup.js';
 
@@ -41,6 +43,11 @@ const ORIGINAL_TYPES: Record<string, { mime: string; extension: string }> = {
   flac: { mime: 'audio/flac', extension: 'flac' },
 };
 
+/** What a sample keeps of spoken-language ID: flagged for validators, never refused. */
+function speechLid(id: SpeechLanguageId): LidRecord {
+  return { code: id.code, score: id.confidence, script: id.script, model: id.model, mismatch: id.mismatch, reason: id.reason };
+}
+
 export function screeningRules(config: NodeConfig): ScreeningRules {
   const { minSpeechSeconds, maxSeconds, silentPeakDbfs, maxClippingRatio, lowSnrDb, maxSilenceRatio } = config.audio;
   return { minSpeechSeconds, maxSeconds, silentPeakDbfs, maxClippingRatio, lowSnrDb, maxSilenceRatio };
@@ -58,6 +65,7 @@ export class SpeechIntake {
     private readonly writer: SampleWriter,
     private readonly config: NodeConfig,
     private readonly languages: NodeLanguages,
+    private readonly speechLangid: NodeSpeechLanguageId,
     private readonly consent: ConsentService,
     private readonly prompts: PromptStore,
     private readonly blobs: BlobStore,
@@ -86,7 +94,7 @@ export class SpeechIntake {
     const size = 'bytes' in audio ? audio.bytes.byteLength : (await stat(audio.path)).size;
     if (size > this.config.audio.maxBytes) throw new AudioTooLargeError();
 
-    const analysis = await this.pool.analyse(audio, this.rules);
+    const analysis = await this.pool.analyse(audio, this.rules, this.speechLangid.dir);
     if (!analysis.ok) throw new AudioProblemError(analysis.problem, analysis.reason, analysis.facts && { facts: analysis.facts });
 
     const id = newId();
@@ -107,7 +115,7 @@ export class SpeechIntake {
       text: prompt.text,
       textKey: null,
       promptId: prompt.id,
-      lid: null,
+      lid: speechLid(this.speechLangid.judge(tag, analysis.language)),
       audio: { originalKey, originalType: type.mime, sha256, normalizedKey, facts: analysis.facts, flags: analysis.flags },
       license: consentRecord.license,
       createdAt: nowIso(),

@@ -47,7 +47,7 @@ export class TextIntake {
       text: checked.text,
       textKey: keyOfNormalized(checked.text),
       promptId: null,
-      lid: { code: lid.code, score: lid.score, script: lid.script, model: lid.model, mismatch: languageMismatch(tag, lid) },
+      lid: { code: lid.code, score: lid.score, script: lid.script, model: lid.model, mismatch: languageMismatch(tag, lid), reason: lid.reason ?? null },
       audio: null,
       uploadId: null,
       license: consentRecord.license,

@@ -11,6 +11,8 @@ export interface LidRecord {
   script: string;
   model: string;
   mismatch: 'language' | 'script' | null;
+  /** Why the code is `und`, when it is (the declared language stands). */
+  reason: string | null;
 }
 
 export interface SampleAudio {
@@ -59,6 +61,7 @@ interface Row {
   lid_script: string | null;
   lid_model: string | null;
   lid_mismatch: 'language' | 'script' | null;
+  lid_reason: string | null;
   audio_original: string | null;
   audio_original_type: string | null;
   audio_sha256: string | null;
@@ -90,6 +93,7 @@ const toSample = (row: Row): Sample => ({
           script: row.lid_script ?? 'Zyyy',
           model: row.lid_model ?? '',
           mismatch: row.lid_mismatch,
+          reason: row.lid_reason,
         },
   audio:
     row.audio_original === null
@@ -133,10 +137,10 @@ export interface WithdrawnSamples {
  * same text key) inserts nothing.
  */
 export const INSERT_SAMPLE_SQL = `INSERT INTO samples (id, contributor_id, consent_record_id, modality, language, iso639_3, text,
-    text_key, prompt_id, lid_code, lid_score, lid_script, lid_model, lid_mismatch, audio_original, audio_original_type,
+    text_key, prompt_id, lid_code, lid_score, lid_script, lid_model, lid_mismatch, lid_reason, audio_original, audio_original_type,
     audio_sha256, audio_normalized, audio_facts, audio_flags, upload_id, license, status, created_at)
   VALUES (@id, @contributorId, @consentRecordId, @modality, @language, @iso639_3, @text, @textKey,
-    @promptId, @lidCode, @lidScore, @lidScript, @lidModel, @lidMismatch, @audioOriginal, @audioOriginalType,
+    @promptId, @lidCode, @lidScore, @lidScript, @lidModel, @lidMismatch, @lidReason, @audioOriginal, @audioOriginalType,
     @audioSha256, @audioNormalized, @audioFacts, @audioFlags, @uploadId, @license, 'pending', @createdAt)
   ON CONFLICT (language, text_key) WHERE modality = 'text' DO NOTHING`;
 
@@ -160,6 +164,7 @@ export function insertParams(sample: NewSample): SampleRowParams {
     lidScript: lid?.script ?? null,
     lidModel: lid?.model ?? null,
     lidMismatch: lid?.mismatch ?? null,
+    lidReason: lid?.reason ?? null,
     audioOriginal: audio?.originalKey ?? null,
     audioOriginalType: audio?.originalType ?? null,
     audioSha256: audio?.sha256 ?? null,
