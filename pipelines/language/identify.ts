@@ -4,7 +4,7 @@ import { applyCurve, SHORT_TEXT_CHARS } from './calibration.js';
 import { confidenceCalibration } from './calibration-data.js';
 import { countScripts } from './scripts.js';
 import { createFrancRanker, type ExtraProfile, type FrancRanker } from './franc-ranker.js';
-import { learnedLogProbabilities, type LearnedModel } from './learned-model.js';
+import { learnedLogProbabilities, type LearnedModel, type LearnedModelMeta } from './learned-model.js';
 import { parseLanguageTag, type LanguageTag } from './tags.js';
 
 export { languageMismatch } from './mismatch.js';
@@ -145,17 +145,33 @@ function makePlan(options: IdentifyOptions): IdentifyPlan {
   };
 }
 
-/** The model's labels among the candidates (by tag, else by code), answering as the candidate is tagged. */
-function learnedPlan(model: LearnedModel, candidates: IdentifyOptions['candidates']): LearnedPlan | undefined {
+/**
+ * The model's labels among the candidates (by tag, else by code), answering as the candidate is
+ * tagged; undefined when the model has nothing to add for these candidates: none of its
+ * languages is a candidate, or one that franc already knows (it could change no ranking).
+ */
+function learnedLabels(meta: Pick<LearnedModelMeta, 'labels'>, candidates: IdentifyOptions['candidates']): LearnedPlan['labels'] | undefined {
   const tags = candidates.map(candidateTag);
   const labels: LearnedPlan['labels'] = [];
-  model.meta.labels.forEach((label, index) => {
-    const candidate = tags.find((tag) => tag.bcp47 === label.tag) ?? tags.find((tag) => tag.code === label.code && !model.meta.labels.some((l) => l.tag === tag.bcp47));
+  meta.labels.forEach((label, index) => {
+    const candidate = tags.find((tag) => tag.bcp47 === label.tag) ?? tags.find((tag) => tag.code === label.code && !meta.labels.some((l) => l.tag === tag.bcp47));
     if (!candidate) return;
     const franc = isModelled(label.code) ? francCodeFor(label.code) : label.profile ? label.code : null;
     labels.push({ index, code: candidate.code, bcp47: candidate.bcp47, franc });
   });
-  if (labels.length === 0) return undefined;
+  const [only] = labels;
+  if (labels.length === 0 || (labels.length === 1 && isModelled(meta.labels[only!.index]!.code))) return undefined;
+  return labels;
+}
+
+/** Whether a learned model would take part for these candidates (so a caller can skip loading its weights). */
+export function learnedModelApplies(meta: Pick<LearnedModelMeta, 'labels'>, candidates: IdentifyOptions['candidates']): boolean {
+  return learnedLabels(meta, candidates) !== undefined;
+}
+
+function learnedPlan(model: LearnedModel, candidates: IdentifyOptions['candidates']): LearnedPlan | undefined {
+  const labels = learnedLabels(model.meta, candidates);
+  if (!labels) return undefined;
   const scripts = new Set(labels.flatMap((label) => model.meta.labels[label.index]!.scripts));
   return { model, labels, codes: [...new Set(labels.map((l) => l.code))], scripts, scratch: new Float64Array(model.bias.length) };
 }

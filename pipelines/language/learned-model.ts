@@ -38,6 +38,11 @@ export const learnedModelMeta = z.object({
   createdAt: z.string(),
   orders: z.array(z.number().int().min(1).max(8)).min(1),
   buckets: z.number().int().min(2).max(1 << 22).refine((n) => (n & (n - 1)) === 0, 'a power of two'),
+  /**
+   * How weights.bin holds the weights: float32, or int8 with one float32 scale per label (a
+   * quarter of the size, for the model shipped with Tributary; see `quantized`).
+   */
+  encoding: z.enum(['float32', 'int8']).default('float32'),
   labels: z.array(label).min(1),
   /** How the model's answer is weighed against the base (identify.ts), fitted on held-out text. */
   combination: z.object({
@@ -101,29 +106,70 @@ export function learnedLogProbabilities(
 /** The version a model's content names: the same weights and settings always give the same one. */
 export function learnedModelVersion(meta: Omit<LearnedModelMeta, 'version' | 'createdAt' | 'training'>, weights: Float32Array, bias: Float32Array): string {
   const digest = createHash('sha256').update(JSON.stringify({ orders: meta.orders, buckets: meta.buckets, labels: meta.labels, combination: meta.combination }));
+  if (meta.encoding === 'int8') digest.update('int8');
   digest.update(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
   digest.update(new Uint8Array(bias.buffer, bias.byteOffset, bias.byteLength));
   return `ngram-${digest.digest('hex').slice(0, 12)}`;
 }
 
-/** The weights as stored: `buckets × labels` then `labels` float32, little-endian. */
-export function encodeWeights(model: Pick<LearnedModel, 'weights' | 'bias'>): Buffer {
-  const out = Buffer.alloc((model.weights.length + model.bias.length) * 4);
+/**
+ * The weights as stored, little-endian: float32 `buckets × labels` then `labels` biases; or, for
+ * `encoding: 'int8'`, int8 `buckets × labels`, then `labels` float32 scales, then the biases.
+ */
+export function encodeWeights(model: Pick<LearnedModel, 'weights' | 'bias'> & { meta: Pick<LearnedModelMeta, 'encoding'> }): Buffer {
+  const labels = model.bias.length;
+  if (model.meta.encoding === 'int8') {
+    const scales = int8Scales(model.weights, labels);
+    const out = Buffer.alloc(model.weights.length + labels * 8);
+    for (let i = 0; i < model.weights.length; i++) out.writeInt8(Math.round(model.weights[i]! / scales[i % labels]!), i);
+    let at = model.weights.length;
+    for (const scale of scales) at = out.writeFloatLE(scale, at);
+    for (const value of model.bias) at = out.writeFloatLE(value, at);
+    return out;
+  }
+  const out = Buffer.alloc((model.weights.length + labels) * 4);
   let at = 0;
   for (const value of model.weights) at = out.writeFloatLE(value, at);
   for (const value of model.bias) at = out.writeFloatLE(value, at);
   return out;
 }
 
+/** Per label, the step that maps its largest weight to ±127 (1 for a label with none). */
+function int8Scales(weights: Float32Array, labels: number): Float32Array {
+  const scales = new Float32Array(labels);
+  for (let i = 0; i < weights.length; i++) scales[i % labels] = Math.max(scales[i % labels]!, Math.abs(weights[i]!));
+  return scales.map((max) => (max > 0 ? max / 127 : 1));
+}
+
+/**
+ * The model with its weights rounded to int8 steps as `encoding: 'int8'` stores them, and the
+ * version of what it now computes. On the catalogue set this costs the shipped model no
+ * measurable accuracy (test/bench/langid-base.ts prints both).
+ */
+export function quantized(model: LearnedModel): LearnedModel {
+  const meta = { ...model.meta, encoding: 'int8' as const };
+  const decoded = decodeLearnedModel(meta, encodeWeights({ ...model, meta }));
+  decoded.meta.version = learnedModelVersion(decoded.meta, decoded.weights, decoded.bias);
+  return decoded;
+}
+
 /** Reads a stored model; throws with a reason when the files do not belong together. */
 export function decodeLearnedModel(metaJson: unknown, weightBytes: Buffer): LearnedModel {
   const meta = learnedModelMeta.parse(metaJson);
   const labels = meta.labels.length;
-  const expected = (meta.buckets * labels + labels) * 4;
+  const cells = meta.buckets * labels;
+  const int8 = meta.encoding === 'int8';
+  const expected = int8 ? cells + labels * 8 : (cells + labels) * 4;
   if (weightBytes.length !== expected) {
-    throw new Error(`weights.bin has ${weightBytes.length} bytes; ${meta.buckets} buckets × ${labels} languages need ${expected}`);
+    throw new Error(`weights.bin has ${weightBytes.length} bytes; ${meta.buckets} buckets × ${labels} languages (${meta.encoding}) need ${expected}`);
   }
-  const all = new Float32Array(meta.buckets * labels + labels);
-  for (let i = 0; i < all.length; i++) all[i] = weightBytes.readFloatLE(i * 4);
-  return { meta, weights: all.subarray(0, meta.buckets * labels), bias: all.subarray(meta.buckets * labels) };
+  const all = new Float32Array(cells + labels);
+  if (int8) {
+    const scales = Array.from({ length: labels }, (_, l) => weightBytes.readFloatLE(cells + l * 4));
+    for (let i = 0; i < cells; i++) all[i] = weightBytes.readInt8(i) * scales[i % labels]!;
+    for (let l = 0; l < labels; l++) all[cells + l] = weightBytes.readFloatLE(cells + (labels + l) * 4);
+  } else {
+    for (let i = 0; i < all.length; i++) all[i] = weightBytes.readFloatLE(i * 4);
+  }
+  return { meta, weights: all.subarray(0, cells), bias: all.subarray(cells) };
 }

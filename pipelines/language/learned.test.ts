@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { croatianSerbianSentences } from '../../test/fixtures/language/hr-sr-variants.js';
 import { splitForTraining, udhrParagraphs } from '../../test/fixtures/language/udhr.js';
 import { createLanguageIdentifier } from './identify.js';
-import { decodeLearnedModel, encodeWeights, learnedLogProbabilities, type LearnedModel } from './learned-model.js';
+import { decodeLearnedModel, encodeWeights, learnedLogProbabilities, quantized, type LearnedModel } from './learned-model.js';
 import { languageMismatch } from './mismatch.js';
 import { forEachNgram, modelCodePoints } from './ngrams.js';
 import { parseLanguageTag } from './tags.js';
@@ -104,6 +104,20 @@ describe('a learned model', () => {
     expect([...learnedLogProbabilities(restored, text)]).toEqual([...learnedLogProbabilities(model, text)]);
     expect(() => decodeLearnedModel(stored, encodeWeights(model).subarray(4))).toThrow(/weights.bin has/);
     expect(() => decodeLearnedModel({ ...stored, buckets: 1000 }, encodeWeights(model))).toThrow();
+  });
+
+  it('stored as int8 takes a quarter of the bytes, names itself apart, and answers as before', async () => {
+    const model = await trainLanguageModel([...examples('kab', kabyle.train), ...examples('fr', french.train)], { base: node, now: fixedClock, epochs: 2 });
+    const small = quantized(model);
+    const bytes = encodeWeights(small);
+    expect(bytes.length).toBeLessThan(encodeWeights(model).length / 3.9);
+    expect(small.meta.version).not.toBe(model.meta.version);
+    const restored = decodeLearnedModel(JSON.parse(JSON.stringify(small.meta)), bytes);
+    expect(restored.meta.version).toBe(small.meta.version);
+    expect([...restored.weights]).toEqual([...small.weights]);
+    const full = createLanguageIdentifier({ ...node, learned: model });
+    const rounded = createLanguageIdentifier({ ...node, learned: restored });
+    for (const text of [...kabyle.test, ...french.test]) expect(rounded(text).code).toBe(full(text).code);
   });
 
   it('records how it did on held-out text, and gives a confidence that is not overconfident there', async () => {

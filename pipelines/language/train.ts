@@ -130,6 +130,7 @@ export async function trainLanguageModel(examples: readonly TrainingExample[], o
       version: 'ngram-000000000000',
       createdAt: now().toISOString(),
       orders,
+      encoding: 'float32',
       buckets,
       labels,
       combination: { modelWeight: 1, temperature: null },

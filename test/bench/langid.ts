@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { francAll } from 'franc-all';
+import { baseLanguageModel } from '../../pipelines/language/base-model.js';
 import { createLanguageIdentifier, LANGID_MODEL } from '../../pipelines/language/identify.js';
 import type { LearnedModel } from '../../pipelines/language/learned-model.js';
 import { trainLanguageModel } from '../../pipelines/language/train.js';
@@ -49,7 +50,9 @@ function detectors(tags: string[], learned: LearnedModel): Record<string, Detect
     'franc-all': (text) => fromRanking(francAll(text, { minLength: 10 })),
     'franc-all, candidates': (text) => fromRanking(francAll(text, { only: candidates, minLength: 10 })),
     // Prepared once, as the node's text intake does (createLanguageIdentifier).
-    tributary: createLanguageIdentifier({ candidates: tags, contactLanguages: [] }),
+    'tributary, franc alone': createLanguageIdentifier({ candidates: tags, contactLanguages: [] }),
+    // Out of the box: with the model shipped in pipelines/language/base-model/ (base-model.ts).
+    tributary: createLanguageIdentifier({ candidates: tags, contactLanguages: [], learned: baseLanguageModel() }),
     'tributary after langid train': createLanguageIdentifier({ candidates: tags, contactLanguages: [], learned }),
   };
 }
@@ -118,7 +121,7 @@ function measureOnHelp(tags: string[], learned: LearnedModel, isoOf: Map<string,
   const texts = help.texts.filter((t) => isoOf.has(t.tag));
   console.log(`independent check: ${texts.length} texts in ${new Set(texts.map((t) => t.tag)).size} languages of GNOME's user documentation`);
   const all = detectors(tags, learned);
-  const runs = ['franc-all, candidates', 'tributary', 'tributary after langid train'].map((name) => measure(name, all[name]!, texts, isoOf));
+  const runs = ['franc-all, candidates', 'tributary, franc alone', 'tributary', 'tributary after langid train'].map((name) => measure(name, all[name]!, texts, isoOf));
   printTable(
     ['independent check (GNOME help)', 'sentences %', 'short (<30) %', 'macro sentences %', 'ECE', 'texts/s'],
     runs.map((r) => [r.name, percent(r.sentences), percent(r.short), percent(r.macroSentences), r.ece.toFixed(3), r.textsPerSecond]),
@@ -186,6 +189,7 @@ async function main(): Promise<void> {
     measuredAt: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version },
     model: LANGID_MODEL,
+    shippedModel: { version: baseLanguageModel().meta.version, buckets: baseLanguageModel().meta.buckets, encoding: baseLanguageModel().meta.encoding },
     heldOut: {
       source: 'gettext catalogues under /usr/share/locale (iso-codes left out), see test/bench/langid-corpus.ts',
       sha256: set.sha256,

@@ -1,3 +1,4 @@
+import { baseLanguageModelFor } from '../../../pipelines/language/base-model.js';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import cliProgress from 'cli-progress';
@@ -27,18 +28,24 @@ function parseCandidates(value: string | undefined): LanguageTag[] {
  * node (with its learned model, when one was trained); else no candidates, which leaves the
  * contact languages to choose among.
  */
+/** With the model shipped with Tributary, where it knows the candidates (as a node without its own). */
+function withBaseModel(options: IdentifyOptions): IdentifyOptions {
+  const learned = baseLanguageModelFor(options.candidates);
+  return learned ? { ...options, learned } : options;
+}
+
 function identifyOptions(options: { candidates?: string; dir?: string }): IdentifyOptions {
   const candidates = parseCandidates(options.candidates);
-  if (!options.dir) return { candidates };
+  if (!options.dir) return withBaseModel({ candidates });
   const dir = nodeDir(options.dir);
   const config = loadNodeConfig(dir);
   const learned = new LearnedModelFolder(dir).current((error) => console.error(`tributary: the learned model is left out: ${error.message}`));
-  return {
+  const fromNode: IdentifyOptions = {
     candidates: candidates.length > 0 ? candidates : config.languages,
     contactLanguages: config.lid.contactLanguages,
     minLength: config.lid.minLength,
-    ...(learned ? { learned } : {}),
   };
+  return learned ? { ...fromNode, learned } : withBaseModel(fromNode);
 }
 
 /** JSON lines from stdin to stdout, one answer per line, waiting for stdout to drain. */

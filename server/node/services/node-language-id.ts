@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLanguageIdentifier, type LanguageIdentifier, type LanguageIdResult } from '../../../pipelines/language/identify.js';
+import { baseLanguageModelFor } from '../../../pipelines/language/base-model.js';
 import { decodeLearnedModel, encodeWeights, type LearnedModel } from '../../../pipelines/language/learned-model.js';
 import type { TrainingExample } from '../../../pipelines/language/train.js';
 import type { Db } from '../../core/db.js';
@@ -70,7 +71,7 @@ export class LearnedModelFolder {
 
 /**
  * The node's language ID: the base for its languages and LID settings, with its learned model
- * when one is current. Text intake, prompt import, rescoring and release manifests all ask
+ * when one is current, else with the model shipped with Tributary (base-model.ts). Text intake, prompt import, rescoring and release manifests all ask
  * this one object, so they agree on the decision and on the model they record.
  */
 export class NodeLanguageId {
@@ -88,11 +89,12 @@ export class NodeLanguageId {
     const learned = this.folder.current(this.onModelError);
     if (!this.identifier || learned !== this.learned) {
       this.learned = learned;
+      const model = learned ?? baseLanguageModelFor(this.languages.tags);
       this.identifier = createLanguageIdentifier({
         candidates: this.languages.tags,
         contactLanguages: this.lid.contactLanguages,
         minLength: this.lid.minLength,
-        ...(learned ? { learned } : {}),
+        ...(model ? { learned: model } : {}),
       });
     }
     return this.identifier;
