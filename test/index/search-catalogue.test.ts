@@ -14,6 +14,9 @@ const LANGUAGES = [null, 'sw', 'sw-ke', 'sw-tz', 'swa', 'pa', 'pa-arab', 'yo', '
 const LICENSES = ['cc-by-4.0', 'cc0-1.0', 'cc-by-nc-4.0'];
 const TERMS = [' ', ' evaluate ', ' train evaluate purpose:train-asr ', ' train evaluate redistribute purpose:train-lm ', ' train commercial-model '];
 const NODES = ['did:web:a.example', 'did:web:b.example', 'did:web:c.example'];
+// Words with case, diacritics and shared prefixes, for names and descriptions and for queries.
+const WORDS = ['Radio', 'rádio', 'river', 'Songs', 'söngs', 'song', 'provincial', 'Province', 'Kiswahili', 'habari', '2024', 'ngoma', 'Ngömà'];
+const QUERY_WORDS = ['rad', 'radio', 'RIV', 'song', 'songs', 'prov', 'kis', 'zzz', 'ngo', 'ngoma', '20', 'ó', 'habari-radio'];
 const instant = (minutes: number) => new Date(Date.UTC(2027, 0, 1) + minutes * 60_000).toISOString();
 const hex = (n: number) => n.toString(16).padStart(64, '0');
 
@@ -33,6 +36,8 @@ const rowArb = fc.record({
   // Few distinct instants, so ties (ordered by manifest id) are common.
   published: fc.integer({ min: 0, max: 8 }),
   manifest: fc.integer({ min: 1, max: 1_000_000 }),
+  name: fc.array(fc.constantFrom(...WORDS), { maxLength: 3 }),
+  description: fc.array(fc.constantFrom(...WORDS), { maxLength: 5 }),
 });
 
 /** Most queries use one or two filters (each is left out three times in four), so pages are full enough to compare orders. */
@@ -51,9 +56,22 @@ const queryArb = fc.record({
   after: seldom(fc.record({ published: fc.integer({ min: 0, max: 8 }), manifest: fc.integer({ min: 1, max: 1_000_000 }) }), null),
   limit: fc.integer({ min: 1, max: 30 }),
   suspended: seldom(fc.subarray(NODES, { minLength: 1 }), []),
+  words: seldom(fc.array(fc.constantFrom(...QUERY_WORDS), { minLength: 1, maxLength: 2 }), []),
 });
 
-/** Search as migration 002's SQL had it, over a table of the same rows. */
+/**
+ * A query word for FTS5 as the SQLite store gave it before search moved into memory: a prefix.
+ * A word of several (`habari-radio`) asks for each of them, as the PostgreSQL store read it; FTS5
+ * alone would have read a phrase.
+ */
+const ftsWord = (word: string) =>
+  word
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .map((part) => `"${part}"*`)
+    .join(' ');
+
+/** Search as migration 002's SQL had it, over a table of the same rows, words through FTS5 as the store asked it. */
 function sqlSearch(db: Database.Database, query: DatasetQuery, suspended: readonly string[]) {
   const where = ['retracted = 0', 'expires > @at', `node_did NOT IN (SELECT value FROM json_each(@suspended))`];
   const params: Record<string, unknown> = { at: query.at, suspended: JSON.stringify(suspended) };
@@ -67,6 +85,10 @@ function sqlSearch(db: Database.Database, query: DatasetQuery, suspended: readon
   if (query.minHours !== null) (where.push('hours >= @minHours'), (params.minHours = query.minHours));
   if (query.minRecords !== null) (where.push('records >= @minRecords'), (params.minRecords = query.minRecords));
   if (query.node) (where.push('node_did = @node'), (params.node = query.node));
+  if (query.words.length > 0) {
+    where.push('id IN (SELECT rowid FROM rows_text WHERE rows_text MATCH @words)');
+    params.words = query.words.map(ftsWord).join(' ');
+  }
   const page = [...where];
   if (query.after) {
     page.push('(published < @ap OR (published = @ap AND manifest > @am))');
@@ -84,14 +106,17 @@ function sqlSearch(db: Database.Database, query: DatasetQuery, suspended: readon
 }
 
 describe('SearchCatalogue', () => {
-  it('answers as the SQL search did: page, order, cursor and totals, through changes', () => {
+  it('answers as the SQL search did: page, order, cursor, totals and words, through changes', () => {
     fc.assert(
       fc.property(fc.array(rowArb, { minLength: 0, maxLength: 60 }), fc.array(fc.tuple(fc.nat(), rowArb), { maxLength: 20 }), fc.array(queryArb, { minLength: 1, maxLength: 5 }), (rows, changes, queries) => {
         const db = new Database(':memory:');
         db.exec(`CREATE TABLE rows (id INTEGER PRIMARY KEY, node_did TEXT, language TEXT, license TEXT, terms TEXT, modality TEXT, access_class TEXT,
-          retracted INTEGER, records INTEGER, hours REAL, speakers INTEGER, expires TEXT, published TEXT, manifest TEXT)`);
+          retracted INTEGER, records INTEGER, hours REAL, speakers INTEGER, expires TEXT, published TEXT, manifest TEXT, name TEXT, description TEXT);
+          CREATE VIRTUAL TABLE rows_text USING fts5(name, description, tokenize = 'unicode61 remove_diacritics 2')`);
         const put = db.prepare(`INSERT OR REPLACE INTO rows VALUES (@id, @nodeDid, @language, @license, @terms, @modality, @accessClass,
-          @retracted, @records, @hours, @speakers, @expires, @published, @manifest)`);
+          @retracted, @records, @hours, @speakers, @expires, @published, @manifest, @name, @description)`);
+        const unindex = db.prepare('DELETE FROM rows_text WHERE rowid = ?');
+        const index = db.prepare('INSERT INTO rows_text (rowid, name, description) VALUES (?, ?, ?)');
         const catalogue = new SearchCatalogue();
         const toRow = (id: number, r: (typeof rows)[number]): CatalogueRow => ({
           id,
@@ -108,10 +133,14 @@ describe('SearchCatalogue', () => {
           expires: instant(r.expires),
           published: instant(r.published),
           manifest: hex(r.manifest),
+          text: `${r.name.join(' ')}\n${r.description.join(', ')}`,
         });
         const apply = (row: CatalogueRow) => {
           catalogue.upsert(row);
-          put.run({ ...row, retracted: row.retracted ? 1 : 0 });
+          const [name, description] = row.text.split('\n') as [string, string];
+          put.run({ ...row, retracted: row.retracted ? 1 : 0, name, description });
+          unindex.run(row.id);
+          index.run(row.id, name, description);
         };
         rows.forEach((r, i) => apply(toRow(i + 1, r)));
         catalogue.settle();
@@ -122,12 +151,11 @@ describe('SearchCatalogue', () => {
           for (const node of NODES) catalogue.setNode(node, q.suspended.includes(node));
           const query: DatasetQuery = {
             ...q,
-            words: [],
             at: instant(q.at),
             after: q.after && { published: instant(q.after.published), manifest: hex(q.after.manifest) },
           };
           const expected = sqlSearch(db, query, q.suspended);
-          const got = catalogue.search(query, null);
+          const got = catalogue.search(query);
           expect(got.ids).toEqual(expected.ids);
           expect(got.totals).toEqual(expected.totals);
         }
@@ -137,14 +165,27 @@ describe('SearchCatalogue', () => {
     );
   });
 
-  it('keeps only the ids the words matched', () => {
+  it('matches every query word as the start of a word, whatever its case and diacritics, and follows changed text', () => {
     const catalogue = new SearchCatalogue();
-    for (let id = 1; id <= 5; id += 1) {
-      catalogue.upsert({ id, nodeDid: 'did:web:a.example', language: 'sw', license: 'cc0-1.0', terms: ' ', modality: 'text', accessClass: 'open', retracted: false, records: id, hours: null, speakers: null, expires: instant(100), published: instant(id), manifest: hex(id) });
-    }
+    const texts = ['River songs\nOld radio plays', 'Swahili news\nRádio Mombasa, provincial', 'Ngoma\nsongs of the coast', 'Radio-drama\n', 'Empty\n'];
+    const row = (id: number, text: string): CatalogueRow => ({
+      id, nodeDid: 'did:web:a.example', language: 'sw', license: 'cc0-1.0', terms: ' ', modality: 'text', accessClass: 'open', retracted: false,
+      records: id, hours: null, speakers: null, expires: instant(100), published: instant(id), manifest: hex(id), text,
+    });
+    texts.forEach((text, i) => catalogue.upsert(row(i + 1, text)));
     catalogue.settle();
-    const query: DatasetQuery = { languages: [], modality: null, licenses: [], access: [], actions: [], purposes: [], minHours: null, minRecords: null, node: null, words: ['x'], at: instant(0), after: null, limit: 10 };
-    expect(catalogue.search(query, Int32Array.from([2, 4, 99]))).toEqual({ ids: [4, 2], totals: { datasets: 2, records: 6, hours: 0, speakers: 0, nodes: 1 } });
-    expect(catalogue.search(query, new Int32Array(0)).ids).toEqual([]);
+    const search = (...words: string[]) =>
+      catalogue.search({ languages: [], modality: null, licenses: [], access: [], actions: [], purposes: [], minHours: null, minRecords: null, node: null, words, at: instant(0), after: null, limit: 10 });
+    expect(search('radio').ids).toEqual([4, 2, 1]);
+    expect(search('RAD', 'song').ids).toEqual([1]);
+    expect(search('prov').totals).toMatchObject({ datasets: 1, records: 2 });
+    expect(search('radio-drama').ids).toEqual([4]);
+    expect(search('zzz').ids).toEqual([]);
+    expect(search('--').ids).toEqual([]);
+    // A changed description takes its words with it.
+    catalogue.upsert(row(1, 'River songs\nevening stories'));
+    catalogue.settle();
+    expect(search('radio').ids).toEqual([4, 2]);
+    expect(search('stor').ids).toEqual([1]);
   });
 });

@@ -6,7 +6,7 @@ import { SearchCatalogue, type CatalogueAnswer, type CatalogueRow } from './sear
  * a boolean from PostgreSQL.
  */
 export const CATALOGUE_COLUMNS = `id, node_did, language_tag, license, terms, modality, access_class,
-  retracted_at IS NOT NULL AS retracted, records, hours, speakers, expires, published, manifest, search_seq`;
+  retracted_at IS NOT NULL AS retracted, records, hours, speakers, expires, published, manifest, search_seq, name, description`;
 
 export interface CatalogueSqlRow {
   id: number;
@@ -24,6 +24,8 @@ export interface CatalogueSqlRow {
   published: string;
   manifest: string;
   search_seq: number;
+  name: string;
+  description: string;
 }
 
 /** ASCII only, as SQLite's lower() folds and the catalogue compares (query ranges come lower-cased the same way). */
@@ -46,6 +48,7 @@ export function datasetChange(row: CatalogueSqlRow): DatasetChange {
     expires: row.expires,
     published: row.published,
     manifest: row.manifest,
+    text: `${row.name}\n${row.description}`,
     seq: row.search_seq,
   };
 }
@@ -102,8 +105,8 @@ export class FollowedCatalogue {
     }
   }
 
-  search(query: DatasetQuery, words: ArrayLike<number> | null): CatalogueAnswer {
-    return this.#catalogue.search(query, words);
+  search(query: DatasetQuery): CatalogueAnswer {
+    return this.#catalogue.search(query);
   }
 
   /** The catalogue's size and its arrays' bytes, for measurements. */

@@ -22,7 +22,6 @@ import type {
 import { postgresIndexMigrations } from './postgres-migrations.js';
 import { PostgresSearch } from './postgres-search.js';
 import { PostgresTreeStore, type Queryable } from './postgres-tree-store.js';
-import { lexemes } from './postgres-words.js';
 import { datasetFromRow, searchTerms, type DatasetRow } from './sqlite-dataset-rows.js';
 
 export interface PostgresIndexStoreOptions {
@@ -386,9 +385,9 @@ class PostgresTransaction extends PostgresReads implements IndexTransaction {
     await this.#run(
       `INSERT INTO datasets (id, node_did, dataset_id, manifest, version, rev, name, description, language_tag, iso639_3,
          modality, license, license_url, access_class, permitted_actions, purposes, terms, records, hours, speakers, published,
-         expires, access_changed, retracted_at, retraction, updated_at, words, search_seq)
+         expires, access_changed, retracted_at, retraction, updated_at, search_seq)
        VALUES ((SELECT coalesce(max(id), 0) + 1 FROM datasets), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-         $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, array_to_tsvector($26::text[]),
+         $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,
          (SELECT coalesce(max(search_seq), 0) + 1 FROM datasets))
        ON CONFLICT (node_did, dataset_id) DO UPDATE SET
          manifest = excluded.manifest, version = excluded.version, rev = excluded.rev, name = excluded.name,
@@ -398,7 +397,7 @@ class PostgresTransaction extends PostgresReads implements IndexTransaction {
          purposes = excluded.purposes, terms = excluded.terms, records = excluded.records, hours = excluded.hours,
          speakers = excluded.speakers, published = excluded.published, expires = excluded.expires,
          access_changed = excluded.access_changed, retracted_at = excluded.retracted_at,
-         retraction = excluded.retraction, updated_at = excluded.updated_at, words = excluded.words,
+         retraction = excluded.retraction, updated_at = excluded.updated_at,
          search_seq = excluded.search_seq`,
       [
         dataset.nodeDid,
@@ -426,7 +425,6 @@ class PostgresTransaction extends PostgresReads implements IndexTransaction {
         dataset.retracted?.at ?? null,
         dataset.retracted?.notice ?? null,
         dataset.updatedAt,
-        lexemes(`${dataset.name} ${dataset.description}`),
       ],
     );
   }

@@ -6,9 +6,9 @@ import type { Migration } from '../../core/db.js';
  * too: a signed document's times are served as they came), sorted keys are `COLLATE "C"` so that
  * every ordering is by bytes, as SQLite's BINARY is, whatever the database's locale.
  *
- * `datasets.words` replaces FTS5: the lexemes of name and description (postgres-words.ts), a
- * GIN-indexed tsvector matched with prefix queries. `log_head` is the row whose lock, taken
- * first in every write transaction, serialises writers across processes.
+ * `datasets.words` stood for FTS5 (a GIN-indexed tsvector) until search matched words in memory
+ * (migration 2). `log_head` is the row whose lock, taken first in every write transaction,
+ * serialises writers across processes.
  */
 const init = `
 CREATE TABLE envelopes (
@@ -156,4 +156,13 @@ INSERT INTO log_head (id) VALUES (1);
 `;
 
 /** Append only: a running index may have applied any prefix of this list. */
-export const postgresIndexMigrations: Migration[] = [{ version: 1, name: 'init', sql: init }];
+/** Free-text search matches words in memory (store/word-index.ts): the lexemes column and its GIN index go. */
+const wordsInMemory = `
+DROP INDEX datasets_words;
+ALTER TABLE datasets DROP COLUMN words;
+`;
+
+export const postgresIndexMigrations: Migration[] = [
+  { version: 1, name: 'init', sql: init },
+  { version: 2, name: 'words-in-memory', sql: wordsInMemory },
+];

@@ -2,7 +2,6 @@ import type pg from 'pg';
 import type { DatasetQuery, DatasetSearchResult } from './index-store.js';
 import { CATALOGUE_COLUMNS, datasetChange, FollowedCatalogue, type CatalogueSqlRow } from './followed-catalogue.js';
 import { matchFromRow, type MatchRow } from './sqlite-dataset-rows.js';
-import { prefixQuery } from './postgres-words.js';
 
 /**
  * Search over PostgreSQL with the same in-process `SearchCatalogue` as the SQLite store: each
@@ -35,16 +34,7 @@ export class PostgresSearch {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await this.#catchUp(client);
-      let words: Int32Array | null = null;
-      if (query.words.length > 0) {
-        const tsquery = prefixQuery(query.words);
-        if (tsquery === null) words = new Int32Array(0);
-        else {
-          const { rows } = await client.query<{ ids: number[] | null }>('SELECT array_agg(id) AS ids FROM datasets WHERE words @@ $1::tsquery', [tsquery]);
-          words = Int32Array.from(rows[0]?.ids ?? []);
-        }
-      }
-      const { ids, totals } = this.#catalogue.search(query, words);
+      const { ids, totals } = this.#catalogue.search(query);
       if (ids.length === 0) {
         await client.query('COMMIT');
         return { datasets: [], totals };

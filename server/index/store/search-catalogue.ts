@@ -1,4 +1,5 @@
 import type { AccessClass, DatasetQuery, SearchPosition, SearchTotals } from './index-store.js';
+import { WordIndex } from './word-index.js';
 
 /**
  * What search filters, orders and totals on, for one dataset: its row as a store holds it.
@@ -22,6 +23,8 @@ export interface CatalogueRow {
   published: string;
   /** sha256 hex of the current manifest: the order's second key. */
   manifest: string;
+  /** Name and description, which free-text search reads (word-index.ts). */
+  text: string;
 }
 
 export interface CatalogueAnswer {
@@ -41,15 +44,16 @@ const HASH_BYTES = 32;
  * over memory: the page and the whole match's totals together, where SQLite had to aggregate
  * every matching row after finding the page (197 ms p95 at 100,000 datasets). Storage-neutral:
  * a store feeds it the rows changed since it last looked (`upsert`, then `settle`) and the
- * nodes' suspension, and answers a search with the row ids of the page; the page's full rows,
- * and full text, stay in the database.
+ * nodes' suspension, and answers a search with the row ids of the page; the page's full rows
+ * stay in the database. Free text is matched here too (word-index.ts).
  *
  * Memory (`bytes()`, in test/bench/results.json as `index.search.catalogue`): per dataset 4-byte
  * ids, node, language, licence and terms indices, a flags byte, four float64s (records, hours,
  * speakers, expiry), the manifest's 32 bytes, the `published` string (~40 bytes on the V8 heap),
  * its place in the order and in the id map, a word mark: about 145 bytes, and 174 at 100,000
  * datasets counting the arrays' room to grow (17.4 MB; they double, so at most twice the need).
- * Languages, licences, terms and nodes are interned, so they cost per distinct value.
+ * Languages, licences, terms and nodes are interned, so they cost per distinct value. The word
+ * index comes on top (`index.search.catalogue` counts both).
  */
 export class SearchCatalogue {
   #size = 0;
@@ -76,6 +80,7 @@ export class SearchCatalogue {
   /** Word matches: slot marked with the current search's stamp. */
   #mark = new Uint32Array(0);
   #stamp = 0;
+  readonly #words = new WordIndex();
 
   readonly #languages = new Interned<string | null>();
   readonly #licenses = new Interned<string>();
@@ -120,6 +125,7 @@ export class SearchCatalogue {
     this.#published[slot] = row.published;
     if (!/^[0-9a-f]{64}$/.test(row.manifest)) throw new Error(`A dataset row names manifest ${row.manifest}, not a sha256.`);
     this.#manifest.write(row.manifest, slot * HASH_BYTES, 'hex');
+    this.#words.set(slot, row.text);
     if (moved && !this.#isMoved[slot]) {
       this.#isMoved[slot] = 1;
       this.#moved.push(slot);
@@ -150,21 +156,15 @@ export class SearchCatalogue {
 
   /**
    * One pass in search order: rows that match every filter are counted into the totals, and the
-   * first `limit` after `query.after` make the page. `words`, when the query has words, are the
-   * ids the full-text index matched. `query.at` is compared as a time.
+   * first `limit` after `query.after` make the page. `query.at` is compared as a time.
    */
-  search(query: DatasetQuery, words: ArrayLike<number> | null): CatalogueAnswer {
+  search(query: DatasetQuery): CatalogueAnswer {
     const wantedNode = query.node === null ? -1 : (this.#nodes.find(query.node) ?? -2);
     if (wantedNode === -2) return { ids: [], totals: { datasets: 0, records: 0, hours: 0, speakers: 0, nodes: 0 } };
 
     const stamp = this.#nextStamp();
-    if (words) {
-      for (let i = 0; i < words.length; i += 1) {
-        const id = words[i]!;
-        const slot = id < this.#slotOfId.length ? this.#slotOfId[id]! : -1;
-        if (slot >= 0) this.#mark[slot] = stamp;
-      }
-    }
+    const words = query.words.length > 0;
+    if (words) this.#words.match(query.words, this.#mark, stamp);
     const languageOk = query.languages.length > 0 ? this.#languages.table((tag) => tag !== null && query.languages.some((range) => inRange(tag, range))) : null;
     const licenseOk = query.licenses.length > 0 ? this.#licenses.table((license) => query.licenses.includes(license)) : null;
     const wantedTerms = [...query.actions, ...query.purposes.map((p) => `purpose:${p}`)].map((term) => ` ${term} `);
@@ -194,17 +194,17 @@ export class SearchCatalogue {
         speakers: this.#speakers,
         id: this.#id,
       },
-      { stamp, atMs, wantedNode, modality, accessMask, languageOk, licenseOk, termsOk, checkHours, minHours, minRecords, words: words !== null, start, limit: query.limit },
+      { stamp, atMs, wantedNode, modality, accessMask, languageOk, licenseOk, termsOk, checkHours, minHours, minRecords, words, start, limit: query.limit },
     );
   }
 
-  /** The catalogue's own arrays, in bytes (the `published` strings estimated as V8 keeps them). */
+  /** The catalogue's own arrays and word index, in bytes (strings estimated as V8 keeps them). */
   bytes(): number {
     const typed = [this.#id, this.#node, this.#language, this.#license, this.#terms, this.#flags, this.#records, this.#hours, this.#speakers, this.#expires, this.#manifest, this.#order, this.#slotOfId, this.#isMoved, this.#mark];
     let bytes = typed.reduce((sum, array) => sum + array.byteLength, 0);
     bytes += this.#published.length * 8;
     for (let slot = 0; slot < this.#size; slot += 1) bytes += 16 + Math.ceil(this.#published[slot]!.length / 8) * 8;
-    return bytes + this.#suspended.byteLength + this.#nodeSeen.byteLength;
+    return bytes + this.#suspended.byteLength + this.#nodeSeen.byteLength + this.#words.bytes();
   }
 
   /**

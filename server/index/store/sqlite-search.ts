@@ -4,40 +4,18 @@ import type { DatasetQuery, DatasetSearchResult } from './index-store.js';
 import { CATALOGUE_COLUMNS, datasetChange, FollowedCatalogue, type CatalogueSqlRow } from './followed-catalogue.js';
 import { matchFromRow, type MatchRow } from './sqlite-dataset-rows.js';
 
-/** A bare word for FTS5: quoted (so no operator), a prefix query. Callers give letters and digits only. */
-const ftsWord = (word: string) => `"${word.replace(/"/g, '""')}"*`;
-
-/** `1,4,7` (positive integers, as group_concat writes rowids) as an array. */
-function parseIds(text: string | null): Int32Array {
-  if (!text) return new Int32Array(0);
-  let count = 1;
-  for (let i = 0; i < text.length; i += 1) if (text.charCodeAt(i) === 44) count += 1;
-  const ids = new Int32Array(count);
-  let n = 0;
-  let value = 0;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (c === 44) {
-      ids[n++] = value;
-      value = 0;
-    } else value = value * 10 + (c - 48);
-  }
-  ids[n] = value;
-  return ids;
-}
-
 /**
- * Search over one SQLite connection: the datasets' searchable columns in a `SearchCatalogue`,
- * free text through FTS5, and the page's rows read back by id. Each search is one read
- * transaction, so it sees one committed state throughout: first the rows whose `search_seq` is
- * above the highest this process has seen (written by this process or any other on the file:
- * the number is set in the writer's transaction), then the words, then the page. Expiry is a
+ * Search over one SQLite connection: the datasets' searchable columns and words in a
+ * `SearchCatalogue`, and the page's rows read back by id. Each search is one read transaction,
+ * so it sees one committed state throughout: first the rows whose `search_seq` is above the
+ * highest this process has seen (written by this process or any other on the file: the number
+ * is set in the writer's transaction), then the page. Expiry is a
  * time, not an event, so it is checked per search against `query.at`.
  */
 export class SqliteSearch {
   readonly #db: Db;
   readonly #catalogue = new FollowedCatalogue();
-  #statements: { load: Statement<[]>; datasets: Statement<[number]>; nodes: Statement<[number]>; words: Statement<[string]>; page: Statement<[string]> } | undefined;
+  #statements: { load: Statement<[]>; datasets: Statement<[number]>; nodes: Statement<[number]>; page: Statement<[string]> } | undefined;
 
   constructor(db: Db) {
     this.#db = db;
@@ -48,8 +26,7 @@ export class SqliteSearch {
     this.#db.exec('BEGIN');
     try {
       this.#catchUp();
-      const words = query.words.length > 0 ? parseIds(statements.words.get(query.words.map(ftsWord).join(' ')) as string | null) : null;
-      const { ids, totals } = this.#catalogue.search(query, words);
+      const { ids, totals } = this.#catalogue.search(query);
       if (ids.length === 0) return { datasets: [], totals };
       const byId = new Map((statements.page.all(JSON.stringify(ids)) as (MatchRow & { id: number })[]).map((row) => [row.id, row]));
       // A row the joins left out (its manifest or node missing) would be a broken store: skip it.
@@ -91,9 +68,6 @@ export class SqliteSearch {
       load: this.#db.prepare(`SELECT ${CATALOGUE_COLUMNS} FROM datasets ORDER BY published DESC, manifest`),
       datasets: this.#db.prepare(`SELECT ${CATALOGUE_COLUMNS} FROM datasets WHERE search_seq > ? ORDER BY search_seq`),
       nodes: this.#db.prepare('SELECT did, suspended_at IS NOT NULL AS suspended, search_seq FROM nodes WHERE search_seq > ?'),
-      // One row, the ids comma-separated: a word may match a third of the catalogue, and handing
-      // SQLite's rows to JavaScript one by one costs more than FTS5 takes to find them.
-      words: this.#db.prepare<[string]>('SELECT group_concat(rowid) FROM datasets_text WHERE datasets_text MATCH ?').pluck(),
       page: this.#db.prepare(
         `SELECT d.*, m.log_index AS m_log_index, m.envelope AS m_envelope,
            n.name AS n_name, n.url AS n_url, n.stale AS n_stale, n.last_heard_at AS n_last_heard_at
