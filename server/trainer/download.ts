@@ -10,7 +10,7 @@ import {
   InvalidDownloadListError,
 } from './errors.js';
 import { syncDirectory } from './atomic-file.js';
-import { digestFile, hashInto } from './file-digest.js';
+import { digestFile, hashInto } from '../core/file-digest.js';
 
 /**
  * Downloads shards from nodes: several at once, each streamed to `<path>.part` and hashed on

@@ -8,7 +8,7 @@ import { compareCodeUnits } from '../../pipelines/release/manifest/order.js';
 import { STATE_DIR } from './access-grants.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { LockInvalidError, ShardFileMissingError, ShardFormatUnsupportedError, SourceMismatchError, UnknownSourceError } from './errors.js';
-import { digestFile, type FileDigest } from './file-digest.js';
+import { digestFile, type FileDigest } from '../core/file-digest.js';
 import { hasJournal, readJournal } from './journal.js';
 import {
   CARD_FILE,

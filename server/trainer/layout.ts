@@ -6,7 +6,7 @@ import { syncDirectory, writeFileAtomic } from './atomic-file.js';
 import { combinedCard, unionFeatures, type CardSource } from './card.js';
 import { ShardFileMissingError } from './errors.js';
 import { FOLDER_MANIFEST_FILE, folderManifest } from './folder-manifest.js';
-import { digestFile, type FileDigest } from './file-digest.js';
+import { digestFile, type FileDigest } from '../core/file-digest.js';
 import { clearJournal, hasJournal, writeJournal } from './journal.js';
 import { LOCAL_SHARD_NAME, LOCK_FILE, LOCK_VERSION, lockText, type IndexState, type Lock, type LockShard, type LockSource } from './lock.js';
 import type { ManifestFacts } from './manifest-facts.js';

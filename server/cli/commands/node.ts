@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { readEnv } from '../../core/env.js';
 import { createLogger } from '../../core/log.js';
+import { backupNode, restoreNode } from '../../node/backup.js';
 import { CONFIG_FILE, loadNodeConfig, type NodeConfigInput } from '../../node/config.js';
 import { createNode } from '../../node/create-node.js';
 import { initNode, newNodeIdentity, rotateNodeKey } from '../../node/init.js';
@@ -10,6 +12,21 @@ import { KEYS_DIR, loadNodeSecrets } from '../../node/secrets.js';
 import { STARTER_PROMPTS } from '../../node/starter-prompts.js';
 import { printJson, printTable } from '../output.js';
 import { list, nodeDir } from '../with-node.js';
+
+/** A progress bar over files on a terminal; nothing when output goes to a file or a script. */
+function fileBar(enabled: boolean): { update: (done: number, total: number) => void; stop: () => void } {
+  if (!enabled) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar({ format: '[{bar}] {percentage}% | {value}/{total} files', hideCursor: true }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update(done, total) {
+      if (!started) bar.start(total, 0);
+      started = true;
+      bar.update(done);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
 
 /** What `npm start` initialises on first run when nothing else is said; its URL is where it listens. */
 export function defaultNode(port: number): NodeConfigInput {
@@ -108,6 +125,54 @@ export function registerNodeCommands(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+    });
+
+  node
+    .command('backup')
+    .description('write the node (database, settings, keys, clips, releases) to one file; the node may keep running')
+    .option('--dir <dir>', 'data directory of the node (default: $TRIBUTARY_DIR, else ./data/node)')
+    .requiredOption('--out <file>', 'the backup file to write (a tar archive)')
+    .option('--json', 'print JSON')
+    .action(async (options: { dir?: string; out: string; json?: boolean }) => {
+      const dir = nodeDir(options.dir);
+      const bar = fileBar(!options.json && process.stderr.isTTY === true);
+      const summary = await backupNode(dir, resolve(options.out), bar.update).finally(bar.stop);
+      if (options.json) return printJson(summary);
+      printTable(
+        ['backup', 'value'],
+        [
+          ['file', summary.file],
+          ['taken at', summary.createdAt],
+          ['files', summary.files],
+          ['megabytes', (summary.bytes / 1e6).toFixed(1)],
+          ['samples', summary.samples],
+        ],
+      );
+      console.log('\nIt holds the node\'s keys: keep it as safe as keys/ itself.');
+    });
+
+  node
+    .command('restore')
+    .description('make a node from a backup, in a folder that holds no node')
+    .requiredOption('--from <file>', 'the backup file (from `node backup`)')
+    .option('--dir <dir>', 'data directory of the restored node (default: $TRIBUTARY_DIR, else ./data/node)')
+    .option('--json', 'print JSON')
+    .action(async (options: { from: string; dir?: string; json?: boolean }) => {
+      const dir = nodeDir(options.dir);
+      const bar = fileBar(!options.json && process.stderr.isTTY === true);
+      const summary = await restoreNode(resolve(options.from), dir, bar.update).finally(bar.stop);
+      if (options.json) return printJson(summary);
+      printTable(
+        ['restored', 'value'],
+        [
+          ['directory', summary.dir],
+          ['backup taken at', summary.createdAt],
+          ['files', summary.files],
+          ['megabytes', (summary.bytes / 1e6).toFixed(1)],
+          ['clips recorded after the backup, left out', summary.leftOut],
+        ],
+      );
+      console.log(`\nNext: tributary node start --dir ${dir}`);
     });
 
   node
