@@ -8,7 +8,7 @@ import { logMelSettings, logMelSpectrogram, type LogMelSettings } from '../audio
 /**
  * Spoken language ID with a TensorFlow.js layers model kept in a local folder: the folder
  * TensorFlow.js saves (`model.json` + weight files), so a model trained elsewhere (Keras, then
- * `tensorflowjs_converter --metadata`) works as well as one from speech-train.ts.
+ * `tensorflowjs_converter --metadata`) can be used too, if it reads the features below.
  *
  * The model takes `[batch, positions, melBins × context.length]`: the log-mel frames
  * (pipelines/audio/log-mel.ts) of the clip's speech, each bin minus its mean over the clip, and

@@ -3,6 +3,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { SPEECH_LOG_MEL, type LogMelSettings } from '../audio/log-mel.js';
+import { seededRandom } from './seeded-random.js';
 import {
   SPEECH_MODEL_FILE,
   SPEECH_MODEL_FORMAT,
@@ -56,18 +57,6 @@ const HIDDEN = 64;
 /** Frames −5…+5 in steps of 2 around every third frame (30 ms). */
 export const SPEECH_CONTEXT = { offsets: [-5, -3, -1, 1, 3, 5], step: 3 };
 
-/** A small deterministic generator (mulberry32), so the same clips give the same model. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function buildModel(tf: typeof TF, bins: number, labels: number): TF.LayersModel {
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
   const model = tf.sequential();
@@ -118,7 +107,7 @@ export async function trainSpeechLanguageModel(clips: SpeechTrainingClip[], opti
   const heldOut = examples.filter((example) => example.heldOut);
   const bins = settings.melBins * SPEECH_CONTEXT.offsets.length;
   const model = buildModel(tf, bins, labels.length);
-  const next = random(0x5eed);
+  const next = seededRandom(0x5eed);
 
   /** Accuracy and mean cross-entropy on the held-out clips, each scored whole. */
   const judgeHeldOut = () => {

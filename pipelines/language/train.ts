@@ -17,6 +17,7 @@ import { isModelled, sameLanguage } from './macrolanguages.js';
 import { forEachNgram, modelCodePoints, ngramWeight, type NgramShape } from './ngrams.js';
 import { countScripts } from './scripts.js';
 import { parseLanguageTag } from './tags.js';
+import { seededRandom } from './seeded-random.js';
 
 /** One text in a known language: a validated sample or an accepted prompt. */
 export interface TrainingExample {
@@ -400,18 +401,6 @@ function hashFraction(key: string): number {
 
 function hashSeed(n: number, key: string): number {
   return createHash('sha256').update(`${n}\u0000${key}`).digest().readUInt32BE(0);
-}
-
-/** mulberry32: a small seeded generator, so training on the same data gives the same model. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle<T>(items: T[], random: () => number): void {
