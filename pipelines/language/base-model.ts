@@ -6,12 +6,13 @@ import { decodeLearnedModel, learnedModelMeta, type LearnedModel } from './learn
 
 /**
  * The n-gram model that ships with Tributary (pipelines/language/base-model/), weighed with
- * franc wherever a node has not trained its own (`tributary langid train`). It knows the 71
- * languages of the translated message catalogues Debian installs (test/bench/langid-corpus.ts),
- * trained with train.ts on the bench's training split, which the evaluation never reads;
- * `npm run build:langid-base` rebuilds it (test/bench/langid-base.ts). Stored as int8, 4.7 MB.
- * Like any learned model it takes part only for candidates among its languages, and only when
- * two or more of them are candidates: with one it could not change an answer.
+ * franc wherever a node has not trained its own (`tributary langid train`). It knows 63 of the
+ * 71 languages of the translated message catalogues Debian installs (test/bench/langid-corpus.ts;
+ * the other eight have too little text), trained with train.ts on the bench's training split,
+ * which the evaluation never reads; `npm run build:langid-base` rebuilds it
+ * (test/bench/langid-base.ts). Stored as int8, 4.1 MB. Like any learned model it takes part only
+ * for candidates among its languages, and only when it can change an answer: two or more of them
+ * are candidates, or one that franc does not know.
  */
 function baseModelDir(): string {
   // From source the folder is beside this file. Compiled (dist/, or the tests' build under

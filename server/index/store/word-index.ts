@@ -9,7 +9,8 @@ import { lexemes } from './words.js';
  * matches a third of the catalogue, and every id crossed from the database to JavaScript (p95
  * 12 ms on SQLite and 48 ms on PostgreSQL at 100,000 datasets). Here a word's slots are one
  * array. Memory: 4 bytes per distinct word of a dataset, twice (its posting, and the dataset's
- * list of words to take back when it changes), plus each distinct word once (about 60 bytes).
+ * list of words to take back when it changes), plus each distinct word once (about 60 bytes;
+ * a word no dataset holds any more keeps its place, with no slots).
  */
 export class WordIndex {
   /** Distinct words sorted (UTF-16 order, so a prefix's words are one run), but for `#unsorted`. */
@@ -22,7 +23,7 @@ export class WordIndex {
   /** Slot → the ids of its words. */
   #wordsOf: number[][] = [];
   /** Per search: how many query terms each slot has matched so far. */
-  #progress = new Uint8Array(0);
+  #progress = new Uint16Array(0);
 
   /** A slot's words, replacing what it held before. */
   set(slot: number, text: string): void {
@@ -46,8 +47,8 @@ export class WordIndex {
       if (parts.length === 0) return;
       terms.push(...parts);
     }
-    if (terms.length === 0) return;
-    if (this.#progress.length < mark.length) this.#progress = new Uint8Array(mark.length);
+    if (terms.length === 0 || terms.length > 0xfffe) return;
+    if (this.#progress.length < mark.length) this.#progress = new Uint16Array(mark.length);
     const progress = this.#progress;
     const touched = terms.map((term) => this.#prefixPostings(term));
     // A slot counts for term t only once it has matched terms 0…t−1, and once (a slot may hold

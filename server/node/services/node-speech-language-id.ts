@@ -9,6 +9,7 @@ import {
 import { readSpeechModel, SPEECH_MODEL_FILE, type SpeechScoring } from '../../../pipelines/language/speech-model.js';
 import { defaultContactLanguages } from '../../../pipelines/language/contact-languages.js';
 import type { LanguageTag } from '../../../pipelines/language/tags.js';
+import { ConfigError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { NodeConfig } from '../config.js';
 import type { NodeLanguages } from '../languages.js';
@@ -41,7 +42,7 @@ export class NodeSpeechLanguageId {
       try {
         this.describe(this.dir);
       } catch (error) {
-        throw new Error(`lid.speechModel in node.json: ${error instanceof Error ? error.message : String(error)}`);
+        throw new ConfigError(`lid.speechModel in node.json: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   }
