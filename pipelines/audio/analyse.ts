@@ -23,6 +23,11 @@ export type ClipAnalysis =
     }
   | { ok: false; problem: AudioProblem; reason: string; facts?: AudioFacts };
 
+/** A decoded clip as the node keeps and measures it: mono at `TARGET_SAMPLE_RATE`. */
+export function toTargetMono(clip: { channels: Float32Array[]; sampleRate: number }): Float32Array {
+  return resample(downmix(clip.channels), clip.sampleRate, TARGET_SAMPLE_RATE);
+}
+
 /**
  * The speech-intake stage: decode, keep the clipping measure from the original signal, downmix
  * to mono, resample to 16 kHz, measure, screen, and encode the normalised clip. A clip that
@@ -37,7 +42,7 @@ export async function analyseClip(
   const decoded = await decodeClip(bytes, { maxSeconds: rules.maxSeconds + 1 });
   if (!decoded.ok) return decoded;
   const { clip } = decoded;
-  const mono = resample(downmix(clip.channels), clip.sampleRate, TARGET_SAMPLE_RATE);
+  const mono = toTargetMono(clip);
   const facts = audioFacts(mono, TARGET_SAMPLE_RATE, {
     format: clip.format,
     sampleRate: clip.sampleRate,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpeechLanguageModel } from '../../pipelines/language/speech-model.js';
 import { trainSpeechLanguageModel, writeSpeechModel, type TrainedSpeechModel } from '../../pipelines/language/speech-train.js';
 import { readMonoWav, SPOKEN_LANGUAGES, spokenLanguageClips, type SpokenClip } from '../fixtures/spoken-languages.js';
+import { runCliAsync } from '../helpers/cli.js';
 import { joinWithConsent, startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
 import { importPrompts, postRecording } from '../helpers/speech.js';
 
@@ -64,6 +65,19 @@ describe('spoken-language ID', () => {
     const oneSpanish = [...few, { tag: 'es', code: 'spa', mono: readMonoWav(testClips.find((clip) => clip.tag === 'es')!.path) }];
     await expect(trainSpeechLanguageModel(oneSpanish, { epochs: 1 })).rejects.toThrow(/es \(1\)/);
   });
+
+  it('tributary langid speech names a recording\'s language, and says whether the node would flag it', async () => {
+    const english = testClips.find((clip) => clip.tag === 'en')!;
+    const flagged = await runCliAsync(['langid', 'speech', english.path, '--model', modelDir, '--declared', 'sw', '--json']);
+    expect(flagged.status, flagged.stderr).toBe(0);
+    expect(JSON.parse(flagged.stdout)).toMatchObject({ code: 'eng', mismatch: 'language', reason: null });
+    const table = await runCliAsync(['langid', 'speech', english.path, '--model', modelDir]);
+    expect(table.status, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/eng\s+│\s+en\s+│/);
+    const missing = await runCliAsync(['langid', 'speech', english.path, '--model', join(folder, 'missing')]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^tributary: .*model\.json/);
+  }, 60_000);
 
   describe('on a node', () => {
     let t: TestNode;

@@ -1,11 +1,19 @@
-import { baseLanguageModelFor } from '../../../pipelines/language/base-model.js';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { decodeClip } from '../../../pipelines/audio/decode.js';
+import { toTargetMono, TARGET_SAMPLE_RATE } from '../../../pipelines/audio/analyse.js';
+import { baseLanguageModelFor } from '../../../pipelines/language/base-model.js';
 import { identifyLines } from '../../../pipelines/language/batch.js';
+import { defaultContactLanguages } from '../../../pipelines/language/contact-languages.js';
 import { createLanguageIdentifier, type IdentifyOptions } from '../../../pipelines/language/identify.js';
+import { identifySpeechLanguage } from '../../../pipelines/language/speech-lid.js';
+import { SpeechLanguageModel } from '../../../pipelines/language/speech-model.js';
 import { parseLanguageTag, type LanguageTag } from '../../../pipelines/language/tags.js';
+import { ConfigError } from '../../core/errors.js';
 import { loadNodeConfig } from '../../node/config.js';
 import { InvalidLanguageTagError } from '../../node/errors.js';
 import { rescoreTextSamples } from '../../node/services/lid-rescore.js';
@@ -48,6 +56,17 @@ function identifyOptions(options: { candidates?: string; dir?: string }): Identi
   return learned ? { ...fromNode, learned } : withBaseModel(fromNode);
 }
 
+/** The speech model to use and the languages it may answer (undefined: every language of the model). */
+function speechSetting(options: { dir?: string; model?: string }): { modelDir: string; candidates?: string[] } {
+  if (options.model) return { modelDir: resolve(options.model) };
+  const dir = nodeDir(options.dir);
+  const config = loadNodeConfig(dir);
+  const path = config.lid.speechModel;
+  if (!path) throw new ConfigError(`the node in ${dir} has no speech model (lid.speechModel in node.json); give one with --model`);
+  const candidates = [...config.languages.map((tag) => parseLanguageTag(tag)!.iso639_3), ...(config.lid.contactLanguages ?? defaultContactLanguages)];
+  return { modelDir: isAbsolute(path) ? path : resolve(dir, path), candidates };
+}
+
 /** JSON lines from stdin to stdout, one answer per line, waiting for stdout to drain. */
 async function runBatch(options: IdentifyOptions): Promise<void> {
   const identify = createLanguageIdentifier(options);
@@ -83,6 +102,42 @@ export function registerLangidCommand(program: Command): void {
         ],
       );
       if (result.reason) console.error(`und: ${result.reason}`);
+    });
+
+  langid
+    .command('speech')
+    .description('identify the spoken language of a recording with a speech model, as the node does for each clip')
+    .argument('<file>', 'a recording, in any format the node takes')
+    .option('--dir <dir>', 'a node: its lid.speechModel, and its languages and contact languages as candidates')
+    .option('--model <dir>', 'a speech model folder (pipelines/language/speech-model.ts) instead of a node\'s')
+    .option('--declared <tag>', 'the language the speaker declared: whether the node would flag the clip')
+    .option('--json', 'print JSON')
+    .action(async (file: string, _own: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ dir?: string; model?: string; declared?: string; json?: boolean }>();
+      const { modelDir, candidates } = speechSetting(options);
+      const model = await SpeechLanguageModel.load(modelDir).catch((error: unknown) => {
+        throw new ConfigError(error instanceof Error ? error.message : String(error));
+      });
+      const decoded = await decodeClip(new Uint8Array(await readFile(file)), { maxSeconds: 60 });
+      if (!decoded.ok) throw new ConfigError(`${file}: ${decoded.reason}`);
+      const mono = toTargetMono(decoded.clip);
+      const rate = model.meta.features.sampleRate;
+      if (rate !== TARGET_SAMPLE_RATE) throw new ConfigError(`the model reads ${rate} Hz audio; Tributary's clips are ${TARGET_SAMPLE_RATE} Hz`);
+      const scores = model.score(mono);
+      const codes = candidates ?? model.meta.labels.map((label) => label.code);
+      // Without a declared language, the clip is judged as if declared in what the model heard most.
+      const best = scores && model.meta.labels[scores.probabilities.indexOf(Math.max(...scores.probabilities))];
+      const declared = parseLanguageTag(options.declared ?? best?.tag ?? 'und');
+      if (!declared) throw new InvalidLanguageTagError(`"${options.declared}" is not a valid BCP-47 language tag.`);
+      const result = identifySpeechLanguage(declared, scores, codes, model.version);
+      model.dispose();
+      if (options.json) return printJson(result);
+      printTable(
+        ['language', 'tag', 'confidence', 'model'],
+        [[result.code, result.bcp47, result.confidence.toFixed(3), result.model], ...result.alternatives.map((a) => [a.code, a.bcp47, a.confidence.toFixed(3), ''])],
+      );
+      if (result.reason) console.error(`und: ${result.reason}`);
+      if (options.declared) console.log(result.mismatch ? `Declared ${declared.tag}: the node would flag this clip for validators.` : `Declared ${declared.tag}: no flag.`);
     });
 
   langid
