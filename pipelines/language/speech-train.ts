@@ -3,6 +3,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { SPEECH_LOG_MEL, type LogMelSettings } from '../audio/log-mel.js';
+import { defineError } from '../errors.js';
 import { seededRandom } from './seeded-random.js';
 import {
   SPEECH_MODEL_FILE,
@@ -51,6 +52,9 @@ export interface TrainedSpeechModel {
 }
 
 export const MIN_CLIPS_PER_LANGUAGE = 10;
+
+/** Too few clips to learn from: the message says which languages had how many. */
+export const SpeechTrainingDataError = defineError('NotEnoughTrainingSpeech', 'There are not enough validated clips to train a spoken-language model.');
 /** Positions in a training window: 1.5 s at the context step below. */
 const WINDOW_POSITIONS = 50;
 const HIDDEN = 64;
@@ -97,7 +101,7 @@ export async function trainSpeechLanguageModel(clips: SpeechTrainingClip[], opti
   const counts = labels.map((_, l) => examples.filter((example) => example.label === l).length);
   const short = labels.filter((_, l) => counts[l]! < MIN_CLIPS_PER_LANGUAGE);
   if (labels.length < 2 || short.length > 0) {
-    throw new Error(
+    throw new SpeechTrainingDataError(
       labels.length < 2
         ? 'A spoken-language model needs clips in at least two languages.'
         : `Each language needs at least ${MIN_CLIPS_PER_LANGUAGE} clips with speech; too few for ${short.map((label) => `${label.tag} (${counts[labelIndex.get(label.tag)!]})`).join(', ')}.`,

@@ -7,6 +7,7 @@ import { trainSpeechLanguageModel, writeSpeechModel, type TrainedSpeechModel } f
 import { readMonoWav, SPOKEN_LANGUAGES, spokenLanguageClips, type SpokenClip } from '../fixtures/spoken-languages.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { joinWithConsent, startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
+import { validate } from '../helpers/release-data.js';
 import { importPrompts, postRecording } from '../helpers/speech.js';
 
 /**
@@ -149,4 +150,38 @@ describe('spoken-language ID', () => {
   it('a node whose speechModel names no model refuses to start, saying which setting is wrong', async () => {
     await expect(startTestNode({ languages: ['sw'], lid: { speechModel: join(folder, 'missing') } })).rejects.toThrow(/lid\.speechModel.*model\.json/);
   });
+
+  it('a node learns its own spoken languages from its validated clips (langid train-speech), and uses the model from the next clip on', async () => {
+    const t = await startTestNode({ languages: ['sw', 'en', 'es'] });
+    try {
+      const speaker = await joinWithConsent(t.api);
+      const validators = [await joinWithConsent(t.api), await joinWithConsent(t.api)];
+      const prompts = {
+        sw: importPrompts(t, 'sw', ['Habari za asubuhi, leo tunakwenda sokoni.'])[0]!,
+        en: importPrompts(t, 'en', ['The children walked to school together in the morning.'])[0]!,
+        es: importPrompts(t, 'es', ['Los niños caminaron juntos a la escuela por la mañana.'])[0]!,
+      };
+      for (const { tag } of SPOKEN_LANGUAGES) {
+        for (const clip of clips.filter((c) => c.tag === tag && c.split === 'train').slice(0, 20)) {
+          const res = await postRecording(t.url, speaker.token, { promptId: prompts[tag] }, { bytes: wavBytes(clip), name: 'clip.wav' });
+          expect(res.status, JSON.stringify(res.body)).toBe(201);
+          expect(res.body.lid).toMatchObject({ code: 'und', reason: 'NoSpeechModel' });
+          await validate(t, res.body.id, validators);
+        }
+      }
+      const trained = await runCliAsync(['langid', 'train-speech', '--dir', t.dir, '--epochs', '30', '--json']);
+      expect(trained.status, trained.stderr).toBe(0);
+      const summary = JSON.parse(trained.stdout);
+      expect(summary).toMatchObject({ version: expect.stringMatching(/^speech-[0-9a-f]{12}$/), inUse: true });
+      expect(summary.labels.map((label: { tag: string }) => label.tag)).toEqual(['en', 'es', 'sw']);
+
+      // English read for the Swahili sentence, by a node that has learned from its own clips.
+      const english = testClips.find((clip) => clip.tag === 'en')!;
+      const res = await postRecording(t.url, speaker.token, { promptId: prompts.sw }, { bytes: wavBytes(english), name: 'en.wav' });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body.lid, JSON.stringify(res.body.lid)).toMatchObject({ code: 'eng', mismatch: 'language', model: summary.version, reason: null });
+    } finally {
+      await t.stop();
+    }
+  }, 180_000);
 });

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -18,6 +18,9 @@ import { loadNodeConfig } from '../../node/config.js';
 import { InvalidLanguageTagError } from '../../node/errors.js';
 import { rescoreTextSamples } from '../../node/services/lid-rescore.js';
 import { LearnedModelFolder, nodeTrainingTexts } from '../../node/services/node-language-id.js';
+import { NodeSpeechLanguageId, nodeTrainingClips } from '../../node/services/node-speech-language-id.js';
+import { NodeLanguages } from '../../node/languages.js';
+import { createLogger } from '../../core/log.js';
 import { printJson, printTable } from '../output.js';
 import { list, nodeDir, withNode } from '../with-node.js';
 
@@ -61,10 +64,10 @@ function speechSetting(options: { dir?: string; model?: string }): { modelDir: s
   if (options.model) return { modelDir: resolve(options.model) };
   const dir = nodeDir(options.dir);
   const config = loadNodeConfig(dir);
-  const path = config.lid.speechModel;
-  if (!path) throw new ConfigError(`the node in ${dir} has no speech model (lid.speechModel in node.json); give one with --model`);
+  const modelDir = new NodeSpeechLanguageId(dir, config, new NodeLanguages(config.languages), createLogger({ service: 'cli', level: 'warn', destination: process.stderr })).dir;
+  if (!modelDir) throw new ConfigError(`the node in ${dir} has no speech model (lid.speechModel in node.json, or langid train-speech); give one with --model`);
   const candidates = [...config.languages.map((tag) => parseLanguageTag(tag)!.iso639_3), ...(config.lid.contactLanguages ?? defaultContactLanguages)];
-  return { modelDir: isAbsolute(path) ? path : resolve(dir, path), candidates };
+  return { modelDir, candidates };
 }
 
 /** JSON lines from stdin to stdout, one answer per line, waiting for stdout to drain. */
@@ -196,6 +199,47 @@ export function registerLangidCommand(program: Command): void {
         ],
       );
       console.log(`model ${meta.version} (epoch ${meta.training.epoch}, ${meta.training.seconds} s) saved in ${folder}; the node uses it from its next text on.`);
+    });
+
+  langid
+    .command('train-speech')
+    .description(
+      'fit a spoken-language model on the node’s validated clips; from the next clip on, the node flags clips heard in ' +
+        'another language (unless node.json names another model in lid.speechModel)',
+    )
+    .option('--dir <dir>', 'data directory of the node (default: $TRIBUTARY_DIR, else ./data/node)')
+    .option('--epochs <n>', 'passes over the clips (the one with the lowest held-out loss is kept)', '30')
+    .option('--json', 'print JSON')
+    .action(async (_own: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ dir?: string; json?: boolean; epochs: string }>();
+      const epochs = Number(options.epochs);
+      if (!Number.isInteger(epochs) || epochs < 1 || epochs > 200) command.error('error: --epochs must be a whole number from 1 to 200');
+      const bar = !options.json && process.stderr.isTTY
+        ? new cliProgress.SingleBar({ format: 'training [{bar}] {percentage}% | epoch {value}/{total} | held out {accuracy}', hideCursor: true }, cliProgress.Presets.shades_classic)
+        : undefined;
+      const { trainSpeechLanguageModel } = await import('../../../pipelines/language/speech-train.js');
+      const { trained, saved, configured } = await withNode(nodeDir(options.dir), async (context) => {
+        const clips = await nodeTrainingClips(context.db, context.blobs, context.languages);
+        bar?.start(epochs, 0, { accuracy: '–' });
+        const trained = await trainSpeechLanguageModel(clips, {
+          epochs,
+          onProgress: (p) => bar?.update(p.epoch, { accuracy: `${(p.heldOutAccuracy * 100).toFixed(0)}%` }),
+        }).finally(() => bar?.stop());
+        return { trained, saved: context.speechLangid.saveTrained(trained), configured: context.config.lid.speechModel };
+      });
+      const { meta } = trained;
+      if (options.json) return printJson({ ...saved, labels: meta.labels, training: meta.training, inUse: configured === undefined });
+      printTable(['language', 'code'], meta.labels.map((label) => [label.tag, label.code]));
+      const training = meta.training!;
+      printTable(
+        ['model', 'clips', 'held out', 'held-out accuracy', 'epoch kept', 'seconds'],
+        [[saved.version, training.clips, training.heldOut, `${(training.heldOutAccuracy * 100).toFixed(1)}%`, training.epochs, training.seconds]],
+      );
+      console.log(
+        configured === undefined
+          ? `Saved in ${saved.dir}; the node uses it from its next clip on.`
+          : `Saved in ${saved.dir}; node.json names another model (lid.speechModel: ${configured}), which the node keeps using.`,
+      );
     });
 
   langid

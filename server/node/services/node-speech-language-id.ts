@@ -1,5 +1,8 @@
-import { statSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { toTargetMono } from '../../../pipelines/audio/analyse.js';
+import { decodeClip } from '../../../pipelines/audio/decode.js';
+import { defaultContactLanguages } from '../../../pipelines/language/contact-languages.js';
 import {
   identifySpeechLanguage,
   NO_SPEECH_MODEL,
@@ -7,23 +10,31 @@ import {
   type SpeechLanguageId,
 } from '../../../pipelines/language/speech-lid.js';
 import { readSpeechModel, SPEECH_MODEL_FILE, type SpeechScoring } from '../../../pipelines/language/speech-model.js';
-import { defaultContactLanguages } from '../../../pipelines/language/contact-languages.js';
-import type { LanguageTag } from '../../../pipelines/language/tags.js';
+import type { SpeechTrainingClip, TrainedSpeechModel } from '../../../pipelines/language/speech-train.js';
+import { parseLanguageTag, type LanguageTag } from '../../../pipelines/language/tags.js';
+import type { BlobStore } from '../../core/blob-store.js';
+import type { Db } from '../../core/db.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { NodeConfig } from '../config.js';
 import type { NodeLanguages } from '../languages.js';
 
+/** Where `langid train-speech` keeps the node's own speech models: `<version>/` and `current.json`. */
+const TRAINED_FOLDER = join('langid', 'speech');
+const POINTER_FILE = 'current.json';
+
 /**
- * The node's spoken-language ID: the TensorFlow.js model folder named by `lid.speechModel` in
- * node.json (relative to the node's folder), scored on the analysis threads as each clip is
- * analysed. The node reads the model once as it starts, so a wrong path or a folder that holds
- * no model stops it with the reason; a model replaced while the node runs is used from the
- * next clip on, and one that cannot be read then leaves clips with the declared language.
+ * The node's spoken-language ID: a TensorFlow.js model folder, scored on the analysis threads
+ * as each clip is analysed. The folder is `lid.speechModel` in node.json (relative to the node's
+ * folder) when set, else the model `tributary langid train-speech` last made from the node's own
+ * validated clips (`langid/speech/current.json`). A configured folder is read as the node starts,
+ * so a wrong path stops it with the reason; a model replaced or trained while the node runs is
+ * used from the next clip on, and one that cannot be read leaves clips with the declared language.
  */
 export class NodeSpeechLanguageId {
-  /** The model's folder, or undefined when the node has none. */
-  readonly dir: string | undefined;
+  private readonly configured: string | undefined;
+  private readonly trainedRoot: string;
+  private pointer: { signature: string; dir: string | undefined } | undefined;
   private described: { signature: string; version: string } | undefined;
   private lastProblem: string | undefined;
   /** ISO 639-3 codes a clip may be judged to be in: the node's languages and contact languages. */
@@ -37,21 +48,42 @@ export class NodeSpeechLanguageId {
   ) {
     this.candidates = [...new Set([...languages.candidates, ...(config.lid.contactLanguages ?? defaultContactLanguages)])];
     const path = config.lid.speechModel;
-    this.dir = path === undefined ? undefined : isAbsolute(path) ? path : resolve(nodeDir, path);
-    if (this.dir !== undefined) {
+    this.configured = path === undefined ? undefined : isAbsolute(path) ? path : resolve(nodeDir, path);
+    this.trainedRoot = join(nodeDir, TRAINED_FOLDER);
+    if (this.configured !== undefined) {
       try {
-        this.describe(this.dir);
+        this.describe(this.configured);
       } catch (error) {
         throw new ConfigError(`lid.speechModel in node.json: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   }
 
+  /** The folder of the model in use, or undefined without one; one `stat` when none is configured. */
+  get dir(): string | undefined {
+    if (this.configured !== undefined) return this.configured;
+    const pointer = join(this.trainedRoot, POINTER_FILE);
+    const stat = statSync(pointer, { throwIfNoEntry: false });
+    const signature = stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : 'none';
+    if (this.pointer?.signature !== signature) {
+      let dir: string | undefined;
+      try {
+        const { version } = stat ? (JSON.parse(readFileSync(pointer, 'utf8')) as { version?: unknown }) : {};
+        if (typeof version === 'string' && /^speech-[0-9a-f]{12}$/.test(version)) dir = join(this.trainedRoot, version);
+      } catch (error) {
+        this.log.error({ err: error }, `${pointer} cannot be read; clips keep their declared language`);
+      }
+      this.pointer = { signature, dir };
+    }
+    return this.pointer.dir;
+  }
+
   /** The version of the model in use (for release manifests), `none` without one. */
   get model(): string {
-    if (this.dir === undefined) return NO_SPEECH_MODEL;
+    const dir = this.dir;
+    if (dir === undefined) return NO_SPEECH_MODEL;
     try {
-      return this.describe(this.dir);
+      return this.describe(dir);
     } catch {
       return NO_SPEECH_MODEL;
     }
@@ -59,14 +91,14 @@ export class NodeSpeechLanguageId {
 
   private describe(dir: string): string {
     const stat = statSync(join(dir, SPEECH_MODEL_FILE));
-    const signature = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    const signature = `${dir}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
     if (this.described?.signature !== signature) this.described = { signature, version: readSpeechModel(dir).version };
     return this.described.version;
   }
 
-  /** What the clip's language is judged to be, from the analysis threads' scoring. */
+  /** What the clip's language is judged to be, from the analysis threads' scoring (undefined: none was asked). */
   judge(declared: LanguageTag, scoring: SpeechScoring | undefined): SpeechLanguageId {
-    if (this.dir === undefined || scoring === undefined) return speechUndetermined('NoSpeechModel');
+    if (scoring === undefined) return speechUndetermined('NoSpeechModel');
     if ('unavailable' in scoring) {
       if (this.lastProblem !== scoring.unavailable) {
         this.lastProblem = scoring.unavailable;
@@ -77,4 +109,54 @@ export class NodeSpeechLanguageId {
     this.lastProblem = undefined;
     return identifySpeechLanguage(declared, scoring.scores, this.candidates, scoring.scores?.model ?? this.model);
   }
+
+  /**
+   * Keeps a model trained on the node's clips under its version and makes it the one in use
+   * (unless node.json names another); returns its version and folder.
+   */
+  saveTrained(trained: TrainedSpeechModel): { version: string; dir: string } {
+    const partial = join(this.trainedRoot, `.partial-${process.pid}`);
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true });
+    for (const [name, bytes] of trained.files) writeFileSync(join(partial, name), bytes);
+    const { version } = readSpeechModel(partial);
+    const dir = join(this.trainedRoot, version);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(partial, dir);
+    const pointer = join(this.trainedRoot, `${POINTER_FILE}.${process.pid}.partial`);
+    writeFileSync(pointer, JSON.stringify({ version, since: new Date().toISOString() }) + '\n');
+    renameSync(pointer, join(this.trainedRoot, POINTER_FILE));
+    return { version, dir };
+  }
+}
+
+/** Validated clips a training run reads at most per language (the newest): bounds its memory. */
+export const MAX_TRAINING_CLIPS_PER_LANGUAGE = 300;
+
+/**
+ * The node's validated clips as training data, each labelled with the node language its tag
+ * falls under, decoded from the normalised 16 kHz copies the node keeps.
+ */
+export async function nodeTrainingClips(
+  db: Db,
+  blobs: BlobStore,
+  languages: NodeLanguages,
+  perLanguage = MAX_TRAINING_CLIPS_PER_LANGUAGE,
+): Promise<SpeechTrainingClip[]> {
+  const rows = db
+    .prepare(
+      `SELECT language, audio_normalized FROM (
+         SELECT language, audio_normalized, ROW_NUMBER() OVER (PARTITION BY language ORDER BY created_at DESC, id DESC) AS n
+         FROM samples WHERE modality = 'speech' AND status = 'validated' AND audio_normalized IS NOT NULL)
+       WHERE n <= ? ORDER BY language, audio_normalized`,
+    )
+    .all(perLanguage) as Array<{ language: string; audio_normalized: string }>;
+  const clips: SpeechTrainingClip[] = [];
+  for (const row of rows) {
+    const decoded = await decodeClip(await blobs.get(row.audio_normalized), { maxSeconds: 60 });
+    if (!decoded.ok) continue;
+    const tag = languages.home(row.language);
+    clips.push({ tag, code: parseLanguageTag(tag)!.iso639_3, mono: toTargetMono(decoded.clip) });
+  }
+  return clips;
 }
