@@ -5,7 +5,6 @@ import { threadId } from 'node:worker_threads';
 import { analyseClip, type ClipAnalysis } from './analyse.js';
 import { detectAudioType, UNRECOGNISED_REASON } from './decode.js';
 import type { ScreeningRules } from './screen.js';
-import { resample } from './resample.js';
 import { SpeechLanguageModel, type SpeechScoring } from '../language/speech-model.js';
 
 /** A clip in memory, or a file the worker reads itself so the main thread never copies it. */
@@ -59,9 +58,7 @@ async function loadSpeechModel(dir: string): Promise<SpeechLanguageModel> {
 function speechScorer(dir: string) {
   return async (mono: Float32Array, sampleRate: number): Promise<SpeechScoring> => {
     try {
-      const model = await loadSpeechModel(dir);
-      const rate = model.meta.features.sampleRate;
-      return { scores: model.score(rate === sampleRate ? mono : resample(mono, sampleRate, rate)) };
+      return { scores: (await loadSpeechModel(dir)).score(mono, sampleRate) };
     } catch (error) {
       speechModel = undefined;
       return { unavailable: error instanceof Error ? error.message : String(error) };

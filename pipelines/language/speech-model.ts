@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { logMelSettings, logMelSpectrogram, type LogMelSettings } from '../audio/log-mel.js';
+import { resample } from '../audio/resample.js';
+import { tensorflow } from './tensorflow.js';
 
 /**
  * Spoken language ID with a TensorFlow.js layers model kept in a local folder: the folder
@@ -113,22 +115,6 @@ export function speechFrames(mono: Float32Array, settings: LogMelSettings): Spee
   return { frames: kept.length, bins, values };
 }
 
-let tensorflowLoaded: Promise<typeof TF> | undefined;
-
-/**
- * TensorFlow.js on its CPU backend, without debug checks or advice on stderr. Loaded on first
- * use, so what reads a model's description (the node at start) never pays for it.
- */
-export function tensorflow(): Promise<typeof TF> {
-  tensorflowLoaded ??= (async () => {
-    const tf = await import('@tensorflow/tfjs');
-    tf.enableProdMode();
-    await tf.setBackend('cpu');
-    return tf;
-  })();
-  return tensorflowLoaded;
-}
-
 /** A model folder read and checked, without TensorFlow: what it is and its bytes. */
 export interface SpeechModelFiles {
   dir: string;
@@ -156,17 +142,16 @@ export function readSpeechModel(dir: string): SpeechModelFiles {
     const issue = parsed.error.issues[0]!;
     throw new Error(`${path} is not a speech language model: ${[issue.path.join('.'), issue.message].filter(Boolean).join(' ')}`);
   }
-  const digest = createHash('sha256').update(text);
-  const weights: Buffer[] = [];
-  for (const group of parsed.data.weightsManifest) {
-    for (const file of group.paths) {
-      const bytes = readFileSync(join(dir, file));
-      digest.update(bytes);
-      weights.push(bytes);
-    }
-  }
+  const weights = parsed.data.weightsManifest.flatMap((group) => group.paths.map((file) => readFileSync(join(dir, file))));
   const meta = parsed.data.userDefinedMetadata.tributary;
-  return { dir, version: `speech-${digest.digest('hex').slice(0, 12)}`, meta, json: json as TF.io.ModelJSON, weights };
+  return { dir, version: speechModelVersion(text, weights), meta, json: json as TF.io.ModelJSON, weights };
+}
+
+/** `speech-` + 12 hex digits of the sha256 of model.json and its weight files, in manifest order. */
+export function speechModelVersion(modelJson: string | Uint8Array, weights: readonly Uint8Array[]): string {
+  const digest = createHash('sha256').update(modelJson);
+  for (const bytes of weights) digest.update(bytes);
+  return `speech-${digest.digest('hex').slice(0, 12)}`;
 }
 
 export class SpeechLanguageModel {
@@ -195,9 +180,10 @@ export class SpeechLanguageModel {
     return new SpeechLanguageModel(files.version, files.meta, model, tf);
   }
 
-  /** Probabilities of each label for mono samples at the model's rate; null without speech in them. */
-  score(mono: Float32Array): SpeechLanguageScores | null {
-    const features = speechFeatures(mono, this.meta);
+  /** Probabilities of each label for mono samples at `sampleRate`; null without speech in them. */
+  score(mono: Float32Array, sampleRate: number): SpeechLanguageScores | null {
+    const rate = this.meta.features.sampleRate;
+    const features = speechFeatures(rate === sampleRate ? mono : resample(mono, sampleRate, rate), this.meta);
     if (features.frames === 0) return null;
     const { tf } = this;
     const probabilities = tf.tidy(() => {

@@ -5,11 +5,12 @@ import type * as TF from '@tensorflow/tfjs';
 import { SPEECH_LOG_MEL, type LogMelSettings } from '../audio/log-mel.js';
 import { defineError } from '../errors.js';
 import { seededRandom } from './seeded-random.js';
+import { tensorflow } from './tensorflow.js';
 import {
   SPEECH_MODEL_FILE,
   SPEECH_MODEL_FORMAT,
   speechFeatures,
-  tensorflow,
+  speechModelVersion,
   type SpeechFeatures,
   type SpeechModelMeta,
 } from './speech-model.js';
@@ -46,6 +47,8 @@ export interface SpeechTrainingOptions {
 }
 
 export interface TrainedSpeechModel {
+  /** What the node records with each result (speech-model.ts `speechModelVersion`). */
+  version: string;
   meta: SpeechModelMeta;
   /** The folder's files by name: model.json and weights.bin. */
   files: Map<string, Uint8Array>;
@@ -166,7 +169,7 @@ export async function trainSpeechLanguageModel(clips: SpeechTrainingClip[], opti
   };
   const files = await modelFiles(tf, model, meta);
   model.dispose();
-  return { meta, files };
+  return { version: speechModelVersion(files.get(SPEECH_MODEL_FILE)!, [files.get('weights.bin')!]), meta, files };
 }
 
 /** model.json and weights.bin as TensorFlow.js writes them, with the metadata inside model.json. */

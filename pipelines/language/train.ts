@@ -18,6 +18,7 @@ import { forEachNgram, modelCodePoints, ngramWeight, type NgramShape } from './n
 import { countScripts } from './scripts.js';
 import { parseLanguageTag } from './tags.js';
 import { seededRandom } from './seeded-random.js';
+import { tensorflow } from './tensorflow.js';
 
 /** One text in a known language: a validated sample or an accepted prompt. */
 export interface TrainingExample {
@@ -85,9 +86,7 @@ type Encode = (text: string) => Int32Array;
 export async function trainLanguageModel(examples: readonly TrainingExample[], options: TrainOptions): Promise<LearnedModel> {
   const now = options.now ?? (() => new Date());
   const started = now().getTime();
-  // Production mode: no debug checks, and no advice to install tfjs-node on stderr.
-  tf.enableProdMode();
-  await tf.setBackend('cpu');
+  await tensorflow();
   // A tenth of the texts, but at least a quarter (up to 100 texts) of a small set: choosing the
   // epoch and the combination on a handful of texts would be choosing by chance.
   const heldOutShare = options.heldOutShare ?? Math.max(0.1, Math.min(0.25, 100 / Math.max(1, examples.length)));

@@ -123,10 +123,7 @@ export function registerLangidCommand(program: Command): void {
       });
       const decoded = await decodeClip(new Uint8Array(await readFile(file)), { maxSeconds: 60 });
       if (!decoded.ok) throw new ConfigError(`${file}: ${decoded.reason}`);
-      const mono = toTargetMono(decoded.clip);
-      const rate = model.meta.features.sampleRate;
-      if (rate !== TARGET_SAMPLE_RATE) throw new ConfigError(`the model reads ${rate} Hz audio; Tributary's clips are ${TARGET_SAMPLE_RATE} Hz`);
-      const scores = model.score(mono);
+      const scores = model.score(toTargetMono(decoded.clip), TARGET_SAMPLE_RATE);
       const codes = candidates ?? model.meta.labels.map((label) => label.code);
       // Without a declared language, the clip is judged as if declared in what the model heard most.
       const best = scores && model.meta.labels[scores.probabilities.indexOf(Math.max(...scores.probabilities))];

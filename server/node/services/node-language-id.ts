@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLanguageIdentifier, type LanguageIdentifier, type LanguageIdResult } from '../../../pipelines/language/identify.js';
 import { baseLanguageModelFor } from '../../../pipelines/language/base-model.js';
@@ -7,62 +7,48 @@ import type { TrainingExample } from '../../../pipelines/language/train.js';
 import type { Db } from '../../core/db.js';
 import type { NodeConfig } from '../config.js';
 import type { NodeLanguages } from '../languages.js';
+import { ModelVersions } from './model-versions.js';
 
 /**
- * A node's learned language models (`tributary langid train`), kept in its folder:
- * `langid/<version>/model.json` + `weights.bin`, and `langid/current.json` naming the one in
- * use. Versions are never overwritten (the version is the content's hash), so a result's
- * recorded model can always be looked up; switching is one atomic rename of the pointer.
+ * A node's learned language models (`tributary langid train`), kept in its folder as
+ * `langid/<version>/model.json` + `weights.bin`, with `langid/current.json` naming the one in use.
  */
 export class LearnedModelFolder {
-  private readonly root: string;
+  private readonly versions: ModelVersions;
   private loaded: { signature: string; model: LearnedModel | undefined } | undefined;
 
   constructor(nodeDir: string) {
-    this.root = join(nodeDir, 'langid');
+    this.versions = new ModelVersions(join(nodeDir, 'langid'), /^ngram-[0-9a-f]{12}$/);
   }
 
   get pointerPath(): string {
-    return join(this.root, 'current.json');
+    return this.versions.pointerPath;
   }
 
   /** Writes the model under its version and makes it current; returns its folder. */
   save(model: LearnedModel): string {
-    const folder = join(this.root, model.meta.version);
-    const partial = `${folder}.${process.pid}.partial`;
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true });
-    writeFileSync(join(partial, 'weights.bin'), encodeWeights(model));
-    writeFileSync(join(partial, 'model.json'), JSON.stringify(model.meta, null, 2) + '\n');
-    rmSync(folder, { recursive: true, force: true });
-    renameSync(partial, folder);
-    const pointer = `${this.pointerPath}.${process.pid}.partial`;
-    writeFileSync(pointer, JSON.stringify({ version: model.meta.version, since: new Date().toISOString() }) + '\n');
-    renameSync(pointer, this.pointerPath);
-    return folder;
+    return this.versions.save(model.meta.version, [
+      ['weights.bin', encodeWeights(model)],
+      ['model.json', JSON.stringify(model.meta, null, 2) + '\n'],
+    ]);
   }
 
   /**
-   * The model in use, or undefined when none was trained. Checks the pointer's identity
-   * (inode, size, time) on every call, a few microseconds, so that a model trained by the CLI
-   * while the node runs is used from the next text on. A model that cannot be read is reported
-   * once through `onError` and the node carries on with the base alone.
+   * The model in use, or undefined when none was trained. Checks the pointer on every call, so
+   * that a model trained by the CLI while the node runs is used from the next text on. A model
+   * that cannot be read is reported once through `onError` and the node carries on without it.
    */
   current(onError: (error: Error) => void = () => {}): LearnedModel | undefined {
-    // No exception when there is no model (the usual case): a thrown ENOENT costs more than the stat.
-    const stat = statSync(this.pointerPath, { throwIfNoEntry: false });
-    const signature = stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : 'none';
+    const signature = this.versions.signature();
     if (this.loaded?.signature === signature) return this.loaded.model;
     let model: LearnedModel | undefined;
-    if (signature !== 'none') {
-      try {
-        const { version } = JSON.parse(readFileSync(this.pointerPath, 'utf8')) as { version: string };
-        if (!/^ngram-[0-9a-f]{12}$/.test(version)) throw new Error(`langid/current.json names "${version}", not a model version`);
-        const folder = join(this.root, version);
-        model = decodeLearnedModel(JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')), readFileSync(join(folder, 'weights.bin')));
-      } catch (error) {
-        onError(error instanceof Error ? error : new Error(String(error)));
+    try {
+      const current = this.versions.current();
+      if (current) {
+        model = decodeLearnedModel(JSON.parse(readFileSync(join(current.dir, 'model.json'), 'utf8')), readFileSync(join(current.dir, 'weights.bin')));
       }
+    } catch (error) {
+      onError(error instanceof Error ? error : new Error(String(error)));
     }
     this.loaded = { signature, model };
     return model;

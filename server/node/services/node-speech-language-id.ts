@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { toTargetMono } from '../../../pipelines/audio/analyse.js';
 import { decodeClip } from '../../../pipelines/audio/decode.js';
@@ -18,10 +18,8 @@ import { ConfigError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { NodeConfig } from '../config.js';
 import type { NodeLanguages } from '../languages.js';
+import { ModelVersions } from './model-versions.js';
 
-/** Where `langid train-speech` keeps the node's own speech models: `<version>/` and `current.json`. */
-const TRAINED_FOLDER = join('langid', 'speech');
-const POINTER_FILE = 'current.json';
 
 /**
  * The node's spoken-language ID: a TensorFlow.js model folder, scored on the analysis threads
@@ -33,7 +31,8 @@ const POINTER_FILE = 'current.json';
  */
 export class NodeSpeechLanguageId {
   private readonly configured: string | undefined;
-  private readonly trainedRoot: string;
+  /** Where `langid train-speech` keeps the node's own speech models. */
+  private readonly trained: ModelVersions;
   private pointer: { signature: string; dir: string | undefined } | undefined;
   private described: { signature: string; version: string } | undefined;
   private lastProblem: string | undefined;
@@ -49,7 +48,7 @@ export class NodeSpeechLanguageId {
     this.candidates = [...new Set([...languages.candidates, ...(config.lid.contactLanguages ?? defaultContactLanguages)])];
     const path = config.lid.speechModel;
     this.configured = path === undefined ? undefined : isAbsolute(path) ? path : resolve(nodeDir, path);
-    this.trainedRoot = join(nodeDir, TRAINED_FOLDER);
+    this.trained = new ModelVersions(join(nodeDir, 'langid', 'speech'), /^speech-[0-9a-f]{12}$/);
     if (this.configured !== undefined) {
       try {
         this.describe(this.configured);
@@ -62,16 +61,13 @@ export class NodeSpeechLanguageId {
   /** The folder of the model in use, or undefined without one; one `stat` when none is configured. */
   get dir(): string | undefined {
     if (this.configured !== undefined) return this.configured;
-    const pointer = join(this.trainedRoot, POINTER_FILE);
-    const stat = statSync(pointer, { throwIfNoEntry: false });
-    const signature = stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : 'none';
+    const signature = this.trained.signature();
     if (this.pointer?.signature !== signature) {
       let dir: string | undefined;
       try {
-        const { version } = stat ? (JSON.parse(readFileSync(pointer, 'utf8')) as { version?: unknown }) : {};
-        if (typeof version === 'string' && /^speech-[0-9a-f]{12}$/.test(version)) dir = join(this.trainedRoot, version);
+        dir = this.trained.current()?.dir;
       } catch (error) {
-        this.log.error({ err: error }, `${pointer} cannot be read; clips keep their declared language`);
+        this.log.error({ err: error }, 'the trained speech model cannot be found; clips keep their declared language');
       }
       this.pointer = { signature, dir };
     }
@@ -115,18 +111,7 @@ export class NodeSpeechLanguageId {
    * (unless node.json names another); returns its version and folder.
    */
   saveTrained(trained: TrainedSpeechModel): { version: string; dir: string } {
-    const partial = join(this.trainedRoot, `.partial-${process.pid}`);
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true });
-    for (const [name, bytes] of trained.files) writeFileSync(join(partial, name), bytes);
-    const { version } = readSpeechModel(partial);
-    const dir = join(this.trainedRoot, version);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(partial, dir);
-    const pointer = join(this.trainedRoot, `${POINTER_FILE}.${process.pid}.partial`);
-    writeFileSync(pointer, JSON.stringify({ version, since: new Date().toISOString() }) + '\n');
-    renameSync(pointer, join(this.trainedRoot, POINTER_FILE));
-    return { version, dir };
+    return { version: trained.version, dir: this.trained.save(trained.version, trained.files) };
   }
 }
 
