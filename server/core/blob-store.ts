@@ -40,6 +40,16 @@ export interface BlobStore {
   deletePrefix(prefix: string): Promise<void>;
 }
 
+/** A store that can hand out a URL the client fetches the blob from directly. */
+export interface PresigningBlobStore extends BlobStore {
+  /** A URL that reads the blob (GET, Range allowed) for `expiresInSeconds`, without further credentials. */
+  presignedUrl(key: string, options: { expiresInSeconds: number; fileName?: string; contentType?: string }): Promise<string>;
+}
+
+export function canPresign(store: BlobStore): store is PresigningBlobStore {
+  return typeof (store as Partial<PresigningBlobStore>).presignedUrl === 'function';
+}
+
 export class BlobNotFoundError extends TributaryError {
   static readonly code = 'BlobNotFound';
   constructor(key: string) {

@@ -27,6 +27,11 @@ const consentNoticeOverride = z.object({
   text: z.string().min(1),
 });
 
+/** Keys for a bucket never sit in node.json, which is copied into backups and shown to operators. */
+const noCredentials = z
+  .never({ error: 'S3 credentials are read from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), never from node.json' })
+  .optional();
+
 export const nodeConfigSchema = z
   .object({
     name: z.string().trim().min(1).max(120),
@@ -126,6 +131,41 @@ export const nodeConfigSchema = z
       .default([]),
     /** How often the node tells its indexes it is alive (a node that misses three looks stale). */
     heartbeatMinutes: z.number().min(1).max(24 * 60).default(5),
+    /**
+     * Where the node keeps audio and releases: its folder (the default), or an S3-compatible
+     * bucket for a community that outgrows one disk (server/node/storage.ts).
+     */
+    storage: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('disk') }).strict(),
+        z
+          .object({
+            kind: z.literal('s3'),
+            bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens)'),
+            region: z.string().min(1).default('us-east-1'),
+            /** An S3-compatible endpoint (MinIO, Garage, Ceph, R2…); AWS when absent. */
+            endpoint: z.url({ protocol: /^https?$/ }).optional(),
+            /** Put before every key, so that several nodes can share a bucket: `nodes/sw-ke/`. */
+            prefix: z
+              .string()
+              .regex(/^([a-z0-9][a-z0-9._-]*\/)*$/i, 'empty, or folder names each followed by "/" (nodes/sw-ke/)')
+              .default(''),
+            /** Bucket in the path, not the host name; on by default with an endpoint. */
+            forcePathStyle: z.boolean().optional(),
+            /**
+             * `redirect`: shard downloads answer 302 to a presigned URL of the object, so large
+             * files never pass through the node; access checks and receipts stay at the node.
+             */
+            shardDownloads: z.enum(['proxy', 'redirect']).default('proxy'),
+            /** How long a presigned shard URL works. */
+            redirectSeconds: z.number().int().min(10).max(7 * 24 * 3600).default(300),
+            accessKeyId: noCredentials,
+            secretAccessKey: noCredentials,
+            sessionToken: noCredentials,
+          })
+          .strict(),
+      ])
+      .default({ kind: 'disk' }),
     lid: z
       .object({
         minLength: z.number().int().min(1).max(200).default(10),

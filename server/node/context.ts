@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { BlobStore } from '../core/blob-store.js';
 import { openDatabase, type Db } from '../core/db.js';
-import { DiskBlobStore } from '../core/disk-blob-store.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { AnalysisPool } from './audio/analysis-pool.js';
 import type { NodeConfig } from './config.js';
@@ -43,6 +42,7 @@ import { DeliveryStore } from './stores/deliveries.js';
 import { Publisher } from './services/publisher.js';
 import { LearnedModelFolder, NodeLanguageId } from './services/node-language-id.js';
 import { NodeSpeechLanguageId } from './services/node-speech-language-id.js';
+import { openNodeStorage, type NodeStorage } from './storage.js';
 
 /** Everything a node's routes and commands need, built once by `openNodeContext`. */
 export interface NodeContext {
@@ -78,6 +78,8 @@ export interface NodeContext {
   redactions: RedactionScheduler;
   /** Where releases are published and served from (`<dataset>/<version>/<name>`). */
   releaseFiles: BlobStore;
+  /** The node's folder or its bucket, holding `blobs` and `releaseFiles`. */
+  storage: NodeStorage;
   /** Sends manifests, notices and heartbeats to the indexes in node.json (started by a serving node). */
   publisher: Publisher;
   /** Stops the worker threads and closes the database, in the order they depend on each other. */
@@ -119,8 +121,8 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
   const identity = nodeIdentity(config, options.secrets);
   const notices = new WithdrawalNotices(db, identity, stores.releases, stores.notices);
   const consentNotices = loadNotices(config, options.localesDir ?? defaultLocalesDir);
-  const blobs = new DiskBlobStore(join(dir, 'blobs'));
-  const releaseFiles = new DiskBlobStore(join(dir, 'releases'));
+  const storage = openNodeStorage(dir, config.storage);
+  const { blobs, releaseFiles } = storage;
   const writer = new SampleWriter(databaseFile);
   const analysis = new AnalysisPool(config.audio.analysisThreads);
   const unfinishedUploads = new UnfinishedUploads(db, new UnfinishedUploadStore(db), join(dir, 'uploads'), config.audio, log);
@@ -177,6 +179,7 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
     authority,
     redactions,
     releaseFiles,
+    storage,
     stats: new StatsStore(db),
     publisher,
     async close() {
@@ -185,6 +188,7 @@ export function openNodeContext(options: NodeContextOptions): NodeContext {
       await analysis.close();
       await writer.close();
       db.close();
+      storage.close();
     },
   };
 }

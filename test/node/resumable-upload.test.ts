@@ -1,51 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Upload } from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audioFixtures, sentences } from '../fixtures/audio-fixtures.js';
 import { killHard, runCli, startNodeProcess, type NodeProcess } from '../helpers/cli.js';
+import { runTusClient as runClient } from '../helpers/tus-client.js';
 import { apiClient, joinWithConsent, type Volunteer } from '../helpers/node.js';
 
-const root = join(fileURLToPath(import.meta.url), '../../..');
 const fixtures = audioFixtures();
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-interface ClientEvent {
-  event: 'progress' | 'success' | 'error' | 'resuming' | 'dying';
-  sent?: number;
-  total?: number;
-  accepted?: number;
-  url?: string;
-  status?: number;
-  body?: string;
-  message?: string;
-}
-
-/** Runs the tus client process to its end: success, error, or the death `--die-after` asks for. */
-function runClient(args: string[]): Promise<{ events: ClientEvent[]; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/helpers/tus-upload.ts'), ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const events: ClientEvent[] = [];
-  let buffered = '';
-  return new Promise((resolve) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const event = JSON.parse(buffered.slice(0, newline)) as ClientEvent;
-        buffered = buffered.slice(newline + 1);
-        events.push(event);
-      }
-    });
-    child.on('exit', () => resolve({ events, child }));
-  });
-}
 
 /** One tus upload from this process, without retries; resolves with the node's last answer. */
 function uploadHere(endpoint: string, bytes: Buffer, token: string, promptId: string, chunkSize: number): Promise<{ status: number; body: string }> {

@@ -104,7 +104,8 @@ export function registerNodeCommands(program: Command): void {
           const actualPort = typeof address === 'object' && address ? address.port : port;
           console.log(
             `Tributary node "${config.name}" listening on http://${host}:${actualPort} ` +
-              `(languages ${config.languages.join(', ')}; data in ${dir})`,
+              `(languages ${config.languages.join(', ')}; data in ${dir}` +
+              `${config.storage.kind === 's3' ? `, audio and releases in ${node.context.storage.description}` : ''})`,
           );
           resolve();
         });

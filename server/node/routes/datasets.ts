@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { TributaryError } from '../../../pipelines/errors.js';
 import type { NodeRoute } from '../auth.js';
-import type { BlobStore } from '../../core/blob-store.js';
+import { canPresign, type BlobStore } from '../../core/blob-store.js';
 import { sendBlob } from '../../core/send-blob.js';
 import { bearerToken } from '../../core/tokens.js';
 import type { DatasetAuthority } from '../services/dataset-authority.js';
@@ -47,6 +47,7 @@ export function datasetRoutes(
     authority: DatasetAuthority;
     releaseBuilder: ReleaseBuilder;
     releaseFiles: BlobStore;
+    storage: { shardRedirectSeconds?: number };
   },
 ): void {
   const { datasets, authority } = services;
@@ -121,9 +122,19 @@ export function datasetRoutes(
       const extension = download.shard.name.split('.').pop() ?? '';
       res.setHeader('ETag', `"sha256-${download.shard.sha256}"`);
       datasets.recordDownload(download, req.headers.range ?? null);
+      const type = SHARD_TYPES[extension] ?? 'application/octet-stream';
+      const redirectSeconds = services.storage.shardRedirectSeconds;
+      if (redirectSeconds !== undefined && canPresign(services.releaseFiles)) {
+        // Checked and recorded here; the bytes come from the store. The URL expires, so the
+        // redirect itself is never cached.
+        const url = await services.releaseFiles.presignedUrl(download.key, { expiresInSeconds: redirectSeconds, fileName: download.shard.name, contentType: type });
+        res.setHeader('Cache-Control', 'no-store');
+        res.redirect(302, url);
+        return;
+      }
       await sendBlob(req, res, services.releaseFiles, {
         key: download.key,
-        type: SHARD_TYPES[extension] ?? 'application/octet-stream',
+        type,
         // Shards are immutable: a version's shard never changes.
         cacheControl: download.grant ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable',
       });
