@@ -15,6 +15,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PAYLOAD_TYPES, signStatement } from '../../pipelines/federation/statements.js';
 import { buildManifest, MANIFEST_PAYLOAD_TYPE, manifestBytes } from '../../pipelines/release/manifest/croissant.js';
 import { canonicalJson } from '../../pipelines/release/manifest/canonical-json.js';
@@ -31,6 +32,7 @@ import type { DatasetRecord, IndexStore } from '../../server/index/store/index-s
 import { PostgresIndexStore } from '../../server/index/store/postgres-index-store.js';
 import { SqliteIndexStore } from '../../server/index/store/sqlite-index-store.js';
 import { textRelease } from '../fixtures/sample-release.js';
+import { startServer, type ServerProcess } from './servers.js';
 
 export interface IndexBenchOptions {
   manifests: number;
@@ -376,6 +378,104 @@ async function benchFeedAndProofs(feedEvents: number, logEntries: number, databa
   } finally {
     await stop(served);
   }
+}
+
+/**
+ * Two index processes (the CLI, as operators run it) on one PostgreSQL database under a mixed
+ * load for `seconds`: `workers` clients in a loop, each request to either process at random —
+ * pushes of new signed manifests from 100 registered nodes (40%), searches (40%), feed pages
+ * (20%). Afterwards: every push either process acknowledged is in the feed exactly once, both
+ * processes serve the same feed and the same checkpoint, and no request failed. The baseline is
+ * one process under the same load on a database of its own.
+ */
+export async function benchTwoProcesses(createDatabase: () => Promise<string>, seconds: number, workers: number) {
+  const run = async (processes: number) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-index-processes-'));
+    initIndex(dir, {
+      name: 'Bench index',
+      url: 'https://index.example.org',
+      limits: { ratePerAddress: 100_000_000, ratePerToken: 100_000_000 },
+      nodes: { confirmWellKnown: false },
+      database: await createDatabase(),
+    });
+    const root = join(fileURLToPath(import.meta.url), '../../..');
+    // One after the other, as a deployment starts them: the first migrates, the second finds the schema.
+    const servers: ServerProcess[] = [];
+    for (let p = 0; p < processes; p++) servers.push(await startServer([join(root, 'bin/tributary.js'), 'index', 'start', '--dir', dir, '--port', '0'], root));
+    try {
+      const nodes = Array.from({ length: 100 }, (_, i) => benchNode(i));
+      for (const node of nodes) {
+        const answer = await fetch(`${servers[0]!.url}/api/v1/nodes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(node.registration) });
+        if (answer.status !== 200) throw new Error(`registration: ${answer.status} ${await answer.text()}`);
+      }
+      const acknowledged = new Set<string>();
+      const times = { push: [] as number[], search: [] as number[], feed: [] as number[] };
+      const errors: string[] = [];
+      const queries = ['', '?q=radio', '?language=sw', '?q=voices&license=CC-BY-4.0', '?limit=5'];
+      let pushed = 0;
+      const until = performance.now() + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: workers }, async (_, w) => {
+          let i = 0;
+          while (performance.now() < until) {
+            const server = servers[(w + i++) % servers.length]!;
+            const roll = (w * 7919 + i * 104729) % 10;
+            const kind = roll < 4 ? 'push' : roll < 8 ? 'search' : 'feed';
+            const n = pushed++;
+            const body = kind === 'push' ? JSON.stringify(signedManifest(nodes[n % nodes.length]!, n)) : undefined;
+            const started = performance.now();
+            const answer =
+              kind === 'push'
+                ? await fetch(`${server.url}/api/v1/manifests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+                : await fetch(`${server.url}/api/v1/${kind === 'search' ? `manifests${queries[i % queries.length]}` : `feed?cursor=${i * 37}&limit=100`}`);
+            const text = await answer.text();
+            times[kind].push(performance.now() - started);
+            if (answer.status !== 200) errors.push(`${kind} ${answer.status} ${text.slice(0, 120)}`);
+            else if (kind === 'push') acknowledged.add((JSON.parse(text) as { manifest: string }).manifest);
+          }
+        }),
+      );
+      const requests = times.push.length + times.search.length + times.feed.length;
+      // Every acknowledged push in each process's feed, once; both feeds the same.
+      const feedOf = async (url: string) => {
+        const events: Array<{ index: number; event: { type: string; manifestSha256?: string } }> = [];
+        for (let cursor = 0; ; ) {
+          const page = (await (await fetch(`${url}/api/v1/feed?cursor=${cursor}&limit=1000`)).json()) as { events: typeof events; next?: number };
+          events.push(...page.events);
+          if (page.events.length < 1000) return events;
+          cursor = page.events.at(-1)!.index + 1;
+        }
+      };
+      const feeds = await Promise.all(servers.map((server) => feedOf(server.url)));
+      const published = feeds[0]!.filter((e) => e.event.type === 'manifest.published').map((e) => e.event.manifestSha256!);
+      const lost = [...acknowledged].filter((sha) => !published.includes(sha)).length;
+      const duplicated = published.length - new Set(published).size;
+      const sameFeed = feeds.every((feed) => JSON.stringify(feed) === JSON.stringify(feeds[0]));
+      const checkpoints = await Promise.all(servers.map(async (server) => (await fetch(`${server.url}/api/v1/log/checkpoint`)).text()));
+      const p95 = (values: number[]) => (values.length ? ms(percentile(values, 0.95)) : null);
+      return {
+        processes,
+        workers,
+        seconds,
+        requests,
+        requestsPerSecond: Math.round(requests / seconds),
+        p95Ms: { push: p95(times.push), search: p95(times.search), feed: p95(times.feed) },
+        acknowledgedPushes: acknowledged.size,
+        lostWrites: lost,
+        duplicatedWrites: duplicated,
+        sameFeed,
+        sameCheckpoint: checkpoints.every((c) => c === checkpoints[0]),
+        errors: errors.length,
+        firstErrors: errors.slice(0, 3),
+      };
+    } finally {
+      for (const server of servers) await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const baseline = await run(1);
+  const two = await run(2);
+  return { ...two, baseline };
 }
 
 export async function benchIndex(options: IndexBenchOptions) {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { printTable } from '../../server/cli/output.js';
 import { postgresServer, postgresSkipReason } from '../helpers/postgres.js';
 import { appSection } from './app.js';
-import { benchIndex } from './index.js';
+import { benchIndex, benchTwoProcesses } from './index.js';
 import { pullSection } from './pull.js';
 import { benchRelease } from './release.js';
 import { benchSoak } from './soak.js';
@@ -170,13 +170,29 @@ if (runs('index')) {
       intake: env('INTAKE', 2000),
       database: () => server.createDatabase(),
     });
-    indexResults.postgres = onPostgres;
+    const processes = await benchTwoProcesses(() => server.createDatabase(), env('PROCESSES_SECONDS', 30), env('PROCESSES_WORKERS', 16));
+    indexResults.postgres = { ...onPostgres, twoProcesses: processes };
     rows.push(
       [`index on PostgreSQL intake manifests/s (${onPostgres.intake.manifests})`, onPostgres.intake.intakePerSecond, index.intake.intakePerSecond, (onPostgres.intake.intakePerSecond / index.intake.intakePerSecond).toFixed(2), 'SQLite, same run'],
       [`index on PostgreSQL search p95 ms (${onPostgres.search.manifests})`, onPostgres.search.p95Ms, index.search.p95Ms, (onPostgres.search.p95Ms / index.search.p95Ms).toFixed(2), '≤ 10'],
       [`index on PostgreSQL feed read events/s (${onPostgres.feed.events})`, onPostgres.feed.eventsPerSecond, onPostgres.feed.storeEventsPerSecond, (onPostgres.feed.eventsPerSecond / onPostgres.feed.storeEventsPerSecond).toFixed(2), 'store reads alone'],
       [`index on PostgreSQL inclusion proof p95 ms (${onPostgres.proofs.logEntries})`, onPostgres.proofs.inclusion.p95Ms, '', '', '≤ 1'],
       [`index on PostgreSQL consistency proof p95 ms (${onPostgres.proofs.logEntries})`, onPostgres.proofs.consistency.p95Ms, '', '', '≤ 1'],
+      [
+        `two index processes on PostgreSQL, mixed load requests/s (${processes.workers} clients, ${processes.seconds} s)`,
+        processes.requestsPerSecond,
+        processes.baseline.requestsPerSecond,
+        (processes.requestsPerSecond / processes.baseline.requestsPerSecond).toFixed(2),
+        'one process, same load',
+      ],
+      [
+        '  acknowledged pushes / lost / duplicated / errors',
+        `${processes.acknowledgedPushes} / ${processes.lostWrites} / ${processes.duplicatedWrites} / ${processes.errors}`,
+        '',
+        '',
+        '0 lost, 0 errors',
+      ],
+      ['  p95 ms push / search / feed', `${processes.p95Ms.push} / ${processes.p95Ms.search} / ${processes.p95Ms.feed}`, `${processes.baseline.p95Ms.push} / ${processes.baseline.p95Ms.search} / ${processes.baseline.p95Ms.feed}`, '', ''],
     );
   }
 }
