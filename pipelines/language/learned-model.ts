@@ -57,8 +57,10 @@ export const learnedModelMeta = z.object({
   training: z.object({
     examples: z.number().int(),
     heldOut: z.number().int(),
-    /** The pass over the training text whose weights were kept (lowest held-out loss). */
+    /** The pass over the training text whose weights were kept (lowest held-out loss); 0 is the start as it was. */
     epoch: z.number().int(),
+    /** The version of the model training started from (`TrainOptions.start`), if any. */
+    startedFrom: z.string().optional(),
     seconds: z.number(),
     /** Top-1 on the held-out part, among the model's languages: the base alone, the model alone, both. */
     accuracy: z.object({ base: accuracy, model: accuracy, combined: accuracy }),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { croatianSerbianSentences } from '../../test/fixtures/language/hr-sr-variants.js';
 import { splitForTraining, udhrParagraphs } from '../../test/fixtures/language/udhr.js';
+import { baseLanguageModel } from './base-model.js';
 import { createLanguageIdentifier } from './identify.js';
 import { decodeLearnedModel, encodeWeights, learnedLogProbabilities, quantized, type LearnedModel } from './learned-model.js';
 import { languageMismatch } from './mismatch.js';
@@ -86,6 +87,39 @@ describe('a learned model', () => {
       (share(test.hr, (text) => identify(text).bcp47 === 'hr') + share(test['sr-Latn'], (text) => identify(text).bcp47 === 'sr-Latn')) / 2;
     expect(right(base)).toBeLessThan(0.9);
     expect(right(learned)).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('starts from the shipped model for the languages it knows, and learns the others from nothing', async () => {
+    const shipped = baseLanguageModel();
+    // French is among the shipped model's languages, Kabyle is not.
+    const model = await trainLanguageModel([...examples('kab', kabyle.train), ...examples('fr', french.train)], { base: node, now: fixedClock, start: shipped });
+    expect(model.meta.training.startedFrom).toBe(shipped.meta.version);
+    expect([model.meta.buckets, model.meta.orders]).toEqual([shipped.meta.buckets, shipped.meta.orders]);
+    const learned = createLanguageIdentifier({ ...node, learned: model });
+    expect(share(kabyle.test, (text) => learned(text).code === 'kab')).toBeGreaterThanOrEqual(0.9);
+    expect(share(french.test, (text) => learned(text).code === 'fra')).toBeGreaterThanOrEqual(0.9);
+    // A start that knows none of the languages is not used.
+    const other = await trainLanguageModel(examples('kab', kabyle.train).concat(examples('fr', french.train)), { base: node, now: fixedClock, epochs: 1 });
+    const train = croatianSerbianSentences('train');
+    const variants = { candidates: ['hr', 'sr-Latn'], contactLanguages: [] };
+    const unrelated = await trainLanguageModel([...examples('hr', train.hr), ...examples('sr-Latn', train['sr-Latn'])], { base: variants, now: fixedClock, epochs: 1, start: other });
+    expect(unrelated.meta.training.startedFrom).toBeUndefined();
+  });
+
+  it('from the shipped model, a node still learns its own everyday Croatian and Serbian', async () => {
+    const train = croatianSerbianSentences('train');
+    const test = croatianSerbianSentences('test');
+    const variants = { candidates: ['hr', 'sr-Latn'], contactLanguages: [] };
+    const right = (identify: ReturnType<typeof createLanguageIdentifier>) =>
+      (share(test.hr, (text) => identify(text).bcp47 === 'hr') + share(test['sr-Latn'], (text) => identify(text).bcp47 === 'sr-Latn')) / 2;
+    const shipped = createLanguageIdentifier({ ...variants, learned: baseLanguageModel() });
+    const model = await trainLanguageModel([...examples('hr', train.hr), ...examples('sr-Latn', train['sr-Latn'])], {
+      base: variants,
+      now: fixedClock,
+      start: baseLanguageModel(),
+    });
+    expect(model.meta.training.startedFrom).toBe(baseLanguageModel().meta.version);
+    expect(right(createLanguageIdentifier({ ...variants, learned: model }))).toBeGreaterThanOrEqual(Math.max(0.95, right(shipped)));
   });
 
   it('is the same model, with the same version, when trained twice on the same text', async () => {

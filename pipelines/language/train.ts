@@ -46,6 +46,13 @@ export interface TrainOptions {
   orders?: number[];
   batchSize?: number;
   learningRate?: number;
+  /**
+   * A model to start from (the shipped one, base-model.ts): each language it knows begins with
+   * its weights, so a node's few hundred texts refine what it learned from many rather than
+   * start from nothing. Its n-gram orders and buckets are kept; unused when it knows none of
+   * the languages. Held-out text decides whether any pass beats the start as it was.
+   */
+  start?: LearnedModel;
   /** Share of each language's texts kept aside to choose the epoch and fit the combination. */
   heldOutShare?: number;
   onProgress?: (progress: TrainingProgress) => void;
@@ -91,8 +98,9 @@ export async function trainLanguageModel(examples: readonly TrainingExample[], o
   // epoch and the combination on a handful of texts would be choosing by chance.
   const heldOutShare = options.heldOutShare ?? Math.max(0.1, Math.min(0.25, 100 / Math.max(1, examples.length)));
   const { labels, train, heldOut } = prepare(examples, heldOutShare);
-  const orders = options.orders ?? DEFAULT_ORDERS;
-  const buckets = options.buckets ?? defaultBuckets(labels.length);
+  const start = options.start && startColumns(options.start, labels).some((column) => column >= 0) ? options.start : undefined;
+  const orders = start?.meta.orders ?? options.orders ?? DEFAULT_ORDERS;
+  const buckets = start?.meta.buckets ?? options.buckets ?? defaultBuckets(labels.length);
   const shape: NgramShape = { orders, buckets };
   const encode: Encode = (text) => {
     const found: number[] = [];
@@ -104,9 +112,15 @@ export async function trainLanguageModel(examples: readonly TrainingExample[], o
   const batchSize = options.batchSize ?? Math.min(64, Math.max(8, Math.ceil(train.length / 50)));
   const minEpochs = Math.ceil(MIN_UPDATES / Math.ceil(train.length / batchSize));
   const epochs = Math.max(options.epochs ?? 8, minEpochs);
-  const optimizer = new SparseAdam(buckets, labels.length, options.learningRate ?? 0.1);
+  // From a start, smaller steps: the weights are already near a good answer.
+  const optimizer = new SparseAdam(buckets, labels.length, options.learningRate ?? (start ? WARM_LEARNING_RATE : 0.1));
+  if (start) optimizer.startFrom(start, startColumns(start, labels));
   const random = seededRandom(hashSeed(examples.length, labels.map((l) => l.tag).join(',')));
   let best: { loss: number; epoch: number; weights: Float32Array; bias: Float32Array } | null = null;
+  // Epoch 0 is the start as it was: training must beat it on held-out text to replace it.
+  if (start && heldOut.length > 0) {
+    best = { loss: modelAccuracy(optimizer, shape, heldOut).loss, epoch: 0, weights: optimizer.weights.slice(), bias: optimizer.bias.slice() };
+  }
   const steps = Math.ceil(train.length / batchSize);
   for (let epoch = 1; epoch <= epochs; epoch++) {
     shuffle(train, random);
@@ -134,7 +148,14 @@ export async function trainLanguageModel(examples: readonly TrainingExample[], o
       buckets,
       labels,
       combination: { modelWeight: 1, temperature: null },
-      training: { examples: train.length, heldOut: heldOut.length, epoch: best!.epoch, seconds: 0, accuracy: { base: none(), model: none(), combined: none() } },
+      training: {
+        examples: train.length,
+        heldOut: heldOut.length,
+        epoch: best!.epoch,
+        ...(start ? { startedFrom: start.meta.version } : {}),
+        seconds: 0,
+        accuracy: { base: none(), model: none(), combined: none() },
+      },
     },
     weights: best!.weights,
     bias: best!.bias,
@@ -201,11 +222,22 @@ function prepare(examples: readonly TrainingExample[], heldOutShare: number) {
   return { labels, train, heldOut };
 }
 
+/** For each label, the start model's column of the same language (its tag, else its code), or -1. */
+function startColumns(start: LearnedModel, labels: readonly LearnedLabel[]): number[] {
+  return labels.map((label) => {
+    const byTag = start.meta.labels.findIndex((l) => l.tag === label.tag);
+    if (byTag >= 0) return byTag;
+    const byCode = start.meta.labels.filter((l) => l.code === label.code);
+    return byCode.length === 1 ? start.meta.labels.indexOf(byCode[0]!) : -1;
+  });
+}
+
 /**
- * Weights and Adam's moments, kept as plain arrays: a batch touches a few thousand of the
- * buckets, so each step hands TensorFlow only those rows (gather in JavaScript), lets it compute
- * the loss and its gradient, and updates just the rows it saw ("lazy" Adam, as TensorFlow's
- * own sparse optimisers do). A dense step would update `buckets × labels` numbers every batch.
+ * Weights and Adam's moments, kept as plain arrays. A batch touches a few thousand of the
+ * buckets: each step sums the rows of its texts' n-grams into logits, lets TensorFlow compute
+ * the loss and its gradient with respect to the logits and the bias, carries that gradient back
+ * to the rows it came from, and updates just those rows ("lazy" Adam, as TensorFlow's own sparse
+ * optimisers do). A dense step would update `buckets × labels` numbers every batch.
  */
 class SparseAdam {
   readonly weights: Float32Array;
@@ -229,39 +261,66 @@ class SparseAdam {
     this.biasV = new Float32Array(labels);
   }
 
+  /** Copies `start`'s weights and bias of column `columns[l]` into label `l` (same buckets). */
+  startFrom(start: LearnedModel, columns: readonly number[]): void {
+    const from = start.meta.labels.length;
+    const buckets = this.weights.length / this.labels;
+    columns.forEach((column, label) => {
+      if (column < 0) return;
+      for (let bucket = 0; bucket < buckets; bucket++) this.weights[bucket * this.labels + label] = start.weights[bucket * from + column]!;
+      this.bias[label] = start.bias[column]!;
+    });
+  }
+
   /** One batch: returns its mean cross-entropy. */
   step(batch: readonly Example[], encode: Encode): number {
     const labels = this.labels;
-    const encoded = batch.map((example) => encode(example.text));
-    // The batch's distinct buckets, each a column of the dense input.
-    const column = new Map<number, number>();
-    for (const buckets of encoded) for (const bucket of buckets) if (!column.has(bucket)) column.set(bucket, column.size);
-    const width = column.size;
-    const input = new Float32Array(batch.length * width);
+    // Each text is a list of (bucket, share) entries. The linear layer is done by hand (a sum of
+    // rows per text), TensorFlow computes the loss and its gradient with respect to the logits,
+    // and the chain rule back to the rows is by hand again: work in proportion to the n-grams
+    // read. (A dense input costs texts × the batch's distinct buckets, and TensorFlow's gather
+    // gradient on the CPU backend loops over every row for every entry.)
+    const entries: number[] = [];
+    const shares: number[] = [];
+    const owners: number[] = [];
     const targets = new Int32Array(batch.length);
+    const logits = new Float32Array(batch.length * labels);
     batch.forEach((example, row) => {
-      const buckets = encoded[row]!;
+      const buckets = encode(example.text);
       const share = ngramWeight(buckets.length);
-      for (const bucket of buckets) input[row * width + column.get(bucket)!]! += share;
+      for (const bucket of buckets) {
+        entries.push(bucket);
+        shares.push(share);
+        owners.push(row);
+        const from = bucket * labels;
+        const to = row * labels;
+        for (let l = 0; l < labels; l++) logits[to + l]! += share * this.weights[from + l]!;
+      }
       targets[row] = example.label;
     });
-    const rows = new Float32Array(width * labels);
-    for (const [bucket, col] of column) rows.set(this.weights.subarray(bucket * labels, (bucket + 1) * labels), col * labels);
 
-    const { loss, gradRows, gradBias } = tf.tidy(() => {
-      const x = tf.tensor2d(input, [batch.length, width]);
+    const { loss, gradLogits, gradBias } = tf.tidy(() => {
       const y = tf.oneHot(tf.tensor1d(targets, 'int32'), labels);
-      const lossOf = (w: tf.Tensor, b: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(x, w), b)) as tf.Scalar;
-      const { value, grads } = tf.valueAndGrads(lossOf)([tf.tensor2d(rows, [width, labels]), tf.tensor1d(this.bias)]);
-      return { loss: value.dataSync()[0]!, gradRows: grads[0]!.dataSync() as Float32Array, gradBias: grads[1]!.dataSync() as Float32Array };
+      const lossOf = (z: tf.Tensor, b: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, tf.add(z, b)) as tf.Scalar;
+      const { value, grads } = tf.valueAndGrads(lossOf)([tf.tensor2d(logits, [batch.length, labels]), tf.tensor1d(this.bias)]);
+      return { loss: value.dataSync()[0]!, gradLogits: grads[0]!.dataSync() as Float32Array, gradBias: grads[1]!.dataSync() as Float32Array };
     });
+    // d loss / d row = Σ over the row's entries of share × d loss / d logits of its text.
+    const gradRows = new Map<number, Float32Array>();
+    for (let i = 0; i < entries.length; i++) {
+      let grad = gradRows.get(entries[i]!);
+      if (!grad) gradRows.set(entries[i]!, (grad = new Float32Array(labels)));
+      const from = owners[i]! * labels;
+      const share = shares[i]!;
+      for (let l = 0; l < labels; l++) grad[l]! += share * gradLogits[from + l]!;
+    }
 
     this.t++;
     const correction1 = 1 - BETA1 ** this.t;
     const correction2 = 1 - BETA2 ** this.t;
     const rate = (this.learningRate * Math.sqrt(correction2)) / correction1;
-    for (const [bucket, col] of column) {
-      for (let l = 0; l < labels; l++) this.update(this.weights, this.m, this.v, bucket * labels + l, gradRows[col * labels + l]!, rate);
+    for (const [bucket, grad] of gradRows) {
+      for (let l = 0; l < labels; l++) this.update(this.weights, this.m, this.v, bucket * labels + l, grad[l]!, rate);
     }
     for (let l = 0; l < labels; l++) this.update(this.bias, this.biasM, this.biasV, l, gradBias[l]!, rate);
     return loss;
@@ -274,6 +333,7 @@ class SparseAdam {
   }
 }
 
+const WARM_LEARNING_RATE = 0.02;
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPSILON = 1e-7;

@@ -168,10 +168,18 @@ function catalogueFingerprint(root: string): string {
   return digest.digest('hex').slice(0, 24);
 }
 
-function readHeldOutSet(root: string): HeldOutSet {
+/** Every prose message of every catalogue, by language, and the languages each text occurs in. */
+interface Catalogues {
+  byTag: Map<string, Map<string, string>>; // tag → text → domain
+  seenIn: Map<string, Set<string>>; // text → tags
+  packages: Set<string>;
+  domains: Set<string>;
+}
+
+function readCatalogues(root: string): Catalogues {
   const owners = packageIndex();
-  const byTag = new Map<string, Map<string, string>>(); // tag → text → domain
-  const seenIn = new Map<string, Set<string>>(); // text → tags
+  const byTag = new Map<string, Map<string, string>>();
+  const seenIn = new Map<string, Set<string>>();
   const packages = new Set<string>();
   const domains = new Set<string>();
   for (const [folder, tag] of Object.entries(LOCALES)) {
@@ -211,13 +219,40 @@ function readHeldOutSet(root: string): HeldOutSet {
       }
     }
   }
+  return { byTag, seenIn, packages, domains };
+}
 
+/** A language's texts that occur in no other language, in the order of their hash (stable across runs). */
+function rankedTexts({ byTag, seenIn }: Catalogues, tag: string) {
+  return [...byTag.get(tag)!.entries()]
+    .filter(([text]) => seenIn.get(text)!.size === 1)
+    .map(([text, domain]) => ({ text, domain, key: hash(`${tag}\u0000${text}`) }))
+    .sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+/**
+ * The texts the shipped model (`npm run build:langid-base`) learns from: per language, up to
+ * `perLanguage` catalogue texts that occur in no other language and in neither the calibration
+ * nor the evaluation split, so the bench's held-out figures stay held out. The bench's own
+ * training split (the texts a node would validate) is part of it.
+ */
+export function buildTrainingPool(perLanguage: number, root = LOCALE_ROOT): Array<{ tag: string; text: string }> {
+  const heldOut = new Set(buildHeldOutSet(root).texts.filter((t) => t.split !== 'training').map((t) => `${t.tag}\u0000${t.text}`));
+  const catalogues = readCatalogues(root);
+  const pool: Array<{ tag: string; text: string }> = [];
+  for (const tag of [...catalogues.byTag.keys()].sort()) {
+    const texts = rankedTexts(catalogues, tag).filter(({ text }) => !heldOut.has(`${tag}\u0000${text}`));
+    for (const { text } of texts.slice(0, perLanguage)) pool.push({ tag, text });
+  }
+  return pool;
+}
+
+function readHeldOutSet(root: string): HeldOutSet {
+  const catalogues = readCatalogues(root);
+  const { byTag, packages, domains } = catalogues;
   const texts: HeldOutText[] = [];
-  for (const [tag, candidates] of [...byTag.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const ranked = [...candidates.entries()]
-      .filter(([text]) => seenIn.get(text)!.size === 1)
-      .map(([text, domain]) => ({ text, domain, key: hash(`${tag}\u0000${text}`) }))
-      .sort((a, b) => (a.key < b.key ? -1 : 1));
+  for (const tag of [...byTag.keys()].sort((a, b) => a.localeCompare(b))) {
+    const ranked = rankedTexts(catalogues, tag);
     let sentences = 0;
     let shorts = 0;
     let trainingSentences = 0;

@@ -19,6 +19,7 @@ import { printTable } from '../../server/cli/output.js';
 import { buildHeldOutSet, CONFUSABLE_GROUPS, type HeldOutText } from './langid-corpus.js';
 import { buildHelpSet } from './langid-help.js';
 import { expectedCalibrationError } from './langid-math.js';
+import { otherDetectors, type Answer, type Detector } from './langid-others.js';
 
 const root = join(fileURLToPath(import.meta.url), '../../..');
 const resultsPath = join(root, 'test/bench/results.json');
@@ -30,11 +31,6 @@ const resultsPath = join(root, 'test/bench/results.json');
  */
 const FRANC_LANGUAGES = 'ace ada afr aii als amh arb ayr azj bam ban bci bcl bel bem ben bho bin bod bos bug bul bum cat ceb ces cjk ckb cmn dan deu dip dyu ekk ell emk eng epo ewe fin fon fra fuf fuv gaa glg guj hat hau heb hil hin hms hnj hrv hun hye ibb ibo iii ilo ind ita jav jpn kan kat kaz kbd kbp kde khk khm kin kir kmb knc kng koi kor lao lin lit lua lug lun lvs mad mag mai mal mar men min mkd mos mya ndo nds nhn nld nno nob npi nso nya nyn pam pan pbu pes plt pol por prs qug quy quz rmn ron run rup rus sag sat sco shn sin skr slk slv sna snk som sot spa src srp ssw suk sun swe swh tam tat tel tem tgk tgl tha tir tiv toi tpi tsn tso tuk tur tzm uig ukr umb urd uzn vec ven vie vmw war wol xho yao ydd yor zgh zlm zul zyb'.split(' ');
 
-interface Answer {
-  code: string;
-  confidence: number;
-}
-type Detector = (text: string) => Answer;
 
 /** franc's ranking as an answer: the top code, and its lead over the runner-up as confidence. */
 function fromRanking(ranked: Array<[string, number]>): Answer {
@@ -43,7 +39,7 @@ function fromRanking(ranked: Array<[string, number]>): Answer {
   return { code: top[0], confidence: second ? Math.max(0, Math.min(1, 1 - second[1])) : 1 };
 }
 
-function detectors(tags: string[], learned: LearnedModel): Record<string, Detector> {
+async function detectors(tags: string[], learned: LearnedModel): Promise<Record<string, Detector>> {
   const candidates = [...new Set(tags.map((tag) => francCodeFor(parseLanguageTag(tag)!.iso639_3)))];
   return {
     franc: (text) => fromRanking(francAll(text, { only: FRANC_LANGUAGES, minLength: 10 })),
@@ -54,6 +50,7 @@ function detectors(tags: string[], learned: LearnedModel): Record<string, Detect
     // Out of the box: with the model shipped in pipelines/language/base-model/ (base-model.ts).
     tributary: createLanguageIdentifier({ candidates: tags, contactLanguages: [], learned: baseLanguageModel() }),
     'tributary after langid train': createLanguageIdentifier({ candidates: tags, contactLanguages: [], learned }),
+    ...(await otherDetectors(tags)),
   };
 }
 
@@ -111,7 +108,7 @@ const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / v
  * which nothing here was trained or calibrated on (langid-help.ts); skipped, saying so, when it is
  * not on the machine.
  */
-function measureOnHelp(tags: string[], learned: LearnedModel, isoOf: Map<string, string>) {
+async function measureOnHelp(tags: string[], learned: LearnedModel, isoOf: Map<string, string>) {
   const root = process.env.BENCH_LANGID_HELP ?? '/usr/share/help';
   if (!existsSync(join(root, 'C'))) {
     console.log(`independent check skipped: no GNOME help under ${root} (see test/bench/langid-help.ts)`);
@@ -120,8 +117,10 @@ function measureOnHelp(tags: string[], learned: LearnedModel, isoOf: Map<string,
   const help = buildHelpSet(root);
   const texts = help.texts.filter((t) => isoOf.has(t.tag));
   console.log(`independent check: ${texts.length} texts in ${new Set(texts.map((t) => t.tag)).size} languages of GNOME's user documentation`);
-  const all = detectors(tags, learned);
-  const runs = ['franc-all, candidates', 'tributary, franc alone', 'tributary', 'tributary after langid train'].map((name) => measure(name, all[name]!, texts, isoOf));
+  const all = await detectors(tags, learned);
+  const runs = ['franc-all, candidates', 'fastText lid.176, candidates', 'tributary, franc alone', 'tributary', 'tributary after langid train'].map((name) =>
+    measure(name, all[name]!, texts, isoOf),
+  );
   printTable(
     ['independent check (GNOME help)', 'sentences %', 'short (<30) %', 'macro sentences %', 'ECE', 'texts/s'],
     runs.map((r) => [r.name, percent(r.sentences), percent(r.short), percent(r.macroSentences), r.ece.toFixed(3), r.textsPerSecond]),
@@ -145,7 +144,8 @@ async function main(): Promise<void> {
   console.log(`held-out set: ${set.texts.length} texts in ${tags.length} languages from ${set.domains} catalogues (${set.packages.length} packages), built in ${buildSeconds.toFixed(0)} s; ${evaluation.length} for evaluation`);
 
   // `langid train` as a node runs it, on the training split: up to 500 texts per language
-  // (300 sentences, 200 short), disjoint from the evaluation texts.
+  // (300 sentences, 200 short), disjoint from the evaluation texts. The shipped model learned
+  // from these too (among up to 10,000 per language), as a node's model would from its own text.
   const training = set.texts.filter((t) => t.split === 'training');
   const epochs = Number(process.env.BENCH_LANGID_EPOCHS ?? 4);
   console.log(`training on ${training.length} texts (${epochs} epochs)…`);
@@ -154,6 +154,8 @@ async function main(): Promise<void> {
     training.map((t) => ({ text: t.text, tag: t.tag })),
     {
       base: { candidates: tags, contactLanguages: [] },
+      // As `langid train` does: from the shipped model, for the languages it knows.
+      start: baseLanguageModel(),
       epochs,
       onProgress: (p) => {
         if (Date.now() - lastReport < 15_000) return;
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
   );
   console.log(`trained ${learned.meta.version} in ${learned.meta.training.seconds} s (kept epoch ${learned.meta.training.epoch})`);
 
-  const runs = Object.entries(detectors(tags, learned)).map(([name, detect]) => {
+  const runs = Object.entries(await detectors(tags, learned)).map(([name, detect]) => {
     const result = measure(name, detect, evaluation, isoOf);
     console.log(`${name}: ${percent(result.sentences)}% sentences, ${percent(result.short)}% short, ${result.textsPerSecond}/s`);
     return result;
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
     printTable([`${name}: confusion`, 'count'], run.topConfusions.map((c) => [c.pair, c.count]));
   }
 
-  const independentCheck = measureOnHelp(tags, learned, isoOf);
+  const independentCheck = await measureOnHelp(tags, learned, isoOf);
 
   const langid = {
     measuredAt: new Date().toISOString(),

@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { decodeClip } from '../../../pipelines/audio/decode.js';
 import { toTargetMono, TARGET_SAMPLE_RATE } from '../../../pipelines/audio/analyse.js';
-import { baseLanguageModelFor } from '../../../pipelines/language/base-model.js';
+import { baseLanguageModel, baseLanguageModelFor } from '../../../pipelines/language/base-model.js';
 import { identifyLines } from '../../../pipelines/language/batch.js';
 import { defaultContactLanguages } from '../../../pipelines/language/contact-languages.js';
 import { createLanguageIdentifier, type IdentifyOptions } from '../../../pipelines/language/identify.js';
@@ -166,6 +166,8 @@ export function registerLangidCommand(program: Command): void {
         let started = false;
         const model = await trainLanguageModel(examples, {
           base: { candidates: context.languages.tags, contactLanguages: context.config.lid.contactLanguages, minLength: context.config.lid.minLength },
+          // The node's languages the shipped model knows start from what it learned.
+          start: baseLanguageModel(),
           epochs,
           onProgress: (p) => {
             if (!bar) return;
@@ -195,7 +197,8 @@ export function registerLangidCommand(program: Command): void {
           ['both (what the node uses)', percent(accuracy.combined.sentences), percent(accuracy.combined.short)],
         ],
       );
-      console.log(`model ${meta.version} (epoch ${meta.training.epoch}, ${meta.training.seconds} s) saved in ${folder}; the node uses it from its next text on.`);
+      const from = meta.training.startedFrom ? `, started from the shipped model ${meta.training.startedFrom}` : '';
+      console.log(`model ${meta.version} (epoch ${meta.training.epoch}${from}, ${meta.training.seconds} s) saved in ${folder}; the node uses it from its next text on.`);
     });
 
   langid
