@@ -22,9 +22,10 @@ import { KEYS_DIR } from './secrets.js';
  * snapshot does not have are left out on restore. `backup.json`, first in the archive, says what
  * it holds, with each file's sha256.
  *
- * What a backup cannot know: withdrawals after its snapshot. A node restored from it holds those
- * volunteers' samples as they were (without the clips deleted during the backup). Carrying those
- * withdrawals into a restore is not built yet.
+ * What a backup cannot know: withdrawals after its snapshot. `node restore` asks the node's
+ * indexes for the withdrawal notices the node signed since and applies them before the node
+ * starts (services/withdrawal-recovery.ts); a withdrawal of samples no release held left no
+ * notice, and stays undone.
  */
 export const BACKUP_FORMAT = 'tributary-node-backup/1';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killHard, runCli, runCliAsync, startNodeProcess, type NodeProcess } from '../helpers/cli.js';
-import { rowCounts, startTestNode, type TestNode } from '../helpers/node.js';
+import { rowCounts, startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
+import { startTestIndex, type TestIndex } from '../index/helpers.js';
 import { seedReleaseData, type ReleaseData } from '../helpers/release-data.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -112,6 +113,117 @@ describe('node backup and restore', () => {
     expect(readdirPartials(work)).toEqual([]);
   }, 60_000);
 });
+
+/**
+ * Withdrawals made after the backup was taken reach the restored node: every one that touched a
+ * published release left a signed notice at the node's index, and `node restore` applies those
+ * the backup does not hold before the node ever starts again.
+ */
+describe('a restore carries withdrawals made after the backup', () => {
+  let index: TestIndex;
+  let t: TestNode;
+  let data: ReleaseData;
+  let work: string;
+  let restored: NodeProcess | undefined;
+
+  beforeAll(async () => {
+    index = await startTestIndex();
+    t = await startTestNode({ languages: ['sw'], indexes: [index.url], releases: { redactAfterSeconds: 86_400 } });
+    const admin = runCli(['admin', 'token', '--dir', t.dir]).stdout.trim();
+    data = await seedReleaseData(t, { speakers: 2 });
+    const built = await t.api.post('/admin/releases', { language: 'sw', modality: 'speech', seed: 7 }, admin);
+    expect(built.status, JSON.stringify(built.body)).toBe(201);
+    await feedHas(index, 'manifest.published');
+    work = mkdtempSync(join(tmpdir(), 'tributary-backup-withdrawals-'));
+  }, 120_000);
+  afterAll(async () => {
+    if (restored) await killHard(restored.child);
+    await t?.stop();
+    await index?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('withdraws the volunteer’s consent record and every sample under it, released or not, stores the same notice, and serves 410', async () => {
+    const file = join(work, 'node.backup.tar');
+    expect((await runCliAsync(['node', 'backup', '--dir', t.dir, '--out', file])).status).toBe(0);
+
+    // After the backup: a speaker withdraws. Their speech is in the release (a notice goes to the
+    // index); their texts are not in any release (nothing leaves the node about them).
+    const [leaving, staying] = data.speakers as [Volunteer, Volunteer];
+    expect((await t.api.delete(`/consents/${leaving.consentRecordId}`, leaving.token)).status).toBe(200);
+    await feedHas(index, 'withdrawal');
+    const noticeIds = t.inspect((db) => db.prepare("SELECT id FROM notices WHERE kind = 'withdrawal'").pluck().all()) as string[];
+    expect(noticeIds).toHaveLength(1);
+    const theirs = [...data.speech, ...data.text].filter((s) => s.speaker === leaving.id).map((s) => s.id);
+    const others = [...data.speech, ...data.text].filter((s) => s.speaker === staying.id).map((s) => s.id);
+
+    // Without asking the index, the restored node holds the withdrawn samples again.
+    const unrecovered = join(work, 'unrecovered');
+    const plain = await runCliAsync(['node', 'restore', '--from', file, '--dir', unrecovered, '--no-recover', '--json']);
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(statuses(unrecovered, theirs)).toEqual(theirs.map(() => 'validated'));
+
+    const dir = join(work, 'restored');
+    const restore = await runCliAsync(['node', 'restore', '--from', file, '--dir', dir, '--json']);
+    expect(restore.status, restore.stderr).toBe(0);
+    expect(JSON.parse(restore.stdout).withdrawals).toMatchObject({
+      indexes: [{ index: index.url, notices: 1, recovered: 1 }],
+      notices: 1,
+      consentRecords: 1,
+      samples: theirs.length,
+      unverified: 0,
+    });
+    expect(statuses(dir, theirs)).toEqual(theirs.map(() => 'withdrawn'));
+    expect(statuses(dir, others)).toEqual(others.map(() => 'validated'));
+    const db = new Database(join(dir, 'node.sqlite'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT withdrawn_at IS NOT NULL FROM consent_records WHERE id = ?').pluck().get(leaving.consentRecordId)).toBe(1);
+      // The same notice as the node issued (no second one for the same records), naming the removals.
+      expect(db.prepare("SELECT id FROM notices WHERE kind = 'withdrawal'").pluck().all()).toEqual(noticeIds);
+      expect(db.prepare('SELECT count(*) FROM release_removals WHERE notice_id IS NULL').pluck().get()).toBe(0);
+      expect(db.prepare('SELECT DISTINCT notice_id FROM release_removals').pluck().all()).toEqual(noticeIds);
+    } finally {
+      db.close();
+    }
+    // Their audio is gone from the restored folder.
+    const speech = data.speech.filter((s) => s.speaker === leaving.id).map((s) => s.id);
+    for (const id of speech) {
+      const folder = join(dir, 'blobs', 'samples', id);
+      expect(existsSync(folder) ? readdirSync(folder, { recursive: true }) : [], id).toEqual([]);
+    }
+    expect(readdirSync(join(unrecovered, 'blobs', 'samples', speech[0]!))).not.toEqual([]);
+
+    // The restored node answers 410 for the shard that held their records, linking the notice.
+    restored = await startNodeProcess(dir);
+    const holding = new Database(join(dir, 'node.sqlite'), { readonly: true });
+    const shard = holding.prepare('SELECT shard FROM release_removals LIMIT 1').pluck().get() as string;
+    holding.close();
+    const gone = await fetch(`${restored.url}/api/v1/datasets/sw-speech/shards/${shard}`);
+    expect(gone.status).toBe(410);
+    expect(gone.headers.get('link')).toContain(noticeIds[0]);
+  }, 120_000);
+});
+
+/** The statuses of these samples in a node folder's database, in order. */
+function statuses(dir: string, ids: string[]): string[] {
+  const db = new Database(join(dir, 'node.sqlite'), { readonly: true });
+  try {
+    return ids.map((id) => db.prepare('SELECT status FROM samples WHERE id = ?').pluck().get(id) as string);
+  } finally {
+    db.close();
+  }
+}
+
+/** Waits until the index's feed holds an event of this type (the node's outbox pushes as things happen). */
+async function feedHas(index: TestIndex, type: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const { events } = (await index.api.get('/feed?cursor=0&limit=1000')).body as { events: Array<{ event: { type: string } }> };
+    if (events.some((e) => e.event.type === type)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the index feed has no ${type} event`);
+}
 
 /** Where an entry's bytes start in a tar file (512-byte headers: the name at 0, the size in octal at 124). */
 function entryDataOffset(tarFile: Buffer, name: string): number {

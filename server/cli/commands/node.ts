@@ -5,13 +5,14 @@ import type { Command } from 'commander';
 import { readEnv } from '../../core/env.js';
 import { createLogger } from '../../core/log.js';
 import { backupNode, restoreNode } from '../../node/backup.js';
+import { recoverWithdrawals } from '../../node/services/withdrawal-recovery.js';
 import { CONFIG_FILE, loadNodeConfig, type NodeConfigInput } from '../../node/config.js';
 import { createNode } from '../../node/create-node.js';
 import { initNode, newNodeIdentity, rotateNodeKey } from '../../node/init.js';
 import { KEYS_DIR, loadNodeSecrets } from '../../node/secrets.js';
 import { STARTER_PROMPTS } from '../../node/starter-prompts.js';
 import { printJson, printTable } from '../output.js';
-import { list, nodeDir } from '../with-node.js';
+import { list, nodeDir, withNode } from '../with-node.js';
 
 /** A progress bar over files on a terminal; nothing when output goes to a file or a script. */
 function fileBar(enabled: boolean): { update: (done: number, total: number) => void; stop: () => void } {
@@ -157,12 +158,24 @@ export function registerNodeCommands(program: Command): void {
     .description('make a node from a backup, in a folder that holds no node')
     .requiredOption('--from <file>', 'the backup file (from `node backup`)')
     .option('--dir <dir>', 'data directory of the restored node (default: $TRIBUTARY_DIR, else ./data/node)')
+    .option('--index <url...>', 'also read withdrawal notices from these indexes (besides the ones in node.json)')
+    .option('--no-recover', 'do not ask any index for withdrawals made after the backup')
     .option('--json', 'print JSON')
-    .action(async (options: { from: string; dir?: string; json?: boolean }) => {
+    .action(async (options: { from: string; dir?: string; index?: string[]; recover: boolean; json?: boolean }) => {
       const dir = nodeDir(options.dir);
       const bar = fileBar(!options.json && process.stderr.isTTY === true);
       const summary = await restoreNode(resolve(options.from), dir, bar.update).finally(bar.stop);
-      if (options.json) return printJson(summary);
+      // Withdrawals made after the backup, from the notices the node left at its indexes; before
+      // the node ever starts, so nothing is served or released again in between.
+      const recovery = options.recover
+        ? await withNode(dir, (context) => {
+            const indexes = [...new Set([...context.config.indexes, ...(options.index ?? [])])];
+            return recoverWithdrawals(context, indexes, (url) => {
+              if (!options.json) console.error(`reading withdrawal notices at ${url}…`);
+            });
+          })
+        : null;
+      if (options.json) return printJson({ ...summary, withdrawals: recovery });
       printTable(
         ['restored', 'value'],
         [
@@ -171,8 +184,19 @@ export function registerNodeCommands(program: Command): void {
           ['files', summary.files],
           ['megabytes', (summary.bytes / 1e6).toFixed(1)],
           ['clips recorded after the backup, left out', summary.leftOut],
+          ...(recovery
+            ? [
+                ['withdrawals after the backup, applied again (notices)', recovery.notices],
+                ['  consent records withdrawn / samples withdrawn', `${recovery.consentRecords} / ${recovery.samples}`],
+              ]
+            : []),
         ],
       );
+      if (recovery && recovery.indexes.length === 0) console.log('\nNo index to ask for withdrawals made after the backup (node.json lists none; --index names one).');
+      for (const index of recovery?.indexes ?? []) {
+        if (index.error) console.log(`\n${index.index} could not be read (${index.error}): delete ${dir} and restore again once it can.`);
+      }
+      if (recovery && recovery.unverified > 0) console.log(`\n${recovery.unverified} notices signed by an earlier key were not applied.`);
       console.log(`\nNext: tributary node start --dir ${dir}`);
     });
 

@@ -1,0 +1,144 @@
+import { createPublicKey } from 'node:crypto';
+import { openStatement, PAYLOAD_TYPES, type WithdrawalNotice } from '../../../pipelines/federation/statements.js';
+import { askPeer, type PeerAnswer } from '../../core/http-client.js';
+import { nowIso } from '../../core/ids.js';
+import type { NodeContext } from '../context.js';
+import { ConsentStore } from '../stores/consents.js';
+import { NoticeStore } from '../stores/notices.js';
+import { ReleaseStore } from '../stores/releases.js';
+import { SampleStore } from '../stores/samples.js';
+import { deleteBlobs } from './withdrawal-cleanup.js';
+
+/** What recovery found at one index. */
+export interface IndexRecovery {
+  index: string;
+  /** Withdrawal notices of this node the index holds. */
+  notices: number;
+  /** Of those, notices the node did not hold, now applied. */
+  recovered: number;
+  /** Why the index could not be read to the end, if it could not. */
+  error?: string;
+}
+
+export interface WithdrawalRecovery {
+  indexes: IndexRecovery[];
+  /** Notices applied, over all indexes (one notice held by two counts once). */
+  notices: number;
+  /** Consent records found withdrawn through them, and samples withdrawn or rejected again. */
+  consentRecords: number;
+  samples: number;
+  /** Notices signed by a key other than the node's current one (before a key rotation): not applied. */
+  unverified: number;
+}
+
+const FEED_PAGE = 1000;
+const RECOVERED = 'recovered from a withdrawal notice after a restore';
+
+/**
+ * Carries withdrawals made after a backup into the node restored from it. Every withdrawal that
+ * touched a published release left a signed notice at the node's indexes; a notice the restored
+ * database does not hold is applied again:
+ * - `consent-withdrawn` (a volunteer withdrew consent, or erased their account): the consent
+ *   record of each named sample is withdrawn, and with it every sample given under it, released
+ *   or not, as the volunteer's own withdrawal did;
+ * - `moderation` (a report upheld): the named samples are rejected.
+ * The notice itself is stored as the node issued it (same id, same signature), so the node's
+ * feed names it again and no second notice is signed for the same records; releases holding the
+ * samples answer 410 at once and are rebuilt as after any withdrawal, and the audio is deleted.
+ *
+ * What it cannot recover: a withdrawal of samples no release held (no notice left the node), and
+ * an erased account beyond its consent records. Back up often.
+ */
+export async function recoverWithdrawals(context: NodeContext, indexes: readonly string[], onIndex: (url: string) => void = () => {}): Promise<WithdrawalRecovery> {
+  const { identity } = context;
+  const trusted = new Map([[identity.keyId, createPublicKey(identity.signingKey)]]);
+  const report: WithdrawalRecovery = { indexes: [], notices: 0, consentRecords: 0, samples: 0, unverified: 0 };
+  for (const index of indexes) {
+    onIndex(index);
+    const found: IndexRecovery = { index, notices: 0, recovered: 0 };
+    report.indexes.push(found);
+    try {
+      for await (const envelope of withdrawalEnvelopes(index, identity.did)) {
+        found.notices++;
+        const opened = openStatement(envelope, PAYLOAD_TYPES.withdrawal, trusted);
+        if (!opened.ok) {
+          report.unverified++;
+          continue;
+        }
+        const applied = apply(context, opened.statement, JSON.stringify(envelope));
+        if (!applied) continue;
+        found.recovered++;
+        report.notices++;
+        report.consentRecords += applied.consentRecords;
+        report.samples += applied.samples;
+        await deleteBlobs(context.blobs, applied.blobKeys, context.log);
+      }
+    } catch (error) {
+      found.error = (error as Error).message;
+    }
+  }
+  // Notices for current releases the recovered notices do not name, and the rebuilds.
+  if (report.notices > 0) {
+    context.notices.issuePending();
+    context.redactions.check();
+  }
+  return report;
+}
+
+/** The node's withdrawal notices at an index: its feed read from the start, each envelope fetched. */
+async function* withdrawalEnvelopes(index: string, did: string): AsyncGenerator<unknown> {
+  const api = `${index.replace(/\/+$/, '')}/api/v1`;
+  for (let cursor = 0; ; ) {
+    const page = json<{ events: Array<{ index: number; event: { type: string; node?: string; envelopeSha256?: string } }>; next: number }>(
+      await askPeer(`${api}/feed?cursor=${cursor}&limit=${FEED_PAGE}`, { maxBytes: 32 * 1024 * 1024 }),
+      'the feed',
+    );
+    for (const { event } of page.events) {
+      if (event.type !== 'withdrawal' || event.node !== did || !event.envelopeSha256) continue;
+      yield json(await askPeer(`${api}/envelopes/${event.envelopeSha256}`, { maxBytes: 16 * 1024 * 1024 }), 'a notice');
+    }
+    if (page.events.length < FEED_PAGE) return;
+    cursor = page.next;
+  }
+}
+
+function json<T>(answer: PeerAnswer, what: string): T {
+  if (answer.status !== 200) throw new Error(`the index answered ${answer.status} for ${what}${answer.code ? ` (${answer.code})` : ''}`);
+  return JSON.parse(answer.text) as T;
+}
+
+/** Applies one notice in one transaction; null when the node holds it already. */
+function apply(context: NodeContext, notice: WithdrawalNotice, envelope: string) {
+  const { db } = context;
+  const notices = new NoticeStore(db);
+  const samples = new SampleStore(db);
+  const consents = new ConsentStore(db);
+  const releases = new ReleaseStore(db);
+  return db
+    .transaction(() => {
+      if (notices.byId(notice.id)) return null;
+      const at = nowIso();
+      notices.append({ id: notice.id, kind: 'withdrawal', datasetId: notice.dataset, records: notice.records.length, envelope, createdAt: at });
+      let consentRecords = 0;
+      let count = 0;
+      const blobKeys: string[] = [];
+      for (const id of notice.records) {
+        const sample = samples.byId(id);
+        if (!sample || sample.status === 'withdrawn' || (notice.reason === 'moderation' && sample.status === 'rejected')) continue;
+        if (notice.reason === 'moderation') {
+          samples.reject(id, at);
+          count++;
+          continue;
+        }
+        if (consents.withdraw(sample.consentRecordId, at, RECOVERED)) consentRecords++;
+        const withdrawn = samples.withdrawByConsent(sample.consentRecordId, at);
+        count += withdrawn.count;
+        blobKeys.push(...withdrawn.blobKeys);
+      }
+      // The removals the status changes wrote for this release are the ones this notice names.
+      const release = releases.byVersion(notice.dataset, notice.release.version);
+      if (release) releases.announced(release.id, notice.records, notice.id);
+      return { consentRecords, samples: count, blobKeys };
+    })
+    .immediate();
+}
