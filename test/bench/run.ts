@@ -12,6 +12,7 @@ import { printTable } from '../../server/cli/output.js';
 import { postgresServer, postgresSkipReason } from '../helpers/postgres.js';
 import { appSection } from './app.js';
 import { benchIndex, benchTwoProcesses } from './index.js';
+import { benchLargeNode } from './large-node.js';
 import { pullSection } from './pull.js';
 import { benchRelease } from './release.js';
 import { benchSoak } from './soak.js';
@@ -33,7 +34,7 @@ function build() {
  * `npm run bench` runs every section; `npm run bench -- text uploads` runs the named ones and
  * keeps the other sections' figures from the last results file.
  */
-const SECTIONS = ['text', 'analysis', 'uploads', 'eventLoop', 'release', 'soak', 'index', 'pull', 'app'] as const;
+const SECTIONS = ['text', 'analysis', 'uploads', 'eventLoop', 'release', 'soak', 'index', 'largeNode', 'pull', 'app'] as const;
 type Section = (typeof SECTIONS)[number];
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !SECTIONS.includes(name as Section));
@@ -195,6 +196,17 @@ if (runs('index')) {
       ['  p95 ms push / search / feed', `${processes.p95Ms.push} / ${processes.p95Ms.search} / ${processes.p95Ms.feed}`, `${processes.baseline.p95Ms.push} / ${processes.baseline.p95Ms.search} / ${processes.baseline.p95Ms.feed}`, '', ''],
     );
   }
+}
+if (runs('largeNode')) {
+  const env = (name: string, fallback: number) => Number(process.env[`BENCH_LARGE_${name}`] ?? fallback);
+  const large = await benchLargeNode(root, { samples: env('SAMPLES', 1_000_000), contributors: env('CONTRIBUTORS', 50_000), votes: env('VOTES', 2_000_000) });
+  results.largeNode = large;
+  const size = `${large.samples} samples, ${large.contributors} contributors, ${large.votes} votes`;
+  rows.push(
+    [`large node (${size}) GET /samples/to-validate p95 ms`, large.queue.p95Ms, large.baseline.queue.p95Ms, (large.queue.p95Ms / large.baseline.queue.p95Ms).toFixed(2), '≤ 20; baseline 1/1000 the rows'],
+    ['large node GET /stats p95 ms', large.stats.p95Ms, large.baseline.stats.p95Ms, (large.stats.p95Ms / large.baseline.stats.p95Ms).toFixed(2), '≤ 20'],
+    ['large node DELETE /me, 1,000 samples, ms', large.eraseMs, large.baseline.eraseMs, (large.eraseMs / large.baseline.eraseMs).toFixed(2), ''],
+  );
 }
 if (runs('pull')) await pullSection(results, rows);
 if (runs('app')) await appSection(root, results, rows);

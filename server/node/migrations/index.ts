@@ -10,6 +10,7 @@ import { releaseRemovals } from './008-release-removals.js';
 import { indexDeliveries } from './009-index-deliveries.js';
 import { publicationClaims } from './010-publication-claims.js';
 import { lidReason } from './011-lid-reason.js';
+import { largeNode } from './012-large-node.js';
 
 /** Append only: a released node may have run any prefix of this list. */
 export const nodeMigrations: Migration[] = [
@@ -24,4 +25,5 @@ export const nodeMigrations: Migration[] = [
   { version: 9, name: 'index-deliveries', sql: indexDeliveries },
   { version: 10, name: 'publication-claims', sql: publicationClaims },
   { version: 11, name: 'lid-reason', sql: lidReason },
+  { version: 12, name: 'large-node', sql: largeNode },
 ];

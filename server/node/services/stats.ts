@@ -44,15 +44,12 @@ export function nodeStats(store: StatsStore, languages: NodeLanguages): Language
     const stats = entry(row.language);
     if (stats) stats.prompts[row.status] = (stats.prompts[row.status] ?? 0) + row.count;
   }
-  const people = new Map<string, Set<string>>();
-  for (const row of store.contributorsByLanguage()) {
+  // People are counted once per node language, whichever of its tags they wrote under.
+  const tagsOf = new Map<string, Set<string>>();
+  for (const row of store.samplesByStatus()) {
     const home = languages.home(row.language);
-    if (!people.has(home)) people.set(home, new Set());
-    people.get(home)!.add(row.contributorId);
+    if (byLanguage.has(home)) (tagsOf.get(home) ?? tagsOf.set(home, new Set()).get(home)!).add(row.language);
   }
-  for (const [home, set] of people) {
-    const stats = byLanguage.get(home);
-    if (stats) stats.contributors = set.size;
-  }
+  for (const [home, tags] of tagsOf) byLanguage.get(home)!.contributors = store.contributorsIn([...tags]);
   return [...byLanguage.values()];
 }

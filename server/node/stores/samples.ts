@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { AudioFacts } from '../../../pipelines/audio/facts.js';
 import type { Db } from '../../core/db.js';
 
@@ -50,6 +49,8 @@ export type NewSample = Omit<Sample, 'status' | 'decidedAt' | 'withdrawnAt'> & {
 interface Row {
   id: string;
   contributor_id: string;
+  /** Up and down votes so far (migration 012), the queue's order. */
+  votes: number;
   consent_record_id: string;
   modality: Modality;
   language: string;
@@ -189,7 +190,8 @@ export class SampleStore {
   private readonly ofContributorStmt;
   private readonly pageOfContributorStmt;
   private readonly countsOfContributorStmt;
-  private readonly queueStmts = new Map<number, Statement<unknown[], Row>>();
+  private readonly pendingTagsStmt;
+  private readonly queueStmt;
 
   constructor(private readonly db: Db) {
     this.byIdStmt = db.prepare<[string], Row>('SELECT * FROM samples WHERE id = ?');
@@ -218,6 +220,18 @@ export class SampleStore {
     );
     this.countsOfContributorStmt = db.prepare<[string], { status: SampleStatus; n: number }>(
       'SELECT status, count(*) AS n FROM samples WHERE contributor_id = ? GROUP BY status',
+    );
+    this.pendingTagsStmt = db
+      .prepare<[string], string>("SELECT language FROM sample_counts WHERE status = 'pending' AND modality = ? AND count > 0")
+      .pluck();
+    this.queueStmt = db.prepare<[string, string, string, string, number], Row>(
+      `SELECT s.* FROM samples s INDEXED BY samples_queue_order
+       WHERE s.status = 'pending' AND s.modality = ? AND s.language = ?
+         AND s.contributor_id <> ?
+         AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.sample_id = s.id AND v.contributor_id = ?)
+         AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.sample_id = s.id AND r.status = 'open')
+       ORDER BY s.votes DESC, s.id
+       LIMIT ?`,
     );
   }
 
@@ -274,32 +288,18 @@ export class SampleStore {
 
   /**
    * Samples a contributor can validate: pending, not theirs, not yet voted on by them, not held
-   * by an open report. Those closest to a decision come first so the backlog drains.
+   * by an open report. Those closest to a decision (most votes) come first so the backlog
+   * drains, then the oldest. One index walk per language tag that has pending samples
+   * (`sample_counts`, migration 012), each stopping at `limit`, merged here: the cost follows
+   * what is served, not how many samples the node holds or how many wait in other languages.
    */
   queue(query: QueueQuery): Sample[] {
-    const statement = this.queueStatement(query.languages.length);
-    const languageParams = query.languages.flatMap((tag) => [tag, `${tag}-%`]);
-    return statement.all(query.modality, ...languageParams, query.voterId, query.voterId, query.limit).map(toSample);
-  }
-
-  private queueStatement(languageCount: number) {
-    let statement = this.queueStmts.get(languageCount);
-    if (!statement) {
-      const languageFilter = Array.from({ length: languageCount }, () => '(s.language = ? OR s.language LIKE ?)').join(
-        ' OR ',
-      );
-      statement = this.db.prepare<unknown[], Row>(
-        `SELECT s.* FROM samples s
-         WHERE s.status = 'pending' AND s.modality = ? AND (${languageFilter || '1'})
-           AND s.contributor_id <> ?
-           AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.sample_id = s.id AND v.contributor_id = ?)
-           AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.sample_id = s.id AND r.status = 'open')
-         ORDER BY (SELECT count(*) FROM votes v WHERE v.sample_id = s.id AND v.value <> 'skip') DESC, s.id
-         LIMIT ?`,
-      );
-      this.queueStmts.set(languageCount, statement);
-    }
-    return statement;
+    const tags = this.pendingTagsStmt
+      .all(query.modality)
+      .filter((tag) => query.languages.some((range) => tag === range || tag.startsWith(`${range}-`)));
+    const rows = tags.flatMap((tag) => this.queueStmt.all(query.modality, tag, query.voterId, query.voterId, query.limit));
+    rows.sort((a, b) => b.votes - a.votes || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return rows.slice(0, query.limit).map(toSample);
   }
 }
 

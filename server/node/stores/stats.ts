@@ -7,11 +7,6 @@ export interface StatusCount {
   count: number;
 }
 
-export interface LanguageContributor {
-  language: string;
-  contributorId: string;
-}
-
 /** Aggregates only: nothing here identifies a contributor. */
 export class StatsStore {
   private readonly byStatusStmt;
@@ -21,12 +16,13 @@ export class StatsStore {
 
   constructor(db: Db) {
     this.byStatusStmt = db.prepare<[], StatusCount>(
-      'SELECT language, modality, status, count(*) AS count FROM samples GROUP BY language, modality, status',
+      // Kept by triggers (migration 012): no scan of the samples, however many there are.
+      'SELECT language, modality, status, count FROM sample_counts WHERE count > 0',
     );
-    this.contributorsStmt = db.prepare<[], LanguageContributor>(
-      `SELECT language, contributor_id AS contributorId FROM samples
-       WHERE status <> 'withdrawn' GROUP BY language, contributor_id`,
-    );
+    // Kept by triggers (migration 012): who has samples (not withdrawn) under each tag.
+    this.contributorsStmt = db
+      .prepare<[string], number>('SELECT count(DISTINCT contributor_id) FROM language_contributors WHERE language IN (SELECT value FROM json_each(?))')
+      .pluck();
     this.heldStmt = db.prepare<[], StatusCount>(
       `SELECT s.language, s.modality, 'held' AS status, count(DISTINCT s.id) AS count
        FROM samples s JOIN reports r ON r.sample_id = s.id AND r.status = 'open'
@@ -45,9 +41,9 @@ export class StatsStore {
     return this.heldStmt.all();
   }
 
-  /** Distinct (tag, contributor) pairs, so that callers can count people under a language range. */
-  contributorsByLanguage(): LanguageContributor[] {
-    return this.contributorsStmt.all();
+  /** How many people have samples (not withdrawn) under any of these tags, each counted once. */
+  contributorsIn(tags: readonly string[]): number {
+    return this.contributorsStmt.get(JSON.stringify(tags)) ?? 0;
   }
 
   promptsByStatus(): StatusCount[] {

@@ -1,0 +1,161 @@
+/**
+ * A large community's node (issue 12): `samples` text samples from `contributors` volunteers with
+ * `votes` votes, generated straight into the node's SQLite file (the node's own schema, written
+ * by its migrations), then served by `tributary node start` as operators run it. Measured over
+ * HTTP, each beside the same request on a node of the same shape with a thousandth of the rows
+ * (the baseline: what does not grow with the tables stays level):
+ * - GET /samples/to-validate p50/p95 (a validator's next samples; goal p95 ≤ 20 ms);
+ * - GET /stats p50/p95 (goal p95 ≤ 20 ms);
+ * - DELETE /me of a volunteer holding 1,000 samples (erasure), in ms.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ulid } from 'ulid';
+import { initNode } from '../../server/node/init.js';
+import { apiClient, joinWithConsent, type Volunteer } from '../helpers/node.js';
+import { startServer, type ServerProcess } from './servers.js';
+
+export interface LargeNodeOptions {
+  samples: number;
+  contributors: number;
+  votes: number;
+}
+
+const percentile = (times: number[], q: number) => [...times].sort((a, b) => a - b)[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+const ms = (value: number) => Math.round(value * 100) / 100;
+const WORDS = 'habari asubuhi jioni mji soko maji shule kitabu mwalimu mtoto nyumba barabara mvua jua upepo chakula'.split(' ');
+
+/** Rows a node of this size holds, written in batches of one transaction each. */
+export function generate(dbFile: string, options: LargeNodeOptions, notice: { id: string; sha256: string }, onProgress: (what: string) => void): void {
+  const db = new Database(dbFile);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  const now = new Date().toISOString();
+  const contributor = db.prepare("INSERT INTO contributors (id, pseudonym, role, created_at) VALUES (?, ?, 'volunteer', ?)");
+  const record = db.prepare(
+    `INSERT INTO consent_records (id, contributor_id, notice_id, notice_sha256, purposes, lawful_basis, jurisdiction, license, given_at)
+     VALUES (?, ?, ?, ?, '["train-asr","train-tts","train-lm","evaluate"]', 'dpv:Consent', 'KE', 'CC-BY-4.0', ?)`,
+  );
+  const given = db.prepare("INSERT INTO consent_events (record_id, type, at) VALUES (?, 'given', ?)");
+  const sample = db.prepare(
+    `INSERT INTO samples (id, contributor_id, consent_record_id, modality, language, iso639_3, text, text_key, license, status, created_at, decided_at)
+     VALUES (?, ?, ?, 'text', ?, ?, ?, ?, 'CC-BY-4.0', ?, ?, ?)`,
+  );
+  const vote = db.prepare('INSERT OR IGNORE INTO votes (sample_id, contributor_id, value, created_at) VALUES (?, ?, ?, ?)');
+
+  const people: Array<{ id: string; record: string }> = [];
+  db.transaction(() => {
+    for (let c = 0; c < options.contributors; c++) {
+      const person = { id: ulid(), record: ulid() };
+      contributor.run(person.id, `Volunteer ${c}`, now);
+      record.run(person.record, person.id, notice.id, notice.sha256, now);
+      given.run(person.record, now);
+      people.push(person);
+    }
+  })();
+  onProgress(`${options.contributors} contributors`);
+
+  // Statuses as a busy node has them: most decided, a quarter waiting for votes.
+  const statusOf = (i: number) => (i % 20 < 12 ? 'validated' : i % 20 < 17 ? 'pending' : i % 20 < 19 ? 'rejected' : 'withdrawn');
+  const ids: string[] = [];
+  const BATCH = 50_000;
+  for (let from = 0; from < options.samples; from += BATCH) {
+    db.transaction(() => {
+      for (let i = from; i < Math.min(options.samples, from + BATCH); i++) {
+        const person = people[(i * 7919) % people.length]!;
+        const status = statusOf(i);
+        const language = i % 10 < 8 ? 'sw' : 'yo';
+        const text = status === 'withdrawn' ? null : `${WORDS[i % WORDS.length]} ${WORDS[(i >> 4) % WORDS.length]} namba ${i}`;
+        const id = ulid();
+        sample.run(id, person.id, person.record, language, language === 'sw' ? 'swh' : 'yor', text, text && `${language}:${i}`, status, now, status === 'pending' ? null : now);
+        ids.push(id);
+      }
+    })();
+  }
+  onProgress(`${options.samples} samples`);
+
+  const values = ['up', 'up', 'up', 'down', 'skip'];
+  for (let from = 0; from < options.votes; from += BATCH) {
+    db.transaction(() => {
+      for (let v = from; v < Math.min(options.votes, from + BATCH); v++) {
+        const i = (v * 2654435761) % ids.length;
+        vote.run(ids[i]!, people[(v * 40503 + i) % people.length]!.id, values[v % values.length]!, now);
+      }
+    })();
+  }
+  onProgress(`${options.votes} votes`);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.exec('ANALYZE');
+  db.close();
+}
+
+async function timed(count: number, request: (i: number) => Promise<Response>): Promise<{ p50Ms: number; p95Ms: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const answer = await request(i);
+    await answer.arrayBuffer();
+    if (answer.status !== 200) throw new Error(`${answer.url}: ${answer.status}`);
+    times.push(performance.now() - started);
+  }
+  return { p50Ms: ms(percentile(times, 0.5)), p95Ms: ms(percentile(times, 0.95)) };
+}
+
+/** One node of this shape, served, measured, stopped. */
+async function measureNode(root: string, options: LargeNodeOptions, log: (line: string) => void) {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-large-node-'));
+  initNode(dir, { name: 'Large node', languages: ['sw', 'yo'], limits: { ratePerAddress: 100_000_000, ratePerToken: 100_000_000 } });
+  let node: ServerProcess | undefined;
+  try {
+    // The node records its consent notice as it starts; the generated consent records name it.
+    node = await startServer([join(root, 'bin/tributary.js'), 'node', 'start', '--dir', dir, '--port', '0'], root);
+    const noticeDoc = (await apiClient(node.url + '/api/v1').get('/consent/notice?lang=en')).body as { id: string; sha256: string };
+    await node.stop();
+    node = undefined;
+    const started = performance.now();
+    generate(join(dir, 'node.sqlite'), options, noticeDoc, (what) => log(`  generated ${what} (${((performance.now() - started) / 1000).toFixed(0)} s)`));
+    const generateSeconds = Math.round((performance.now() - started) / 100) / 10;
+
+    node = await startServer([join(root, 'bin/tributary.js'), 'node', 'start', '--dir', dir, '--port', '0'], root);
+    const api = apiClient(node.url + '/api/v1');
+    const validators: Volunteer[] = [];
+    for (let v = 0; v < 5; v++) validators.push(await joinWithConsent(api));
+    const headers = (token: string) => ({ authorization: `Bearer ${token}` });
+    const queue = await timed(200, (i) => fetch(`${node!.url}/api/v1/samples/to-validate?lang=${i % 4 ? 'sw' : 'yo'}&modality=text`, { headers: headers(validators[i % 5]!.token) }));
+    const stats = await timed(100, () => fetch(`${node!.url}/api/v1/stats`));
+
+    // Erasure of a volunteer who holds 1,000 samples (written beside the running node, as its own writes would be).
+    const leaving = await joinWithConsent(api);
+    const db = new Database(join(dir, 'node.sqlite'));
+    const now = new Date().toISOString();
+    const insert = db.prepare(
+      `INSERT INTO samples (id, contributor_id, consent_record_id, modality, language, iso639_3, text, text_key, license, status, created_at)
+       VALUES (?, ?, ?, 'text', 'sw', 'swh', ?, ?, 'CC-BY-4.0', 'pending', ?)`,
+    );
+    db.transaction(() => {
+      for (let i = 0; i < 1000; i++) insert.run(ulid(), leaving.id, leaving.consentRecordId, `maneno ya kufuta ${i}`, `sw:erase-${randomBytes(6).toString('hex')}`, now);
+    })();
+    db.close();
+    const erasing = performance.now();
+    const erased = await fetch(`${node.url}/api/v1/me`, { method: 'DELETE', headers: headers(leaving.token) });
+    await erased.arrayBuffer();
+    if (erased.status >= 300) throw new Error(`DELETE /me: ${erased.status}`);
+    const eraseMs = ms(performance.now() - erasing);
+    return { ...options, generateSeconds, queue, stats, eraseMs };
+  } finally {
+    await node?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchLargeNode(root: string, options: LargeNodeOptions, log: (line: string) => void = console.log) {
+  const small = { samples: Math.ceil(options.samples / 1000), contributors: Math.ceil(options.contributors / 1000), votes: Math.ceil(options.votes / 1000) };
+  log(`large node: baseline of ${small.samples} samples…`);
+  const baseline = await measureNode(root, small, log);
+  log(`large node: ${options.samples} samples, ${options.contributors} contributors, ${options.votes} votes…`);
+  const large = await measureNode(root, options, log);
+  return { ...large, baseline, goal: 'queue and stats p95 <= 20 ms' };
+}
