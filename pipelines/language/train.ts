@@ -98,7 +98,8 @@ export async function trainLanguageModel(examples: readonly TrainingExample[], o
   // epoch and the combination on a handful of texts would be choosing by chance.
   const heldOutShare = options.heldOutShare ?? Math.max(0.1, Math.min(0.25, 100 / Math.max(1, examples.length)));
   const { labels, train, heldOut } = prepare(examples, heldOutShare);
-  const start = options.start && startColumns(options.start, labels).some((column) => column >= 0) ? options.start : undefined;
+  const columns = options.start ? startColumns(options.start, labels) : [];
+  const start = columns.some((column) => column >= 0) ? options.start : undefined;
   const orders = start?.meta.orders ?? options.orders ?? DEFAULT_ORDERS;
   const buckets = start?.meta.buckets ?? options.buckets ?? defaultBuckets(labels.length);
   const shape: NgramShape = { orders, buckets };
@@ -114,7 +115,7 @@ export async function trainLanguageModel(examples: readonly TrainingExample[], o
   const epochs = Math.max(options.epochs ?? 8, minEpochs);
   // From a start, smaller steps: the weights are already near a good answer.
   const optimizer = new SparseAdam(buckets, labels.length, options.learningRate ?? (start ? WARM_LEARNING_RATE : 0.1));
-  if (start) optimizer.startFrom(start, startColumns(start, labels));
+  if (start) optimizer.startFrom(start, columns);
   const random = seededRandom(hashSeed(examples.length, labels.map((l) => l.tag).join(',')));
   let best: { loss: number; epoch: number; weights: Float32Array; bias: Float32Array } | null = null;
   // Epoch 0 is the start as it was: training must beat it on held-out text to replace it.

@@ -42,17 +42,18 @@ describe('counts the database keeps for /stats and the validation queue', () => 
     expect(state.kept).toEqual(state.counts);
     expect(state.keptPeople).toEqual(state.people);
 
-    // Votes: the first sample gets two up votes (validated), the second a skip and a down vote.
+    // Votes: the first sample gets two up votes (validated), the newest a skip and a down vote.
     for (const v of validators.slice(0, 2)) expect((await t.api.post(`/samples/${ids[0]}/votes`, { value: 'up' }, v.token)).status).toBe(201);
-    expect((await t.api.post(`/samples/${ids[1]}/votes`, { value: 'skip' }, validators[0]!.token)).status).toBe(201);
-    expect((await t.api.post(`/samples/${ids[1]}/votes`, { value: 'down' }, validators[1]!.token)).status).toBe(201);
+    expect((await t.api.post(`/samples/${ids[5]}/votes`, { value: 'skip' }, validators[0]!.token)).status).toBe(201);
+    expect((await t.api.post(`/samples/${ids[5]}/votes`, { value: 'down' }, validators[1]!.token)).status).toBe(201);
     state = fromScratch();
     expect(state.wrongVotes).toBe(0);
     expect(state.kept).toEqual(state.counts);
 
-    // The queue serves the most voted first: the sample with one down vote leads for a new validator.
+    // The queue serves the most voted first, then the oldest, across the tags of one language:
+    // the newest sample, the one with a vote (a skip does not count), leads for a new validator.
     const queue = await t.api.get('/samples/to-validate?lang=sw&modality=text', validators[2]!.token);
-    expect(queue.body.samples[0].id).toBe(ids[1]);
+    expect(queue.body.samples.map((s: { id: string }) => s.id)).toEqual([ids[5], ids[1], ids[2], ids[4]]);
 
     // A writer withdraws: their samples leave the counts of people, and move status in the counts.
     expect((await t.api.delete(`/consents/${writers[0]!.consentRecordId}`, writers[0]!.token)).status).toBe(200);

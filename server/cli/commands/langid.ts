@@ -151,8 +151,7 @@ export function registerLangidCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (_own: unknown, command: Command) => {
       const options = command.optsWithGlobals<{ dir?: string; json?: boolean; epochs: string }>();
-      const epochs = Number(options.epochs);
-      if (!Number.isInteger(epochs) || epochs < 1 || epochs > 100) command.error('error: --epochs must be a whole number from 1 to 100');
+      const epochs = epochsOption(command, options.epochs, 100);
       const bar = !options.json && process.stderr.isTTY
         ? new cliProgress.SingleBar(
             { format: 'training [{bar}] {percentage}% | epoch {epoch}/{epochs} | loss {loss}', hideCursor: true },
@@ -212,8 +211,7 @@ export function registerLangidCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (_own: unknown, command: Command) => {
       const options = command.optsWithGlobals<{ dir?: string; json?: boolean; epochs: string }>();
-      const epochs = Number(options.epochs);
-      if (!Number.isInteger(epochs) || epochs < 1 || epochs > 200) command.error('error: --epochs must be a whole number from 1 to 200');
+      const epochs = epochsOption(command, options.epochs, 200);
       const bar = !options.json && process.stderr.isTTY
         ? new cliProgress.SingleBar({ format: 'training [{bar}] {percentage}% | epoch {value}/{total} | held out {accuracy}', hideCursor: true }, cliProgress.Presets.shades_classic)
         : undefined;
@@ -276,4 +274,11 @@ export function registerLangidCommand(program: Command): void {
         );
       }
     });
+}
+
+/** `--epochs` as a whole number from 1 to `max`, or the command stops saying so. */
+function epochsOption(command: Command, value: string, max: number): number {
+  const epochs = Number(value);
+  if (!Number.isInteger(epochs) || epochs < 1 || epochs > max) command.error(`error: --epochs must be a whole number from 1 to ${max}`);
+  return epochs;
 }

@@ -29,7 +29,8 @@ export function nodeStats(store: StatsStore, languages: NodeLanguages): Language
   );
   const entry = (tag: string) => byLanguage.get(languages.home(tag));
 
-  for (const row of store.samplesByStatus()) {
+  const counts = store.samplesByStatus();
+  for (const row of counts) {
     const stats = entry(row.language);
     if (!stats) continue;
     const counts = stats.samples[row.modality as 'text' | 'speech'];
@@ -46,7 +47,7 @@ export function nodeStats(store: StatsStore, languages: NodeLanguages): Language
   }
   // People are counted once per node language, whichever of its tags they wrote under.
   const tagsOf = new Map<string, Set<string>>();
-  for (const row of store.samplesByStatus()) {
+  for (const row of counts) {
     const home = languages.home(row.language);
     if (byLanguage.has(home)) (tagsOf.get(home) ?? tagsOf.set(home, new Set()).get(home)!).add(row.language);
   }

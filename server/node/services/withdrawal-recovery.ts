@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { openStatement, PAYLOAD_TYPES, type WithdrawalNotice } from '../../../pipelines/federation/statements.js';
+import type { Db } from '../../core/db.js';
 import { askPeer, type PeerAnswer } from '../../core/http-client.js';
 import { nowIso } from '../../core/ids.js';
 import type { NodeContext } from '../context.js';
@@ -53,6 +54,12 @@ export async function recoverWithdrawals(context: NodeContext, indexes: readonly
   const { identity } = context;
   const trusted = new Map([[identity.keyId, createPublicKey(identity.signingKey)]]);
   const report: WithdrawalRecovery = { indexes: [], notices: 0, consentRecords: 0, samples: 0, unverified: 0 };
+  const stores = {
+    notices: new NoticeStore(context.db),
+    samples: new SampleStore(context.db),
+    consents: new ConsentStore(context.db),
+    releases: new ReleaseStore(context.db),
+  };
   for (const index of indexes) {
     onIndex(index);
     const found: IndexRecovery = { index, notices: 0, recovered: 0 };
@@ -65,7 +72,7 @@ export async function recoverWithdrawals(context: NodeContext, indexes: readonly
           report.unverified++;
           continue;
         }
-        const applied = apply(context, opened.statement, JSON.stringify(envelope));
+        const applied = apply(context.db, stores, opened.statement, JSON.stringify(envelope));
         if (!applied) continue;
         found.recovered++;
         report.notices++;
@@ -108,12 +115,12 @@ function json<T>(answer: PeerAnswer, what: string): T {
 }
 
 /** Applies one notice in one transaction; null when the node holds it already. */
-function apply(context: NodeContext, notice: WithdrawalNotice, envelope: string) {
-  const { db } = context;
-  const notices = new NoticeStore(db);
-  const samples = new SampleStore(db);
-  const consents = new ConsentStore(db);
-  const releases = new ReleaseStore(db);
+function apply(
+  db: Db,
+  { notices, samples, consents, releases }: { notices: NoticeStore; samples: SampleStore; consents: ConsentStore; releases: ReleaseStore },
+  notice: WithdrawalNotice,
+  envelope: string,
+) {
   return db
     .transaction(() => {
       if (notices.byId(notice.id)) return null;
