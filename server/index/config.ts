@@ -96,12 +96,26 @@ export const indexConfigSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
       .optional(),
+    /**
+     * A read replica of `database` (a PostgreSQL hot standby), for the reads that may trail the
+     * latest commit by the replica's lag: the feed, checkpoints, proofs, envelopes and search.
+     * A proof or envelope the replica does not hold yet is read from `database`. Writes, and the
+     * reads that decide them, always go to `database`. `index start --read-database` overrides it.
+     */
+    readDatabase: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+      .optional(),
     http: z
       .object({ trustProxy: trustProxySchema.default(false) })
       .strict()
       .default({ trustProxy: false }),
   })
-  .strict();
+  .strict()
+  .refine((config) => config.readDatabase === undefined || config.database !== undefined, {
+    message: 'readDatabase is a replica of database: set database too',
+    path: ['readDatabase'],
+  });
 
 export type IndexConfig = z.output<typeof indexConfigSchema>;
 export type IndexConfigInput = z.input<typeof indexConfigSchema>;

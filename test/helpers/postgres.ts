@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -95,29 +95,105 @@ async function startOrJoin(): Promise<PostgresServer> {
   };
 }
 
-async function start(bin: string, runDir: string): Promise<number> {
-  const asRoot = process.getuid?.() === 0;
-  const data = join(runDir, 'data');
-  // As root, the server's files belong to postgres; otherwise the tests' own user runs it.
-  const run = (command: string, args: string[]) =>
-    asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, command), ...args], { stdio: 'pipe' }) : execFileSync(join(bin, command), args, { stdio: 'pipe' });
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    chownSync(runDir, uid, gid);
-  }
-  run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
+const asRoot = () => process.getuid?.() === 0;
+
+/** Runs one of the server binaries, as `postgres` under root (otherwise the tests' own user runs it). */
+function runAsServer(bin: string, command: string, args: string[]): Buffer {
+  return asRoot() ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, command), ...args], { stdio: 'pipe' }) : execFileSync(join(bin, command), args, { stdio: 'pipe' });
+}
+
+/** Gives `dir` to the server's user (under root). */
+function ownByServer(dir: string): void {
+  if (!asRoot()) return;
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  chownSync(dir, uid, gid);
+}
+
+/** Starts a server on `data` (created beforehand) on a free port; the run directory holds its socket and log. */
+async function startServer(bin: string, runDir: string, data: string, log: string): Promise<number> {
   const port = await freePort();
   // Durability is the production server's business; the tests' server skips fsync for speed.
-  run('pg_ctl', ['-D', data, '-l', join(runDir, 'server.log'), '-w', '-o', `-p ${port} -k ${runDir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
-  // Stops the server and removes its directory once this run's process (the workers' parent) is gone.
-  const stop = asRoot
-    ? `runuser -u postgres -- ${join(bin, 'pg_ctl')} -D ${data} -m immediate stop`
-    : `${join(bin, 'pg_ctl')} -D ${data} -m immediate stop`;
-  const watchdog = spawn('sh', ['-c', `while kill -0 ${process.ppid} 2>/dev/null; do sleep 1; done; ${stop} >/dev/null 2>&1; rm -rf ${runDir}`], {
-    detached: true,
-    stdio: 'ignore',
-  });
-  watchdog.unref();
+  runAsServer(bin, 'pg_ctl', ['-D', data, '-l', join(runDir, log), '-w', '-o', `-p ${port} -k ${runDir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
   return port;
+}
+
+/** Stops the servers on `datas` (immediately) and removes `runDir` once process `pid` has gone. */
+function watchdog(bin: string, pid: number, runDir: string, datas: string[]): void {
+  const stops = datas.map((data) => `${asRoot() ? 'runuser -u postgres -- ' : ''}${join(bin, 'pg_ctl')} -D ${data} -m immediate stop >/dev/null 2>&1`).join('; ');
+  spawn('sh', ['-c', `while kill -0 ${pid} 2>/dev/null; do sleep 1; done; ${stops}; rm -rf ${runDir}`], { detached: true, stdio: 'ignore' }).unref();
+}
+
+async function start(bin: string, runDir: string): Promise<number> {
+  const data = join(runDir, 'data');
+  ownByServer(runDir);
+  runAsServer(bin, 'initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
+  const port = await startServer(bin, runDir, data, 'server.log');
+  // Stops the server and removes its directory once this run's process (the workers' parent) is gone.
+  watchdog(bin, process.ppid, runDir, [data]);
+  return port;
+}
+
+export interface ReplicatedPostgres {
+  /** A database on the primary, and the same database read through the replica. */
+  primaryUrl: string;
+  replicaUrl: string;
+  /** Holds the replica where it is: it applies nothing more until `resumeReplay`. */
+  pauseReplay(): Promise<void>;
+  resumeReplay(): Promise<void>;
+  /** Waits until the replica has applied everything the primary has committed so far. */
+  caughtUp(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A primary and a streaming replica of it (a hot standby made with `pg_basebackup -R`), of their
+ * own, for a suite that needs replication: the run's shared server is not touched. Stopped by
+ * `stop`, or when this worker process goes.
+ */
+export async function startReplicatedPostgres(): Promise<ReplicatedPostgres> {
+  const bin = binDir();
+  if (!bin) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)');
+  const runDir = mkdtempSync(join(tmpdir(), 'tributary-pg-replicated-'));
+  ownByServer(runDir);
+  const primaryData = join(runDir, 'primary');
+  const replicaData = join(runDir, 'replica');
+  watchdog(bin, process.pid, runDir, [primaryData, replicaData]);
+  runAsServer(bin, 'initdb', ['-D', primaryData, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
+  const primaryPort = await startServer(bin, runDir, primaryData, 'primary.log');
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = (port: number) => new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  const primary = admin(primaryPort);
+  await primary.connect();
+  await primary.query(`CREATE DATABASE ${name}`);
+  // initdb's pg_hba.conf lets local TCP connections replicate; -R writes the standby settings.
+  runAsServer(bin, 'pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaData, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
+  const replicaPort = await startServer(bin, runDir, replicaData, 'replica.log');
+  const replica = admin(replicaPort);
+  await replica.connect();
+  return {
+    primaryUrl: `postgres://postgres@127.0.0.1:${primaryPort}/${name}`,
+    replicaUrl: `postgres://postgres@127.0.0.1:${replicaPort}/${name}`,
+    async pauseReplay() {
+      await replica.query('SELECT pg_wal_replay_pause()');
+      // Pausing is asked for, then reached: wait until the replica says it has stopped.
+      while ((await replica.query<{ state: string }>('SELECT pg_get_wal_replay_pause_state() AS state')).rows[0]!.state !== 'paused') await sleep(20);
+    },
+    async resumeReplay() {
+      await replica.query('SELECT pg_wal_replay_resume()');
+    },
+    async caughtUp() {
+      const { lsn } = (await primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!;
+      const deadline = Date.now() + 30_000;
+      while (!(await replica.query<{ done: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done', [lsn])).rows[0]!.done) {
+        if (Date.now() > deadline) throw new Error(`the replica did not reach ${lsn} within 30 s`);
+        await sleep(20);
+      }
+    },
+    async stop() {
+      await Promise.all([primary.end(), replica.end()]).catch(() => undefined);
+      for (const data of [replicaData, primaryData]) runAsServer(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      rmSync(runDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -67,4 +67,13 @@ describe('tributary index', () => {
     expect(none.status).toBe(1);
     expect(none.stderr).toMatch(/tributary index init/);
   });
+
+  it('start refuses a database URL that is not postgres://, and a read replica without its primary', () => {
+    const dir = fresh();
+    expect(runCli(['index', 'init', '--dir', dir, '--name', 'Kielezo', '--url', 'http://127.0.0.1:8090']).status).toBe(0);
+    const mysql = runCli(['index', 'start', '--dir', dir, '--port', '0', '--database', 'mysql://db/index']);
+    expect([mysql.status, mysql.stderr.trim()]).toEqual([2, 'tributary: --database takes a postgres:// URL (without --database, the index uses index.sqlite in its directory)']);
+    const lone = runCli(['index', 'start', '--dir', dir, '--port', '0', '--read-database', 'postgres://replica/index']);
+    expect([lone.status, lone.stderr.trim()]).toEqual([2, 'tributary: --read-database names a replica of the index database: give --database too']);
+  });
 });

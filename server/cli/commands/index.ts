@@ -18,23 +18,34 @@ export function indexDir(option: string | undefined): string {
   return resolve(option ?? readEnv().dir ?? DEFAULT_INDEX_DIR);
 }
 
-/** index.json, with `--database` (a postgres:// URL) in place of its `database` when given. */
-function indexConfig(dir: string, database: string | undefined): IndexConfig {
+/** index.json, with `--database` and `--read-database` (postgres:// URLs) in place of its settings when given. */
+function indexConfig(dir: string, options: { database?: string; readDatabase?: string }): IndexConfig {
   const config = loadIndexConfig(dir);
-  if (database === undefined) return config;
-  if (!/^postgres(ql)?:\/\//.test(database)) {
-    console.error('tributary: --database takes a postgres:// URL (without it, the index uses index.sqlite in its directory)');
+  const database = options.database ?? config.database;
+  const readDatabase = options.readDatabase ?? config.readDatabase;
+  for (const [flag, url] of [['--database', options.database], ['--read-database', options.readDatabase]] as const) {
+    if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+      console.error(`tributary: ${flag} takes a postgres:// URL (without --database, the index uses index.sqlite in its directory)`);
+      process.exit(2);
+    }
+  }
+  if (readDatabase !== undefined && database === undefined) {
+    console.error('tributary: --read-database names a replica of the index database: give --database too');
     process.exit(2);
   }
-  return { ...config, database };
+  return { ...config, ...(database ? { database } : {}), ...(readDatabase ? { readDatabase } : {}) };
 }
 
 /** Where the index keeps its state, for messages: never the database password. */
-const describeDatabase = (dir: string, config: IndexConfig) => (config.database ? redactDatabaseUrl(config.database) : dir);
+function describeDatabase(dir: string, config: IndexConfig): string {
+  if (!config.database) return dir;
+  const replica = config.readDatabase ? `, reads from the replica ${redactDatabaseUrl(config.readDatabase)}` : '';
+  return `${redactDatabaseUrl(config.database)}${replica}`;
+}
 
 /** Opens an index (config → secrets → context), runs `fn`, and closes it whatever happens. */
 async function withIndex<T>(dir: string, database: string | undefined, fn: (context: IndexContext) => T | Promise<T>): Promise<T> {
-  const config = indexConfig(dir, database);
+  const config = indexConfig(dir, { database });
   const secrets = loadIndexSecrets(dir);
   const logger = createLogger({ service: 'index', level: 'warn', destination: process.stderr });
   const context = openIndexContext({ dir, config, secrets, logger });
@@ -81,6 +92,7 @@ export function registerIndexCommands(program: Command): void {
     .description('serve the index over HTTP')
     .option(dirOption, dirHelp)
     .option(databaseOption, databaseHelp)
+    .option('--read-database <url>', 'a read replica of the PostgreSQL database (hot standby): the feed, proofs and search read from it')
     .option('--port <port>', 'port to listen on (default: $TRIBUTARY_PORT, else 8090)', (v) => Number.parseInt(v, 10))
     .option('--host <host>', 'address to listen on, 0.0.0.0 for every interface (default: $TRIBUTARY_HOST, else 127.0.0.1)')
     .action(async (options) => {
@@ -88,13 +100,14 @@ export function registerIndexCommands(program: Command): void {
       const dir = indexDir(options.dir);
       const port: number = options.port ?? env.port ?? 8090;
       const host: string = options.host ?? env.host ?? '127.0.0.1';
-      const config = indexConfig(dir, options.database);
+      const config = indexConfig(dir, { database: options.database, readDatabase: options.readDatabase });
       const secrets = loadIndexSecrets(dir);
       const logger = createLogger({ service: 'index', level: env.logLevel });
       const served = createIndex({ dir, config, secrets, logger });
       // Reach the database (and bring its schema up to date) before listening: a wrong URL stops here.
       try {
         await served.context.store.logSize();
+        await served.context.store.replica.logSize();
       } catch (error) {
         console.error(`tributary: cannot open the index database ${describeDatabase(dir, config)}: ${(error as Error).message}`);
         await served.close().catch(() => undefined);

@@ -78,7 +78,9 @@ export function feedRoutes(route: IndexRoute, services: { feed: FeedLog; store: 
     response: storedEnvelopeView,
     errors: ['NotFound'],
     handler: async ({ params, res }) => {
-      const body = await services.store.envelope(params.sha256);
+      // From the replica; one just taken may be only on the primary yet.
+      const { store } = services;
+      const body = (await store.replica.envelope(params.sha256)) ?? (await store.envelope(params.sha256));
       if (body === undefined) throw new NotFoundError('The index holds no envelope with this sha256.');
       res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
       res.type('application/json').send(body);

@@ -5,7 +5,7 @@ import { InvalidTreeRequestError } from '../../../pipelines/transparency/errors.
 import { hashLeaf } from '../../../pipelines/transparency/hashing.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../../pipelines/transparency/proofs.js';
 import { datasetOf, leafOf, type FeedEvent } from '../domain/feed-events.js';
-import type { IndexStore, IndexTransaction } from '../store/index-store.js';
+import type { IndexReads, IndexStore, IndexTransaction } from '../store/index-store.js';
 
 export interface FeedPage {
   events: Array<{ index: number; event: FeedEvent }>;
@@ -19,6 +19,9 @@ export interface FeedPage {
  * The change feed as an append-only Merkle log (pipelines/transparency): events are appended
  * inside the caller's transaction, with the subtree hashes they complete, so a state change and
  * its event commit together or not at all; reads, checkpoints and proofs see committed entries.
+ * They come from the store's replica when it has one (a log complete up to some earlier entry,
+ * as good to serve as the latest); a proof for a size the replica has not reached yet, asked by
+ * someone just told of a new entry, comes from the primary.
  */
 export class FeedLog {
   constructor(
@@ -40,8 +43,9 @@ export class FeedLog {
   }
 
   async page(cursor: number, limit: number): Promise<FeedPage> {
-    const size = await this.store.logSize();
-    const entries = await this.store.feed(cursor, limit);
+    const reads = this.store.replica;
+    const size = await reads.logSize();
+    const entries = await reads.feed(cursor, limit);
     return {
       events: entries.map((entry) => ({ index: entry.index, event: JSON.parse(entry.leaf) as FeedEvent })),
       next: entries.length ? entries.at(-1)!.index + 1 : Math.max(cursor, 0),
@@ -54,22 +58,29 @@ export class FeedLog {
    * in between do not change the root of a size already reached.
    */
   async checkpoint(): Promise<string> {
-    const size = await this.store.logSize();
-    const root = await rootHash(this.store.log, size);
+    const reads = this.store.replica;
+    const size = await reads.logSize();
+    const root = await rootHash(reads.log, size);
     return signCheckpoint({ origin: this.signer.origin, size, rootHash: root }, this.signer.origin, this.signer.logKey);
   }
 
   async inclusion(index: number, size: number): Promise<Uint8Array[]> {
-    const current = await this.store.logSize();
-    if (size > current) throw new InvalidTreeRequestError(`The log has ${current} entries, not ${size}.`);
+    const reads = await this.#holding(size);
     if (index >= size) throw new InvalidTreeRequestError(`Entry ${index} is not in a log of ${size} entries.`);
-    return inclusionProof(this.store.log, index, size);
+    return inclusionProof(reads.log, index, size);
   }
 
   async consistency(from: number, to: number): Promise<Uint8Array[]> {
-    const current = await this.store.logSize();
-    if (to > current) throw new InvalidTreeRequestError(`The log has ${current} entries, not ${to}.`);
+    const reads = await this.#holding(to);
     if (from > to) throw new InvalidTreeRequestError(`A log of ${to} entries cannot extend one of ${from}.`);
-    return consistencyProof(this.store.log, from, to);
+    return consistencyProof(reads.log, from, to);
+  }
+
+  /** The replica if its log has `size` entries, else the primary if it has; else the request is for a log that does not exist yet. */
+  async #holding(size: number): Promise<IndexReads> {
+    for (const reads of new Set([this.store.replica, this.store])) {
+      if (size <= (await reads.logSize())) return reads;
+    }
+    throw new InvalidTreeRequestError(`The log has ${await this.store.logSize()} entries, not ${size}.`);
   }
 }

@@ -22,6 +22,12 @@ export interface IndexStore extends IndexReads {
    * inside a transaction, so a store may serve it from a catalogue of committed rows.
    */
   searchDatasets(query: DatasetQuery): Promise<DatasetSearchResult>;
+  /**
+   * Where reads that may trail the latest commit are served from (the feed, checkpoints, proofs,
+   * envelopes; search reads from it too): a read replica when one is set, which shows a state the
+   * store had a moment ago, complete up to some commit; else the store's own reads.
+   */
+  readonly replica: IndexReads;
   transaction<T>(fn: (tx: IndexTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -27,8 +27,13 @@ import { datasetFromRow, searchTerms, type DatasetRow } from './sqlite-dataset-r
 export interface PostgresIndexStoreOptions {
   /** How long a transaction waits for another writer (another process) before `IndexBusy`. */
   busyTimeoutMs?: number;
-  /** Connections this process keeps at most. */
+  /** Connections this process keeps at most (to the primary, and as many to the replica). */
   maxConnections?: number;
+  /**
+   * A read replica's URL (a hot standby of the same database): the feed, proofs, envelopes and
+   * search read from it (`IndexStore.replica`).
+   */
+  replica?: string;
 }
 
 /** `migrations` runs once per database at a time, under this advisory lock (any fixed number). */
@@ -67,7 +72,9 @@ export function redactDatabaseUrl(url: string): string {
  */
 export class PostgresIndexStore extends ForwardedReads implements IndexStore {
   readonly #pool: pg.Pool;
+  readonly #replicaPool: pg.Pool | undefined;
   protected readonly reads: PostgresReads;
+  readonly replica: IndexReads;
   readonly #search: PostgresSearch;
   readonly #busyTimeoutMs: number;
   readonly #migrations: Migration[];
@@ -83,7 +90,15 @@ export class PostgresIndexStore extends ForwardedReads implements IndexStore {
     // An idle connection the server dropped is discarded by the pool; the next query opens another.
     this.#pool.on('error', () => undefined);
     this.reads = new PostgresReads(this.#pool, () => this.ready());
-    this.#search = new PostgresSearch(this.#pool);
+    if (options.replica) {
+      this.#replicaPool = new pg.Pool({ connectionString: options.replica, max: options.maxConnections ?? 10, types, application_name: 'tributary-index' });
+      this.#replicaPool.on('error', () => undefined);
+      // The primary is migrated first: a replica's schema is the primary's, a moment later.
+      this.replica = new PostgresReads(this.#replicaPool, () => this.ready());
+    } else {
+      this.replica = this.reads;
+    }
+    this.#search = new PostgresSearch(this.#replicaPool ?? this.#pool);
   }
 
   /** Connects and brings the schema up to date (once; every other call waits for it). */
@@ -133,7 +148,7 @@ export class PostgresIndexStore extends ForwardedReads implements IndexStore {
     if (this.#closed) return;
     this.#closed = true;
     await this.#tail;
-    await this.#pool.end();
+    await Promise.all([this.#pool.end(), this.#replicaPool?.end()]);
   }
 
   async searchDatasets(query: DatasetQuery): Promise<DatasetSearchResult> {

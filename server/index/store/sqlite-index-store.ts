@@ -113,6 +113,11 @@ export class SqliteIndexStore extends ForwardedReads implements IndexStore {
     this.#writer.close();
   }
 
+  /** One file, no replica: its reads are its own. */
+  get replica(): IndexReads {
+    return this.reads;
+  }
+
   async searchDatasets(query: DatasetQuery): Promise<DatasetSearchResult> {
     if (this.#closed) throw new Error('The index store is closed.');
     return this.#search.search(query);
