@@ -2,7 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'pipelines/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
@@ -11,5 +10,18 @@ export default defineConfig({
     // Most files wait on servers, browsers and child processes rather than compute, so three at a
     // time finish far sooner than vitest's default (one fewer than the cores: one, on two cores).
     maxWorkers: 3,
+    projects: [
+      { extends: true, test: { name: 'node', include: ['test/**/*.test.ts', 'pipelines/**/*.test.ts'] } },
+      // The speech and release suites again, with every test node's audio and releases in an
+      // S3-compatible bucket (test/helpers/node.ts `storageUnderTest`).
+      {
+        extends: true,
+        test: {
+          name: 's3',
+          include: ['test/node/speech.test.ts', 'test/node/releases.test.ts'],
+          env: { TRIBUTARY_TEST_STORAGE: 's3' },
+        },
+      },
+    ],
   },
 });

@@ -25,8 +25,17 @@ const cache = join(root, 'test/.cache');
  * worker, packages in node_modules) it finds there too. Removed when the run ends.
  */
 export default async function setup(project: TestProject): Promise<() => void> {
-  removeAbandoned();
   const out = join(cache, `cli-${process.pid}`);
+  // Vitest calls this for the root and for each project (`node`, `s3`): one build serves them all.
+  const shared = globalThis as { tributaryCliBuild?: Promise<void> };
+  shared.tributaryCliBuild ??= build(out);
+  await shared.tributaryCliBuild;
+  project.provide('cliEntry', join(out, 'server/cli/tributary.js'));
+  return () => rmSync(out, { recursive: true, force: true });
+}
+
+async function build(out: string): Promise<void> {
+  removeAbandoned();
   const sources = ['server', 'pipelines'].flatMap((dir) => typeScriptFiles(join(root, dir)));
   await esbuild.build({
     entryPoints: sources,
@@ -38,8 +47,6 @@ export default async function setup(project: TestProject): Promise<() => void> {
     sourcemap: 'inline',
     logLevel: 'warning',
   });
-  project.provide('cliEntry', join(out, 'server/cli/tributary.js'));
-  return () => rmSync(out, { recursive: true, force: true });
 }
 
 function typeScriptFiles(dir: string): string[] {

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import type { NodeConfigInput } from '../../server/node/config.js';
 import { initNode } from '../../server/node/init.js';
@@ -11,6 +12,7 @@ import { silentLogger, type Logger } from '../../server/core/log.js';
 import { loadNodeConfig } from '../../server/node/config.js';
 import { openNodeContext, type NodeContext } from '../../server/node/context.js';
 import { loadNodeSecrets } from '../../server/node/secrets.js';
+import { listPrefix, mirrorPrefix, startS3Server, type S3TestServer } from './s3.js';
 
 export interface TestNode {
   node: Node;
@@ -19,7 +21,37 @@ export interface TestNode {
   api: ApiClient;
   /** Opens the node's SQLite file with a separate connection, as an outside observer would. */
   inspect<T>(fn: (db: Database.Database) => T): T;
+  /** Where its audio and releases are: the node folder, or a bucket (see `storageUnderTest`). */
+  storage: 'disk' | 's3';
+  /** The keys of every audio blob the node holds (`samples/<id>/…`), sorted. */
+  blobKeys(): Promise<string[]>;
+  /** The bytes of an audio blob (`samples/<id>/…`), wherever the node keeps them. */
+  blob(key: string): Promise<Buffer>;
+  /**
+   * A release's folder (croissant.dsse.json, data/…) on the local disk: the node's own on disk
+   * storage, a copy of the bucket's objects on S3 (taken when asked, so ask again after a change).
+   */
+  releaseFolder(datasetId: string, version: string): Promise<string>;
   stop(): Promise<void>;
+}
+
+/**
+ * Where test nodes keep audio and releases: in the node folder, or with TRIBUTARY_TEST_STORAGE=s3
+ * (vitest's `s3` project, which runs the speech and release suites again) under a prefix of their
+ * own in a bucket of an S3 test server that this worker starts on first use. A test that sets
+ * `storage` itself keeps what it set.
+ */
+export const storageUnderTest: 'disk' | 's3' = process.env.TRIBUTARY_TEST_STORAGE === 's3' ? 's3' : 'disk';
+let workerS3: Promise<S3TestServer> | undefined;
+
+async function s3Storage(): Promise<NonNullable<NodeConfigInput['storage']>> {
+  workerS3 ??= startS3Server().then((server) => {
+    // As a deployed node reads them, and the CLI processes the tests start inherit them.
+    Object.assign(process.env, server.env);
+    return server;
+  });
+  const server = await workerS3;
+  return { kind: 's3', endpoint: server.endpoint, bucket: server.bucket, prefix: `nodes/${randomBytes(6).toString('hex')}/`, forcePathStyle: true };
 }
 
 export interface ApiResponse<T = any> {
@@ -81,8 +113,9 @@ export async function startTestNode(overrides: Partial<NodeConfigInput> = {}, op
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const storage = overrides.storage ?? (storageUnderTest === 's3' ? await s3Storage() : undefined);
   // Written to disk like `node init` does, so CLI commands can open the same node.
-  const config = initNode(dir, { ...TEST_CONFIG, url, ...overrides });
+  const config = initNode(dir, { ...TEST_CONFIG, url, ...overrides, ...(storage ? { storage } : {}) });
   const node = createNode({ dir, config, secrets: loadNodeSecrets(dir), logger: options.logger ?? silentLogger, checkResponses: true });
   server.on('request', node.app);
   return {
@@ -97,6 +130,23 @@ export async function startTestNode(overrides: Partial<NodeConfigInput> = {}, op
       } finally {
         db.close();
       }
+    },
+    storage: config.storage.kind,
+    async blobKeys() {
+      if (config.storage.kind === 's3') return listPrefix((await workerS3)!, `${config.storage.prefix}blobs/`);
+      // Asked once the node has stored audio: a missing folder means the store moved, not "nothing left".
+      return readdirSync(join(dir, 'blobs'), { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => relative(join(dir, 'blobs'), join(entry.parentPath, entry.name)))
+        .sort();
+    },
+    blob: async (key) => Buffer.from(await node.context.storage.blobs.get(key)),
+    async releaseFolder(datasetId, version) {
+      if (config.storage.kind === 'disk') return join(dir, 'releases', datasetId, version);
+      const folder = join(dir, 'bucket-copy', datasetId, version);
+      rmSync(folder, { recursive: true, force: true });
+      await mirrorPrefix((await workerS3)!, `${config.storage.prefix}releases/${datasetId}/${version}/`, folder);
+      return folder;
     },
     async stop() {
       await new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { S3Credentials, S3Location } from '../../server/core/s3-blob-store.js';
@@ -55,4 +55,34 @@ export async function startS3Server(bucket = 'tributary'): Promise<S3TestServer>
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** The keys under `prefix` in the server's bucket, without the prefix, sorted. */
+export async function listPrefix(server: S3TestServer, prefix: string): Promise<string[]> {
+  const { S3Client, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: server.credentials });
+  try {
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: prefix }));
+    if (listed.IsTruncated) throw new Error(`more than one page of objects under ${prefix}`);
+    return (listed.Contents ?? []).map(({ Key }) => Key!.slice(prefix.length)).sort();
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Copies every object under `prefix` in the server's bucket into `folder`, keys as paths below it. */
+export async function mirrorPrefix(server: S3TestServer, prefix: string, folder: string): Promise<void> {
+  const { S3Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: server.credentials });
+  try {
+    for (const key of await listPrefix(server, prefix)) {
+      const Key = prefix + key;
+      const object = await client.send(new GetObjectCommand({ Bucket: server.bucket, Key }));
+      const path = join(folder, key);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, await object.Body!.transformToByteArray());
+    }
+  } finally {
+    client.destroy();
+  }
 }

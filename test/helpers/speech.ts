@@ -1,5 +1,3 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { TestNode } from './node.js';
 
 /** Imports sentences as accepted prompts and returns their ids, in order. */
@@ -35,18 +33,3 @@ export async function postRecording(
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-/** Every file under the node's blob store, to check that refusals leave nothing behind. */
-export function blobFiles(t: TestNode): string[] {
-  const root = join(t.dir, 'blobs');
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir)) {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else out.push(path.slice(root.length + 1));
-    }
-  };
-  // Used once the node has stored audio: a missing folder means the store moved, not "nothing left".
-  walk(root);
-  return out.sort();
-}

@@ -104,7 +104,7 @@ describe('releases', () => {
     const manifest = manifestOf(envelope);
     const files = fileObjects(manifest);
     expect(files.length).toBeGreaterThanOrEqual(2);
-    const releaseDir = join(t.dir, 'releases', 'sw-speech', '1.0.0');
+    const releaseDir = await t.releaseFolder('sw-speech', '1.0.0');
     const bySample = new Map<string, Record<string, any>>();
     for (const file of files) {
       expect(file.name).toMatch(/^data\/(train|dev|test)-\d{5}-of-\d{5}\.parquet$/);
@@ -124,7 +124,7 @@ describe('releases', () => {
       const stored = t.inspect((db) => db.prepare('SELECT text, audio_normalized FROM samples WHERE id = ?').get(id)) as any;
       expect(row.sentence).toBe(stored.text);
       expect(row.audio.path).toBe(`${id}.wav`);
-      expect(sha256(row.audio.bytes)).toBe(sha256(readFileSync(join(t.dir, 'blobs', stored.audio_normalized))));
+      expect(sha256(row.audio.bytes)).toBe(sha256(await t.blob(stored.audio_normalized)));
       expect(row.speaker_id).toMatch(/^spk_/);
       // Each age band and gender here has fewer than five speakers: blanked, as in the manifest.
       expect([row.age_band, row.gender]).toEqual([null, null]);
@@ -144,7 +144,7 @@ describe('releases', () => {
   });
 
   it('`tributary release verify` checks the signature and every shard, and catches a changed byte', async () => {
-    const folder = join(t.dir, 'releases', 'sw-speech', '1.0.0');
+    const folder = await t.releaseFolder('sw-speech', '1.0.0');
     const ok = await runCliAsync(['release', 'verify', folder, '--node', t.url, '--json']);
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
     const verdict = JSON.parse(ok.stdout);
@@ -174,7 +174,7 @@ describe('releases', () => {
   });
 
   it('`tributary release verify` says where the key came from: --node, --key, or the manifest itself (exit 0, 1, 2, 3)', async () => {
-    const folder = join(t.dir, 'releases', 'sw-speech', '1.0.0');
+    const folder = await t.releaseFolder('sw-speech', '1.0.0');
     const signing = [...(await publishedKeys(t)).values()][0]!;
 
     // --key: pinned by the person checking, as multibase or as a did:key.
@@ -252,7 +252,7 @@ describe('releases', () => {
     const manifest = manifestOf(await fetch(`${t.url}/api/v1/datasets/sw-text/manifest`).then((r) => r.json() as Promise<DsseEnvelope>));
     const keys = new Set<string>();
     for (const file of fileObjects(manifest)) {
-      for (const row of (await readShard(join(t.dir, 'releases', 'sw-text', '1.0.0', file.name))).rows) keys.add(row.key);
+      for (const row of (await readShard(join(await t.releaseFolder('sw-text', '1.0.0'), file.name))).rows) keys.add(row.key);
     }
     expect([...keys].sort()).toEqual(data.text.filter((s) => s.speaker === data.speakers[0]!.id).map((s) => s.id).sort());
     // The same dataset for non-commercial purposes takes everyone, and changes the rights: MAJOR.
@@ -286,7 +286,7 @@ describe('releases', () => {
     // Exactly the shards that held those records, by name and hash.
     const holding: Array<{ name: string; sha256: string }> = [];
     for (const file of fileObjects(before)) {
-      const { rows } = await readShard(join(t.dir, 'releases', 'sw-speech', '1.0.0', file.name));
+      const { rows } = await readShard(join(await t.releaseFolder('sw-speech', '1.0.0'), file.name));
       if (rows.some((row) => withdrawnIds.includes(row.key))) holding.push({ name: file.name, sha256: file.sha256 });
     }
     expect(holding.length).toBeGreaterThan(0);
@@ -300,7 +300,7 @@ describe('releases', () => {
     // The new manifest chains to the exact bytes of the one it replaces.
     expect(after['tributary:previousManifest']).toBe(sha256(Buffer.from(beforeEnvelope.payload, 'base64')));
     for (const file of fileObjects(after)) {
-      const { rows } = await readShard(join(t.dir, 'releases', 'sw-speech', '2.0.0', file.name));
+      const { rows } = await readShard(join(await t.releaseFolder('sw-speech', '2.0.0'), file.name));
       for (const row of rows) {
         expect(withdrawnIds).not.toContain(row.key);
         v2Splits.set(row.key, file.split ?? file.name.split('/')[1]!.split('-')[0]!);
@@ -351,7 +351,7 @@ describe('releases', () => {
         extract.on('finish', resolve);
         extract.on('error', reject);
       });
-      createReadStream(join(t.dir, 'releases', 'sw-speech', gated.body.release.version, s.name)).pipe(extract);
+      createReadStream(join(await t.releaseFolder('sw-speech', gated.body.release.version), s.name)).pipe(extract);
       await done;
     }
     expect(gated.body.release.version).toBe('2.1.0');
@@ -378,7 +378,7 @@ describe('releases', () => {
     const releasedKeys = async (outcome: BuildOutcome) => {
       const found: string[] = [];
       for (const shard of outcome.shards) {
-        const { rows } = await readShard(join(t.dir, 'releases', 'sw-text', outcome.release.version, shard.name));
+        const { rows } = await readShard(join(await t.releaseFolder('sw-text', outcome.release.version), shard.name));
         found.push(...rows.map((row) => row.key as string));
       }
       return found.sort();
@@ -465,7 +465,7 @@ describe('releases', () => {
       expect(late.reported).toEqual(late.theirs);
       const holding: Array<{ name: string; sha256: string }> = [];
       for (const shard of late.outcome.shards) {
-        const { rows } = await readShard(join(t.dir, 'releases', 'sw-text', late.outcome.release.version, shard.name));
+        const { rows } = await readShard(join(await t.releaseFolder('sw-text', late.outcome.release.version), shard.name));
         if (rows.some((row) => late.theirs.includes(row.key))) holding.push({ name: shard.name, sha256: shard.sha256 });
       }
       const notices = await noticesFor(late.outcome.release.version);
@@ -489,7 +489,7 @@ describe('releases', () => {
     await expect(second).rejects.toMatchObject({ code: 'ReleaseBuildConflict' });
     expect(context.datasets.release('sw-text').id).toBe(first!.release.id);
     // What is served is the first build's, whole: its files are the ones its rows describe.
-    const folder = join(t.dir, 'releases', 'sw-text', first!.release.version);
+    const folder = await t.releaseFolder('sw-text', first!.release.version);
     expect(JSON.parse(readFileSync(join(folder, 'croissant.dsse.json'), 'utf8'))).toEqual(JSON.parse(context.datasets.envelope('sw-text')));
     for (const shard of first!.shards) expect(sha256(readFileSync(join(folder, shard.name)))).toBe(shard.sha256);
     const key = publicKeyMultibase([...(await publishedKeys(t)).values()][0]!);
@@ -573,7 +573,7 @@ describe('releases', () => {
 
     const found: string[] = [];
     for (const shard of outcome.shards) {
-      const { rows } = await readShard(join(t.dir, 'releases', 'sw-speech', outcome.release.version, shard.name));
+      const { rows } = await readShard(join(await t.releaseFolder('sw-speech', outcome.release.version), shard.name));
       found.push(...rows.map((row) => row.key as string));
     }
     expect(found.sort()).toEqual(kept);
@@ -593,7 +593,7 @@ describe('releases', () => {
   // Last: it rotates the node's signing key.
   it('`tributary release verify --node` follows the node’s key rotations: a release signed before one still verifies', async () => {
     const release = t.node.context.datasets.release('sw-text');
-    const folder = join(t.dir, 'releases', 'sw-text', release.version);
+    const folder = await t.releaseFolder('sw-text', release.version);
     const rotated = runCli(['node', 'rotate-key', '--dir', t.dir, '--json']);
     expect(rotated.status, rotated.stderr).toBe(0);
     // The node signs with its new key once restarted: another process on the same folder.

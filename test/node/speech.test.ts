@@ -1,11 +1,11 @@
 import { request } from 'node:http';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audioFixtures, sentences, type FixtureName } from '../fixtures/audio-fixtures.js';
 import { joinWithConsent, rowCounts, startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
-import { blobFiles, importPrompts, postRecording } from '../helpers/speech.js';
+import { importPrompts, postRecording } from '../helpers/speech.js';
 
 const fixtures = audioFixtures();
 const bytesOf = (name: FixtureName) => new Uint8Array(readFileSync(fixtures.files[name]));
@@ -45,8 +45,10 @@ describe('speech contributions', () => {
 
       const row = t.inspect((db) => db.prepare('SELECT audio_original, audio_sha256, audio_normalized FROM samples WHERE id = ?').get(res.body.id)) as any;
       expect(row.audio_sha256).toBe(sha256(bytes));
-      expect(sha256(readFileSync(`${t.dir}/blobs/${row.audio_original}`))).toBe(sha256(bytes));
-      const normalized = readFileSync(`${t.dir}/blobs/${row.audio_normalized}`);
+      expect(sha256(await t.blob(row.audio_original))).toBe(sha256(bytes));
+      // In the node folder on disk storage; only in the bucket on S3.
+      expect(existsSync(join(t.dir, 'blobs', row.audio_original))).toBe(t.storage === 'disk');
+      const normalized = await t.blob(row.audio_normalized);
       expect(normalized.toString('ascii', 0, 4)).toBe('RIFF');
       expect(normalized.readUInt16LE(22)).toBe(1); // mono
       expect(normalized.readUInt32LE(24)).toBe(16000);
@@ -87,12 +89,12 @@ describe('speech contributions', () => {
 
   for (const [name, status, code] of refusals) {
     it(`refuses ${name} with ${status} ${code}, leaving nothing behind`, async () => {
-      const before = { rows: t.inspect(rowCounts), blobs: blobFiles(t) };
+      const before = { rows: t.inspect(rowCounts), blobs: await t.blobKeys() };
       const res = await postRecording(t.url, speaker.token, { promptId: prompt }, { bytes: bytesOf(name), name });
       expect(res.status).toBe(status);
       expect(res.body.error.code).toBe(code);
       expect(res.body.error.message.length).toBeGreaterThan(20);
-      expect({ rows: t.inspect(rowCounts), blobs: blobFiles(t) }).toEqual(before);
+      expect({ rows: t.inspect(rowCounts), blobs: await t.blobKeys() }).toEqual(before);
     });
   }
 
@@ -125,12 +127,12 @@ describe('speech contributions', () => {
     const res = await postRecording(t.url, speaker.token, { promptId: prompt }, { bytes: bytesOf('truncated.webm'), name: 't.webm' });
     expect(res.status).toBe(201);
     expect(res.body.audio.facts.durationSeconds).toBeLessThan(SW_SECONDS * 0.6);
-    const before = { rows: t.inspect(rowCounts), blobs: blobFiles(t) };
+    const before = { rows: t.inspect(rowCounts), blobs: await t.blobKeys() };
     const huge = await postRecording(t.url, speaker.token, { promptId: prompt }, { bytes: bytesOf('huge-header.wav'), name: 'h.wav' });
     expect(huge.status).toBe(422);
     expect(huge.body.error.code).toBe('AudioTooShort');
     expect(huge.body.error.details.facts.durationSeconds).toBeLessThan(1.5);
-    expect({ rows: t.inspect(rowCounts), blobs: blobFiles(t) }).toEqual(before);
+    expect({ rows: t.inspect(rowCounts), blobs: await t.blobKeys() }).toEqual(before);
   });
 
   it('serves clips to validators with the prompt text and a streamable URL, never the uploader’s own', async () => {
@@ -163,14 +165,14 @@ describe('speech contributions', () => {
     const created = await postRecording(t.url, someone.token, { promptId: prompt }, { bytes: bytesOf('sw.ogg'), name: 'w.ogg' });
     expect(created.status).toBe(201);
     const keys = t.inspect((db) => db.prepare('SELECT audio_original, audio_normalized FROM samples WHERE id = ?').get(created.body.id)) as any;
-    expect(blobFiles(t)).toEqual(expect.arrayContaining([keys.audio_original, keys.audio_normalized]));
+    expect(await t.blobKeys()).toEqual(expect.arrayContaining([keys.audio_original, keys.audio_normalized]));
 
     const withdrawn = await t.api.delete(`/consents/${someone.consentRecordId}`, someone.token);
     expect(withdrawn.body.withdrawnSamples).toBe(1);
     const audio = await fetch(`${t.url}/api/v1/samples/${created.body.id}/audio`, { headers: { authorization: `Bearer ${validator.token}` } });
     expect(audio.status).toBe(410);
-    expect(blobFiles(t)).not.toContain(keys.audio_original);
-    expect(blobFiles(t)).not.toContain(keys.audio_normalized);
+    expect(await t.blobKeys()).not.toContain(keys.audio_original);
+    expect(await t.blobKeys()).not.toContain(keys.audio_normalized);
   });
 
   it('lets others hear a clip only while it awaits validation; then its speaker, admins, and reviewers of an open report', async () => {
@@ -208,10 +210,10 @@ describe('speech contributions', () => {
     expect(res.body.error.code).toBe('ConsentRequired');
   });
 
-  it('answers 404, not 500, for a clip whose file has gone from the disk', async () => {
+  it('answers 404, not 500, for a clip whose file has gone from the store', async () => {
     const created = await postRecording(t.url, speaker.token, { promptId: prompt }, { bytes: bytesOf('sw.ogg'), name: 'gone.ogg' });
     expect(created.status).toBe(201);
-    rmSync(join(t.dir, 'blobs', 'samples', created.body.id), { recursive: true });
+    await t.node.context.storage.blobs.deletePrefix(`samples/${created.body.id}/`);
     const validator = await joinWithConsent(t.api);
     const res = await fetch(`${t.url}/api/v1/samples/${created.body.id}/audio`, { headers: { authorization: `Bearer ${validator.token}` } });
     expect(res.status).toBe(404);
