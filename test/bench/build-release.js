@@ -1,12 +1,13 @@
 // Runs one release build in its own process (compiled code, as users run it) and reports its
 // wall time and peak RSS, so the memory figure is the build's alone.
 import { loadNodeConfig } from '../../dist/server/node/config.js';
-import { createNodeContext } from '../../dist/server/node/create-node.js';
+import { openNodeContext } from '../../dist/server/node/context.js';
+import { loadNodeSecrets } from '../../dist/server/node/secrets.js';
 
-const [dir, language] = process.argv.slice(2);
-const context = createNodeContext({ dir, config: loadNodeConfig(dir) });
+const [dir, language, modality = 'speech'] = process.argv.slice(2);
+const context = openNodeContext({ dir, config: loadNodeConfig(dir), secrets: loadNodeSecrets(dir) });
 const started = performance.now();
-const outcome = await context.releaseBuilder.build({ language, modality: 'speech' });
+const outcome = await context.releaseBuilder.build({ language, modality });
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(
   JSON.stringify({
@@ -17,5 +18,4 @@ process.stdout.write(
     peakRssMB: process.resourceUsage().maxRSS / 1024,
   }) + '\n',
 );
-context.db.close();
-await context.analysis.close();
+await context.close();

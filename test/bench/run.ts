@@ -206,6 +206,9 @@ if (runs('largeNode')) {
     [`large node (${size}) GET /samples/to-validate p95 ms`, large.queue.p95Ms, large.baseline.queue.p95Ms, (large.queue.p95Ms / large.baseline.queue.p95Ms).toFixed(2), '≤ 20; baseline 1/1000 the rows'],
     ['large node GET /stats p95 ms', large.stats.p95Ms, large.baseline.stats.p95Ms, (large.stats.p95Ms / large.baseline.stats.p95Ms).toFixed(2), '≤ 20'],
     ['large node DELETE /me, 1,000 samples, ms', large.eraseMs, large.baseline.eraseMs, (large.eraseMs / large.baseline.eraseMs).toFixed(2), ''],
+    ['large node POST /samples/text, ratio to echo', large.textIntake.ratio.toFixed(3), large.baseline.textIntake.ratio.toFixed(3), (large.textIntake.ratio / large.baseline.textIntake.ratio).toFixed(2), '≥ 0.90 of the baseline node'],
+    [`large node text release build, ${large.release.records} records, s`, large.release.seconds, large.baseline.release.seconds, (large.release.seconds / large.baseline.release.seconds).toFixed(0), ''],
+    ['large node text release build peak RSS MB', large.release.peakRssMB, large.baseline.release.peakRssMB, '', '≤ 300'],
   );
 }
 if (runs('pull')) await pullSection(results, rows);

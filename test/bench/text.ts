@@ -44,14 +44,17 @@ export interface TextIntakeBench {
  */
 export async function benchTextIntake(
   root: string,
-  options: { seconds: number; rounds: number; connections: number[]; nodeOptions?: string[] },
+  /** `dir`: an existing node folder (with Swahili among its languages, and rate limits out of the way) rather than a new empty node. */
+  options: { seconds: number; rounds: number; connections: number[]; nodeOptions?: string[]; dir?: string },
 ): Promise<TextIntakeBench> {
-  const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
-  initNode(dir, {
-    name: 'Bench node',
-    languages: ['sw', 'yo'],
-    limits: { ratePerAddress: 100_000_000, ratePerToken: 100_000_000 },
-  });
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tributary-bench-'));
+  if (!options.dir) {
+    initNode(dir, {
+      name: 'Bench node',
+      languages: ['sw', 'yo'],
+      limits: { ratePerAddress: 100_000_000, ratePerToken: 100_000_000 },
+    });
+  }
   const echo = await startServer(['test/bench/echo-server.js'], root, options.nodeOptions);
   const node = await startServer(['bin/tributary.js', 'node', 'start', '--dir', dir, '--port', '0'], root, options.nodeOptions);
   try {
@@ -125,7 +128,7 @@ export async function benchTextIntake(
     };
   } finally {
     await Promise.all([echo.stop(), node.stop()]);
-    rmSync(dir, { recursive: true, force: true });
+    if (!options.dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
