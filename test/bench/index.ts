@@ -171,7 +171,7 @@ const ACCESS = ['open', 'gated', 'on-request'] as const;
 const WORDS = ['voices', 'stories', 'market', 'radio', 'farming', 'health', 'school', 'river', 'songs', 'news', 'proverbs', 'weather'];
 
 /** Seeds `manifests` current datasets from `nodes` nodes straight through the store's transactions (no HTTP, no signing). */
-async function seedCatalogue(store: IndexStore, manifests: number, nodes: number): Promise<string[]> {
+export async function seedCatalogue(store: IndexStore, manifests: number, nodes: number): Promise<string[]> {
   const now = new Date().toISOString();
   const expires = new Date(Date.now() + 365 * 86_400_000).toISOString();
   const envelope = 'e'.repeat(64);

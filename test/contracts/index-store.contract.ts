@@ -373,6 +373,20 @@ export function describeIndexStoreContract(name: string, open: () => Promise<Ind
         expect(await ids({ words: ['gurmukhi'] })).toEqual([]);
       });
 
+      it('takes every change made between two searches, however many (more than a store reads at once)', async () => {
+        expect((await store.searchDatasets(query())).totals.datasets).toBe(3);
+        const node = 'did:web:b.example';
+        await store.transaction(async (tx) => {
+          for (let i = 0; i < 2_500; i++) {
+            await tx.putManifest(manifest(1_000 + i, { nodeDid: node, datasetId: `bulk-${i}`, logIndex: 1_000 + i }), []);
+            await tx.putDataset(dataset({ nodeDid: node, datasetId: `bulk-${i}`, manifest: sha(1_100 + i), name: `Bulk ${i}`, published: '2027-01-07T00:00:00.000Z' }));
+          }
+        });
+        const after = await store.searchDatasets(query({ words: ['bulk'], limit: 1 }));
+        expect(after.totals.datasets).toBe(2_500);
+        expect((await store.searchDatasets(query())).totals.datasets).toBe(2_503);
+      });
+
       it('sees what another store on the same database (another process) commits, and nothing it has not', async () => {
         expect(await ids()).toEqual(['sw-ke-speech', 'sw-text', 'pa-text']);
         const other = await fixture.connect();

@@ -10,6 +10,9 @@ import { matchFromRow, type MatchRow } from './sqlite-dataset-rows.js';
  * has seen. Writers set `search_seq` under the write lock, so the numbers grow in commit order
  * whichever process wrote. Searches in one process take turns: catching up changes the catalogue.
  */
+/** Changed rows read per query when a search catches up. */
+const CATCH_UP_PAGE = 1000;
+
 export class PostgresSearch {
   readonly #pool: pg.Pool;
   readonly #catalogue = new FollowedCatalogue();
@@ -61,19 +64,40 @@ export class PostgresSearch {
     }
   }
 
+  /**
+   * Takes the rows changed since the last search, in pages of `CATCH_UP_PAGE` in `search_seq`
+   * order. The LIMIT keeps the plan an index range scan whatever the table's statistics say: just
+   * after a bulk load, before autovacuum has analysed the table, PostgreSQL otherwise guessed a
+   * third of it would match and scanned all of it on every search (84 ms at p95 over 100,000 rows).
+   */
   async #catchUp(client: pg.PoolClient): Promise<void> {
     const since = this.#catalogue.since;
-    const nodes = await client.query<{ did: string; suspended: boolean; search_seq: number }>(
-      'SELECT did, suspended_at IS NOT NULL AS suspended, search_seq FROM nodes WHERE search_seq > $1',
-      [since.nodes],
-    );
-    const datasets =
-      since.datasets === null
-        ? await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets ORDER BY published DESC, manifest`)
-        : await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets WHERE search_seq > $1 ORDER BY search_seq`, [since.datasets]);
+    const nodes: Array<{ did: string; suspended: boolean; search_seq: number }> = [];
+    for (let after = since.nodes, page; ; after = page.at(-1)!.search_seq) {
+      page = (
+        await client.query<{ did: string; suspended: boolean; search_seq: number }>(
+          'SELECT did, suspended_at IS NOT NULL AS suspended, search_seq FROM nodes WHERE search_seq > $1 ORDER BY search_seq LIMIT $2',
+          [after, CATCH_UP_PAGE],
+        )
+      ).rows;
+      nodes.push(...page);
+      if (page.length < CATCH_UP_PAGE) break;
+    }
+    const datasets: CatalogueSqlRow[] = [];
+    if (since.datasets === null) {
+      datasets.push(...(await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets ORDER BY published DESC, manifest`)).rows);
+    } else {
+      for (let after = since.datasets, page; ; after = page.at(-1)!.search_seq) {
+        page = (
+          await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets WHERE search_seq > $1 ORDER BY search_seq LIMIT $2`, [after, CATCH_UP_PAGE])
+        ).rows;
+        datasets.push(...page);
+        if (page.length < CATCH_UP_PAGE) break;
+      }
+    }
     this.#catalogue.take(
-      nodes.rows.map((node) => ({ did: node.did, suspended: node.suspended, seq: node.search_seq })),
-      datasets.rows.map(datasetChange),
+      nodes.map((node) => ({ did: node.did, suspended: node.suspended, seq: node.search_seq })),
+      datasets.map(datasetChange),
     );
   }
 }
