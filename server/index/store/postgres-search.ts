@@ -3,6 +3,9 @@ import type { DatasetQuery, DatasetSearchResult } from './index-store.js';
 import { CATALOGUE_COLUMNS, datasetChange, FollowedCatalogue, type CatalogueSqlRow } from './followed-catalogue.js';
 import { matchFromRow, type MatchRow } from './sqlite-dataset-rows.js';
 
+/** Changed rows read per query when a search catches up. */
+const CATCH_UP_PAGE = 1000;
+
 /**
  * Search over PostgreSQL with the same in-process `SearchCatalogue` as the SQLite store: each
  * search is one REPEATABLE READ, READ ONLY transaction (one snapshot for the catch-up, the words
@@ -10,9 +13,6 @@ import { matchFromRow, type MatchRow } from './sqlite-dataset-rows.js';
  * has seen. Writers set `search_seq` under the write lock, so the numbers grow in commit order
  * whichever process wrote. Searches in one process take turns: catching up changes the catalogue.
  */
-/** Changed rows read per query when a search catches up. */
-const CATCH_UP_PAGE = 1000;
-
 export class PostgresSearch {
   readonly #pool: pg.Pool;
   readonly #catalogue = new FollowedCatalogue();
@@ -72,32 +72,29 @@ export class PostgresSearch {
    */
   async #catchUp(client: pg.PoolClient): Promise<void> {
     const since = this.#catalogue.since;
-    const nodes: Array<{ did: string; suspended: boolean; search_seq: number }> = [];
-    for (let after = since.nodes, page; ; after = page.at(-1)!.search_seq) {
-      page = (
-        await client.query<{ did: string; suspended: boolean; search_seq: number }>(
-          'SELECT did, suspended_at IS NOT NULL AS suspended, search_seq FROM nodes WHERE search_seq > $1 ORDER BY search_seq LIMIT $2',
-          [after, CATCH_UP_PAGE],
-        )
-      ).rows;
-      nodes.push(...page);
-      if (page.length < CATCH_UP_PAGE) break;
-    }
-    const datasets: CatalogueSqlRow[] = [];
-    if (since.datasets === null) {
-      datasets.push(...(await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets ORDER BY published DESC, manifest`)).rows);
-    } else {
-      for (let after = since.datasets, page; ; after = page.at(-1)!.search_seq) {
-        page = (
-          await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets WHERE search_seq > $1 ORDER BY search_seq LIMIT $2`, [after, CATCH_UP_PAGE])
-        ).rows;
-        datasets.push(...page);
-        if (page.length < CATCH_UP_PAGE) break;
-      }
-    }
+    const nodes = await changedRows<{ did: string; suspended: boolean; search_seq: number }>(
+      client,
+      'SELECT did, suspended_at IS NOT NULL AS suspended, search_seq FROM nodes',
+      since.nodes,
+    );
+    const datasets =
+      since.datasets === null
+        ? (await client.query<CatalogueSqlRow>(`SELECT ${CATALOGUE_COLUMNS} FROM datasets ORDER BY published DESC, manifest`)).rows
+        : await changedRows<CatalogueSqlRow>(client, `SELECT ${CATALOGUE_COLUMNS} FROM datasets`, since.datasets);
     this.#catalogue.take(
       nodes.map((node) => ({ did: node.did, suspended: node.suspended, seq: node.search_seq })),
       datasets.map(datasetChange),
     );
+  }
+}
+
+/** The rows of `select` (a SELECT … FROM one table) whose `search_seq` is above `after`, in that order, a page at a time. */
+async function changedRows<R extends { search_seq: number }>(client: pg.PoolClient, select: string, after: number): Promise<R[]> {
+  const rows: R[] = [];
+  for (;;) {
+    const page = (await client.query<R>(`${select} WHERE search_seq > $1 ORDER BY search_seq LIMIT $2`, [after, CATCH_UP_PAGE])).rows;
+    rows.push(...page);
+    if (page.length < CATCH_UP_PAGE) return rows;
+    after = page.at(-1)!.search_seq;
   }
 }
