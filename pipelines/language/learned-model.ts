@@ -37,6 +37,8 @@ export const learnedModelMeta = z.object({
   version: z.string().regex(/^ngram-[0-9a-f]{12}$/),
   createdAt: z.string(),
   orders: z.array(z.number().int().min(1).max(8)).min(1),
+  /** Whole words are features too (ngrams.ts `NgramShape.words`). */
+  words: z.boolean().optional(),
   buckets: z.number().int().min(2).max(1 << 22).refine((n) => (n & (n - 1)) === 0, 'a power of two'),
   /**
    * How weights.bin holds the weights: float32, or int8 with one float32 scale per label (a
@@ -107,7 +109,7 @@ export function learnedLogProbabilities(
 
 /** The version a model's content names: the same weights and settings always give the same one. */
 export function learnedModelVersion(meta: Omit<LearnedModelMeta, 'version' | 'createdAt' | 'training'>, weights: Float32Array, bias: Float32Array): string {
-  const digest = createHash('sha256').update(JSON.stringify({ orders: meta.orders, buckets: meta.buckets, labels: meta.labels, combination: meta.combination }));
+  const digest = createHash('sha256').update(JSON.stringify({ orders: meta.orders, buckets: meta.buckets, labels: meta.labels, combination: meta.combination, ...(meta.words ? { words: true } : {}) }));
   if (meta.encoding === 'int8') digest.update('int8');
   digest.update(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
   digest.update(new Uint8Array(bias.buffer, bias.byteOffset, bias.byteLength));

@@ -32,6 +32,20 @@ describe('n-gram features', () => {
     expect(buckets('ab')).toHaveLength(8);
   });
 
+  it('take whole words too when asked: one feature per word, the same wherever the word stands', () => {
+    const words = (text: string) => {
+      const found: number[] = [];
+      forEachNgram(modelCodePoints(text, 2048), { orders: [1], buckets: 1 << 16, words: true }, (b) => found.push(b));
+      return found;
+    };
+    // Letters, then one feature per word: "povijest" and "historija" differ as whole words.
+    expect(words('povijest grada')).toHaveLength(13 + 2);
+    expect(words('povijest grada').slice(-2)).toEqual(words('grada, povijest').slice(-2).reverse());
+    expect(words('povijest').at(-1)).not.toEqual(words('historija').at(-1));
+    // A word is not the n-gram of the same letters: "ab" as a word and its letters land apart.
+    expect(new Set(words('ab')).size).toBe(3);
+  });
+
   it('count code points, not UTF-16 units, and read at most the limit', () => {
     expect([...modelCodePoints('𐌰𐌱 X', 2048)]).toEqual([0x20, 0x10330, 0x10331, 0x20, 0x78, 0x20]);
     expect(modelCodePoints('a'.repeat(5000), 100)).toHaveLength(102);
@@ -94,7 +108,7 @@ describe('a learned model', () => {
     // French is among the shipped model's languages, Kabyle is not.
     const model = await trainLanguageModel([...examples('kab', kabyle.train), ...examples('fr', french.train)], { base: node, now: fixedClock, start: shipped });
     expect(model.meta.training.startedFrom).toBe(shipped.meta.version);
-    expect([model.meta.buckets, model.meta.orders]).toEqual([shipped.meta.buckets, shipped.meta.orders]);
+    expect([model.meta.buckets, model.meta.orders, model.meta.words]).toEqual([shipped.meta.buckets, shipped.meta.orders, shipped.meta.words]);
     const learned = createLanguageIdentifier({ ...node, learned: model });
     expect(share(kabyle.test, (text) => learned(text).code === 'kab')).toBeGreaterThanOrEqual(0.9);
     expect(share(french.test, (text) => learned(text).code === 'fra')).toBeGreaterThanOrEqual(0.9);

@@ -11,7 +11,15 @@ export interface NgramShape {
   orders: readonly number[];
   /** A power of two. */
   buckets: number;
+  /**
+   * Whole words too, each as one feature, however long: close varieties (Bosnian and Croatian,
+   * Nynorsk and Bokmål) differ in whole words more than in any four letters.
+   */
+  words?: boolean;
 }
+
+// Seeds whole words apart from every n-gram order (orders are 1–8).
+const WORD_SEED = 0xff;
 
 // Letters and combining marks are kept (lower-cased); digits, punctuation, symbols and spaces
 // all become one word boundary. 1 = keep, 0 = boundary.
@@ -62,6 +70,21 @@ export function forEachNgram(codePoints: Uint32Array, shape: NgramShape, visit: 
       // Fold the high bits in: the low bits of FNV-1a alone spread short keys poorly.
       visit(((hash ^ (hash >>> 15)) >>> 0) & mask);
       count++;
+    }
+  }
+  if (shape.words) {
+    // Every run between two spaces (modelCodePoints starts and ends with one).
+    let hash = (0x811c9dc5 ^ WORD_SEED) >>> 0;
+    for (let k = 1; k < codePoints.length; k++) {
+      if (codePoints[k] !== SPACE) {
+        hash = Math.imul(hash ^ codePoints[k]!, 0x01000193);
+        continue;
+      }
+      if (codePoints[k - 1] !== SPACE) {
+        visit(((hash ^ (hash >>> 15)) >>> 0) & mask);
+        count++;
+      }
+      hash = (0x811c9dc5 ^ WORD_SEED) >>> 0;
     }
   }
   return count;
