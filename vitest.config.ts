@@ -11,7 +11,7 @@ export default defineConfig({
     // time finish far sooner than vitest's default (one fewer than the cores: one, on two cores).
     maxWorkers: 3,
     projects: [
-      { extends: true, test: { name: 'node', include: ['test/**/*.test.ts', 'pipelines/**/*.test.ts'] } },
+      { extends: true, test: { name: 'all', include: ['test/**/*.test.ts', 'pipelines/**/*.test.ts'] } },
       // The speech and release suites again, with every test node's audio and releases in an
       // S3-compatible bucket (test/helpers/node.ts `storageUnderTest`).
       {

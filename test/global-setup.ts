@@ -26,7 +26,7 @@ const cache = join(root, 'test/.cache');
  */
 export default async function setup(project: TestProject): Promise<() => void> {
   const out = join(cache, `cli-${process.pid}`);
-  // Vitest calls this for the root and for each project (`node`, `s3`): one build serves them all.
+  // Vitest calls this for the root and for each project (`all`, `s3`): one build serves them all.
   const shared = globalThis as { tributaryCliBuild?: Promise<void> };
   shared.tributaryCliBuild ??= build(out);
   await shared.tributaryCliBuild;

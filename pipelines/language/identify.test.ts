@@ -140,6 +140,17 @@ describe('script mismatch', () => {
     expect(languageMismatch(tag('sw'), result)).toBeNull();
   });
 
+  it('reads Latin words in text in another script as borrowed, and a lone foreign word as quoted', () => {
+    // Tamil with an English key name: half its letters are Latin, the language is Tamil.
+    const tamil = identifyLanguage('Caps Lock செயலிலுள்ளது', { candidates: ['tam', 'eng'] });
+    expect(tamil).toMatchObject({ code: 'tam', script: 'Taml', scriptRatio: 1 });
+    expect(languageMismatch(tag('ta'), tamil)).toBeNull();
+    const russian = identifyLanguage('Настройки Bluetooth', { candidates: ['rus', 'eng'] });
+    expect(russian).toMatchObject({ code: 'rus', script: 'Cyrl' });
+    // One Hindi word in an English sentence (a fifth of its letters) leaves it English.
+    expect(identifyLanguage('the word नमस्ते means hello', { candidates: ['hin', 'eng'] })).toMatchObject({ code: 'eng', script: 'Latn' });
+  });
+
   it('does not flag when no script covers half the letters', () => {
     // 3 Latin, 5 Cyrillic, 6 Greek letters: Greek leads with 6/14.
     const result = identifyLanguage('abc книга βιβλίο', { candidates: ['swa'] });

@@ -2,7 +2,7 @@ import { defaultContactLanguages } from './contact-languages.js';
 import { francCodeFor, isModelled } from './macrolanguages.js';
 import { applyCurve, SHORT_TEXT_CHARS } from './calibration.js';
 import { confidenceCalibration } from './calibration-data.js';
-import { countScripts } from './scripts.js';
+import { countScripts, type ScriptCounts } from './scripts.js';
 import { createFrancRanker, type ExtraProfile, type FrancRanker } from './franc-ranker.js';
 import { learnedLogProbabilities, type LearnedModel, type LearnedModelMeta } from './learned-model.js';
 import { parseLanguageTag, type LanguageTag } from './tags.js';
@@ -61,7 +61,7 @@ export interface IdentifyOptions {
 export type LanguageIdentifier = ((text: string) => LanguageIdResult) & { readonly model: string };
 
 /** Recorded with every result; bump the suffix when the decision logic below changes. */
-export const LANGID_MODEL = 'franc-all@7.2.0+contact.2';
+export const LANGID_MODEL = 'franc-all@7.2.0+contact.3';
 
 const DEFAULT_MIN_LETTERS = 10;
 // franc reads at most 2048 characters; script detection looks at the same window so that both
@@ -137,7 +137,9 @@ function makePlan(options: IdentifyOptions): IdentifyPlan {
     }
   }
   return {
-    rank: createFrancRanker([...only], minLetters, profiles),
+    // The letters were counted before ranking (the whole text's: borrowed Latin words taken out
+    // can leave fewer characters than that), so the ranker itself never refuses for length.
+    rank: createFrancRanker([...only], 1, profiles),
     minLetters,
     candidateFor,
     ...(learned ? { learned } : {}),
@@ -226,10 +228,30 @@ function undetermined(plan: IdentifyPlan, reason: UndeterminedReason, script: st
   return { code: 'und', bcp47: 'und', score: 0, confidence: 0, reason, script, scriptRatio, model: plan.model, alternatives: [] };
 }
 
+/**
+ * Latin words in a text otherwise written in another script are, in practice, borrowed: names,
+ * technical terms, commands (`Caps Lock செயலிலுள்ளது`, `Модель Modelica`). When that other
+ * script holds at least this share of the letters, the text is identified from its words in that
+ * script, as if the Latin ones were not there. On the bench's evaluation texts, 136 such texts had
+ * been taken for a Latin-script language or one of the wrong script. An English sentence quoting
+ * a word of Hindi (`the word नमस्ते means hello`: a fifth of its letters) stays English.
+ */
+const BORROWED_LATIN_OTHER_SHARE = 0.25;
+const latinWords = /[\p{sc=Latin}\p{M}]*\p{sc=Latin}[\p{sc=Latin}\p{M}'’-]*/gu;
+
+/** The text to identify: `sample`, or `sample` without its borrowed Latin words (see above). */
+function withoutBorrowedLatin(sample: string, counted: ScriptCounts): string {
+  const other = counted.second;
+  if (counted.script !== 'Latn' || other === null || other.ratio < BORROWED_LATIN_OTHER_SHARE) return sample;
+  return sample.replace(latinWords, ' ');
+}
+
 function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
-  const sample = text.length > WINDOW ? text.slice(0, WINDOW) : text;
-  const { script, ratio, letters } = countScripts(sample);
-  if (letters < plan.minLetters) return undetermined(plan, 'too-short', script, ratio);
+  const whole = text.length > WINDOW ? text.slice(0, WINDOW) : text;
+  const counted = countScripts(whole);
+  if (counted.letters < plan.minLetters) return undetermined(plan, 'too-short', counted.script, counted.ratio);
+  const sample = withoutBorrowedLatin(whole, counted);
+  const { script, ratio } = sample === whole ? counted : countScripts(sample);
   if (isMixed(sample, script, ratio)) return undetermined(plan, 'mixed-script', script, ratio);
 
   const ranked = plan.rank(sample);

@@ -11,6 +11,8 @@ export interface ScriptDetection {
 /** `ScriptDetection` plus the letter count, for callers that need both from one pass. */
 export interface ScriptCounts extends ScriptDetection {
   letters: number;
+  /** The script with the most letters after `script`, and its share; null when there is none. */
+  second: ScriptDetection | null;
 }
 
 /** No letters at all (digits, punctuation, emoji, empty). */
@@ -44,14 +46,22 @@ export function countScripts(text: string): ScriptCounts {
   const unplaced = counts[UNPLACED_LETTER]!;
   let letters = unplaced;
   let best = -1;
+  let next = -1;
   for (let script = 0; script < NOT_A_LETTER; script++) {
-    letters += counts[script]!;
-    if (counts[script]! > (best === -1 ? 0 : counts[best]!)) best = script;
+    const count = counts[script]!;
+    letters += count;
+    if (count > (best === -1 ? 0 : counts[best]!)) {
+      next = best;
+      best = script;
+    } else if (count > (next === -1 ? 0 : counts[next]!)) {
+      next = script;
+    }
   }
-  if (letters === 0) return { script: NO_SCRIPT, ratio: 0, letters };
+  if (letters === 0) return { script: NO_SCRIPT, ratio: 0, letters, second: null };
   const bestCount = best === -1 ? 0 : counts[best]!;
-  if (unplaced > bestCount) return { script: UNKNOWN_SCRIPT, ratio: unplaced / letters, letters };
-  return { script: detectableScripts[best]!, ratio: bestCount / letters, letters };
+  if (unplaced > bestCount) return { script: UNKNOWN_SCRIPT, ratio: unplaced / letters, letters, second: null };
+  const second = next === -1 ? null : { script: detectableScripts[next]!, ratio: counts[next]! / letters };
+  return { script: detectableScripts[best]!, ratio: bestCount / letters, letters, second };
 }
 
 export function detectScript(text: string): ScriptDetection {

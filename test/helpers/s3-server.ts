@@ -3,9 +3,10 @@
  * differences from S3 mended. Run as `node --openssl-legacy-provider --import tsx s3-server.ts
  * DIR BUCKET`: s3rver makes ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in
  * its legacy provider, so a listing of more than one page fails in a process without it. Prints
- * `{"port":…}` on stdout when it listens; stops on SIGTERM or when its parent's pipe closes.
+ * `{"port":…}` on stdout when it listens; stops on SIGTERM or when its parent's pipe closes (the
+ * parent ended, even without stopping it), and removes DIR as it stops.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import S3rver from '@20minutes/s3rver';
 
 const [directory, bucket] = process.argv.slice(2);
@@ -14,7 +15,11 @@ const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directo
 mendS3rver(server);
 const address = await server.run();
 process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
-const stop = () => void server.close().finally(() => process.exit(0));
+const stop = () =>
+  void server.close().finally(() => {
+    rmSync(directory, { recursive: true, force: true });
+    process.exit(0);
+  });
 process.on('SIGTERM', stop);
 process.stdin.on('end', stop).resume();
 
