@@ -13,7 +13,7 @@ export interface NgramShape {
   buckets: number;
   /**
    * Whole words too, each as one feature, however long: close varieties (Bosnian and Croatian,
-   * Nynorsk and Bokmål) differ in whole words more than in any four letters.
+   * Nynorsk and Bokmål) differ in whole words more than in any few letters.
    */
   words?: boolean;
 }
