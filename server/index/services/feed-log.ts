@@ -78,9 +78,12 @@ export class FeedLog {
 
   /** The replica if its log has `size` entries, else the primary if it has; else the request is for a log that does not exist yet. */
   async #holding(size: number): Promise<IndexReads> {
+    let held = 0;
+    // The primary last: what it holds is the log's size.
     for (const reads of new Set([this.store.replica, this.store])) {
-      if (size <= (await reads.logSize())) return reads;
+      held = await reads.logSize();
+      if (size <= held) return reads;
     }
-    throw new InvalidTreeRequestError(`The log has ${await this.store.logSize()} entries, not ${size}.`);
+    throw new InvalidTreeRequestError(`The log has ${held} entries, not ${size}.`);
   }
 }

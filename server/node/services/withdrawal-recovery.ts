@@ -1,8 +1,8 @@
 import { createPublicKey } from 'node:crypto';
 import { openStatement, PAYLOAD_TYPES, type WithdrawalNotice } from '../../../pipelines/federation/statements.js';
 import type { Db } from '../../core/db.js';
-import { askPeer, type PeerAnswer } from '../../core/http-client.js';
 import { nowIso } from '../../core/ids.js';
+import { IndexClient } from '../../trainer/index-client.js';
 import type { NodeContext } from '../context.js';
 import { ConsentStore } from '../stores/consents.js';
 import { NoticeStore } from '../stores/notices.js';
@@ -67,12 +67,12 @@ export async function recoverWithdrawals(context: NodeContext, indexes: readonly
     try {
       for await (const envelope of withdrawalEnvelopes(index, identity.did)) {
         found.notices++;
-        const opened = openStatement(envelope, PAYLOAD_TYPES.withdrawal, trusted);
+        const opened = openStatement(JSON.parse(envelope) as unknown, PAYLOAD_TYPES.withdrawal, trusted);
         if (!opened.ok) {
           report.unverified++;
           continue;
         }
-        const applied = apply(context.db, stores, opened.statement, JSON.stringify(envelope));
+        const applied = apply(context.db, stores, opened.statement, envelope);
         if (!applied) continue;
         found.recovered++;
         report.notices++;
@@ -92,26 +92,21 @@ export async function recoverWithdrawals(context: NodeContext, indexes: readonly
   return report;
 }
 
-/** The node's withdrawal notices at an index: its feed read from the start, each envelope fetched. */
-async function* withdrawalEnvelopes(index: string, did: string): AsyncGenerator<unknown> {
-  const api = `${index.replace(/\/+$/, '')}/api/v1`;
+/**
+ * The node's withdrawal notices at an index, byte for byte as it holds them: its feed read from
+ * the start through the index client the trainer uses (pages and envelopes checked against what
+ * the index API promises, each envelope against its sha256).
+ */
+async function* withdrawalEnvelopes(index: string, did: string): AsyncGenerator<string> {
+  const client = new IndexClient(index);
   for (let cursor = 0; ; ) {
-    const page = json<{ events: Array<{ index: number; event: { type: string; node?: string; envelopeSha256?: string } }>; next: number }>(
-      await askPeer(`${api}/feed?cursor=${cursor}&limit=${FEED_PAGE}`, { maxBytes: 32 * 1024 * 1024 }),
-      'the feed',
-    );
+    const page = await client.feed(cursor, FEED_PAGE);
     for (const { event } of page.events) {
-      if (event.type !== 'withdrawal' || event.node !== did || !event.envelopeSha256) continue;
-      yield json(await askPeer(`${api}/envelopes/${event.envelopeSha256}`, { maxBytes: 16 * 1024 * 1024 }), 'a notice');
+      if (event.type === 'withdrawal' && event.node === did && typeof event.envelopeSha256 === 'string') yield client.envelope(event.envelopeSha256);
     }
     if (page.events.length < FEED_PAGE) return;
     cursor = page.next;
   }
-}
-
-function json<T>(answer: PeerAnswer, what: string): T {
-  if (answer.status !== 200) throw new Error(`the index answered ${answer.status} for ${what}${answer.code ? ` (${answer.code})` : ''}`);
-  return JSON.parse(answer.text) as T;
 }
 
 /** Applies one notice in one transaction; null when the node holds it already. */
