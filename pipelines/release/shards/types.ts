@@ -35,8 +35,6 @@ export interface ShardFile {
   sha256: string;
   bytes: number;
   records: number;
-  /** Record keys in this shard, in order. */
-  keys: string[];
 }
 
 export interface ShardOptions {
@@ -52,6 +50,12 @@ export interface ShardOptions {
   targetBytes?: number;
   /** Parquet only: rows per row group. Default 100 for speech, 10 000 for text. */
   rowGroupSize?: number;
+  /**
+   * Told of each record once it is in a shard: its key and the shard's number in the split (its
+   * name comes with the count, at the end). The writer keeps no list of keys: a release of
+   * millions of records would hold them all in memory.
+   */
+  onRecord?: (key: string, shard: number) => void;
 }
 
 export interface ShardProgress {

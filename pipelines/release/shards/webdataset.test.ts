@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectedNames, readBytes, readTar, sha256, speechRecord, stream, textRecord } from '../../../test/fixtures/shards.js';
+import { expectedNames, readBytes, readTar, recordedKeys, sha256, speechRecord, stream, textRecord } from '../../../test/fixtures/shards.js';
 import { writeShards } from './write-shards.js';
 
 let dir: string;
@@ -16,11 +16,13 @@ afterEach(async () => {
 describe('webdataset shards', () => {
   it('writes <key>.wav + <key>.json per speech record in a ustar archive', async () => {
     const records = Array.from({ length: 20 }, (_, i) => speechRecord(i, 0.2 + i * 0.01));
-    const files = await writeShards(stream(records), { dir, split: 'train', modality: 'speech', format: 'webdataset' });
+    const keys = recordedKeys();
+    const files = await writeShards(stream(records), { dir, split: 'train', modality: 'speech', format: 'webdataset', onRecord: keys.onRecord });
     expect(files.map((f) => f.name)).toEqual(['data/train-00000-of-00001.tar']);
 
     const bytes = await readBytes(join(dir, files[0]!.name));
-    expect(files[0]).toMatchObject({ bytes: bytes.byteLength, sha256: sha256(bytes), records: 20, keys: records.map((r) => r.key) });
+    expect(files[0]).toMatchObject({ bytes: bytes.byteLength, sha256: sha256(bytes), records: 20 });
+    expect(keys.byShard).toEqual([records.map((r) => r.key)]);
     expect(Buffer.from(bytes.subarray(257, 265)).toString('latin1')).toBe('ustar\u000000');
 
     const members = await readTar(bytes);
@@ -68,19 +70,20 @@ describe('webdataset shards', () => {
   it('splits by targetBytes exactly and keeps each record whole in one shard', async () => {
     const records = Array.from({ length: 30 }, (_, i) => speechRecord(i, 0.3));
     const targetBytes = 60_000;
-    const files = await writeShards(stream(records), { dir, split: 'train', modality: 'speech', format: 'webdataset', targetBytes });
+    const keys = recordedKeys();
+    const files = await writeShards(stream(records), { dir, split: 'train', modality: 'speech', format: 'webdataset', targetBytes, onRecord: keys.onRecord });
     expect(files.length).toBeGreaterThan(3);
     expect(files.map((f) => f.name)).toEqual(expectedNames('train', files.length, 'tar'));
     expect((await readdir(join(dir, 'data'))).sort()).toEqual(files.map((f) => f.name.slice(5)));
-    for (const file of files) {
+    for (const [index, file] of files.entries()) {
       const bytes = await readBytes(join(dir, file.name));
       expect(file.bytes).toBe(bytes.byteLength);
       expect(file.bytes).toBeLessThanOrEqual(targetBytes);
       expect(file.sha256).toBe(sha256(bytes));
-      const keys = (await readTar(bytes)).map((m) => m.name.split('.')[0]);
-      expect(keys).toEqual(file.keys.flatMap((k) => [k, k]));
+      const members = (await readTar(bytes)).map((m) => m.name.split('.')[0]);
+      expect(members).toEqual(keys.byShard[index]!.flatMap((k) => [k, k]));
     }
-    expect(files.flatMap((f) => f.keys)).toEqual(records.map((r) => r.key));
+    expect(keys.byShard.flat()).toEqual(records.map((r) => r.key));
   });
 
   it('refuses keys with a dot, which WebDataset would split into a different sample', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ShardError } from './errors.js';
 import { SHARD_FORMAT_VERSION } from './parquet-schema.js';
-import { expectedNames, readBytes, readParquet, sha256, speechRecord, stream, textRecord } from '../../../test/fixtures/shards.js';
+import { expectedNames, readBytes, readParquet, recordedKeys, sha256, speechRecord, stream, textRecord } from '../../../test/fixtures/shards.js';
 import type { ShardFile, SpeechRecord, TextRecord } from './types.js';
 import { writeShards } from './write-shards.js';
 
@@ -29,13 +29,14 @@ async function expectDigestsMatch(files: ShardFile[]): Promise<void> {
 describe('parquet speech shards', () => {
   it('round-trips every record, audio byte for byte, with the Audio struct and 100-row row groups', async () => {
     const records = Array.from({ length: 250 }, (_, i) => speechRecord(i, 0.25 + (i % 4) * 0.05));
-    const files = await writeShards(stream(records), { dir, split: 'train', modality: 'speech', format: 'parquet' });
+    const keys = recordedKeys();
+    const files = await writeShards(stream(records), { dir, split: 'train', modality: 'speech', format: 'parquet', onRecord: keys.onRecord });
 
     expect(files.map((f) => f.name)).toEqual(['data/train-00000-of-00001.parquet']);
     expect(await dataFiles()).toEqual(['train-00000-of-00001.parquet']);
     const [file] = files as [ShardFile];
     expect(file).toMatchObject({ split: 'train', records: 250 });
-    expect(file.keys).toEqual(records.map((r) => r.key));
+    expect(keys.byShard).toEqual([records.map((r) => r.key)]);
     await expectDigestsMatch(files);
 
     const { metadata, rows } = await readParquet(await readBytes(join(dir, file.name)));
@@ -94,18 +95,19 @@ describe('parquet speech shards', () => {
   it('splits by targetBytes and names shards -of- the final count', async () => {
     const records = Array.from({ length: 60 }, (_, i) => speechRecord(i, 0.5)); // ~16 kB each
     const targetBytes = 200_000;
-    const files = await writeShards(stream(records), { dir, split: 'train', modality: 'speech', format: 'parquet', targetBytes, rowGroupSize: 5 });
+    const keys = recordedKeys();
+    const files = await writeShards(stream(records), { dir, split: 'train', modality: 'speech', format: 'parquet', targetBytes, rowGroupSize: 5, onRecord: keys.onRecord });
 
     expect(files.length).toBeGreaterThanOrEqual(5);
     expect(files.map((f) => f.name)).toEqual(expectedNames('train', files.length, 'parquet'));
     expect(await dataFiles()).toEqual(files.map((f) => f.name.slice('data/'.length)));
-    expect(files.flatMap((f) => f.keys)).toEqual(records.map((r) => r.key));
+    expect(keys.byShard.flat()).toEqual(records.map((r) => r.key));
     await expectDigestsMatch(files);
 
-    for (const file of files) {
+    for (const [index, file] of files.entries()) {
       expect(file.bytes).toBeLessThanOrEqual(targetBytes);
       const { metadata, rows } = await readParquet(await readBytes(join(dir, file.name)));
-      expect(rows.map((r) => r.key)).toEqual(file.keys);
+      expect(rows.map((r) => r.key)).toEqual(keys.byShard[index]);
       expect(Number(metadata.num_rows)).toBe(file.records);
       expect(metadata.row_groups.every((g) => Number(g.num_rows) <= 5)).toBe(true);
     }
@@ -158,16 +160,18 @@ describe('parquet text shards', () => {
 describe('parquet text shards, split', () => {
   it('keeps every shard under targetBytes (text is estimated before compression, so shards run small)', async () => {
     const records = Array.from({ length: 3_000 }, (_, i) => textRecord(i));
-    const files = await writeShards(stream(records), { dir, split: 'dev', modality: 'text', format: 'parquet', targetBytes: 100_000, rowGroupSize: 500 });
+    const keys = recordedKeys();
+    const files = await writeShards(stream(records), { dir, split: 'dev', modality: 'text', format: 'parquet', targetBytes: 100_000, rowGroupSize: 500, onRecord: keys.onRecord });
     expect(files.length).toBeGreaterThan(1);
     expect(files.map((f) => f.name)).toEqual(expectedNames('dev', files.length, 'parquet'));
     await expectDigestsMatch(files);
-    for (const file of files) {
+    for (const [index, file] of files.entries()) {
       expect(file.bytes).toBeLessThanOrEqual(100_000);
       const { rows } = await readParquet(await readBytes(join(dir, file.name)));
-      expect(rows.map((r) => r.key)).toEqual(file.keys);
+      expect(rows.map((r) => r.key)).toEqual(keys.byShard[index]);
+      expect(file.records).toBe(keys.byShard[index]!.length);
     }
-    expect(files.flatMap((f) => f.keys)).toEqual(records.map((r) => r.key));
+    expect(keys.byShard.flat()).toEqual(records.map((r) => r.key));
   });
 });
 

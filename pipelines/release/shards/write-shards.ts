@@ -12,14 +12,14 @@ export const DEFAULT_TARGET_BYTES = 256 * 1024 * 1024;
 interface OpenShard {
   partial: string;
   writer: ShardWriter;
-  keys: string[];
+  records: number;
 }
 
 interface ClosedShard {
   partial: string;
   sha256: string;
   bytes: number;
-  keys: string[];
+  records: number;
 }
 
 /**
@@ -56,7 +56,7 @@ export async function writeShards(
       format === 'parquet'
         ? await ParquetShardWriter.create(path, { split, modality, rowGroupSize })
         : await WebDatasetShardWriter.create(path);
-    return { partial, writer, keys: [] };
+    return { partial, writer, records: 0 };
   };
 
   const closeShard = async (shard: OpenShard): Promise<void> => {
@@ -64,21 +64,22 @@ export async function writeShards(
       await shard.writer.discard().catch(() => undefined);
       throw error;
     });
-    closed.push({ partial: shard.partial, sha256, bytes, keys: shard.keys });
+    closed.push({ partial: shard.partial, sha256, bytes, records: shard.records });
     bytesBefore += bytes;
   };
 
   try {
     for await (const record of records) {
       const row = toShardRow(record, modality);
-      if (current && current.keys.length > 0 && current.writer.sizeWith(row) > targetBytes) {
+      if (current && current.records > 0 && current.writer.sizeWith(row) > targetBytes) {
         const full = current;
         current = undefined;
         await closeShard(full);
       }
       current ??= await openShard();
       await current.writer.append(row);
-      current.keys.push(row.key);
+      current.records++;
+      options.onRecord?.(row.key, closed.length);
       written++;
       onProgress?.({ records: written, bytes: bytesBefore + current.writer.bytesWritten });
     }
@@ -96,8 +97,7 @@ export async function writeShards(
         split,
         sha256: shard.sha256,
         bytes: shard.bytes,
-        records: shard.keys.length,
-        keys: shard.keys,
+        records: shard.records,
       }),
     );
     for (const [index, file] of files.entries()) {

@@ -14,7 +14,7 @@ import type { Db } from '../../core/db.js';
 import { newId, nowIso } from '../../core/ids.js';
 import type { NodeConfig } from '../config.js';
 import type { NodeIdentity } from '../identity.js';
-import { ReleaseSelection } from '../stores/release-selection.js';
+import { ReleaseSelection, type WrittenRecords } from '../stores/release-selection.js';
 import type { Release, ReleaseStore, ShardRow, ShownCell } from '../stores/releases.js';
 import type { DatasetAuthority, NoticeRef } from './dataset-authority.js';
 import type { ReleaseActivity } from './release-activity.js';
@@ -109,7 +109,7 @@ export class Redactor {
       await mkdir(buildDir, { recursive: true });
       const entries: ShardEntry[] = [];
       const written: string[] = [];
-      const writtenKeys: string[] = [];
+      const marked = selection.written();
       const carried: Array<{ name: string; from: string }> = [];
       for (const [index, shard] of shards.entries()) {
         if (!affected.has(shard.name)) {
@@ -117,14 +117,14 @@ export class Redactor {
           entries.push(shard);
           continue;
         }
-        const rewritten = await this.rewrite(selection, shard, previous, dataset.modality, shown, join(buildDir, `.shard-${index}`), buildDir);
+        const rewritten = await this.rewrite(selection, shard, previous, dataset.modality, shown, join(buildDir, `.shard-${index}`), buildDir, marked);
         entries.push(rewritten);
         written.push(shard.name);
-        writtenKeys.push(...rewritten.keys);
       }
+      marked.flush();
 
       // The release is what its shards hold (a record withdrawn while they were written is left out).
-      selection.keepOnly(writtenKeys, carried.map((c) => c.name));
+      selection.keepWritten(carried.map((c) => c.name));
       const records = selection.count();
       if (records === 0) return await this.retractEmptied(datasetId);
       const comparison = selection.compare(previous.id);
@@ -187,23 +187,32 @@ export class Redactor {
     shown: ReadonlySet<string>,
     workDir: string,
     buildDir: string,
-  ): Promise<ShardEntry & { keys: string[] }> {
+    marked: WrittenRecords,
+  ): Promise<ShardEntry> {
     const split = shard.split as Split;
     const source = { blobs: this.deps.blobs, withdrawn: (id: string) => selection.withdrawn(id) };
     const rows = shardRecords(selection.shardRecords(shard.name), source, release.speakerSalt, shown);
-    const [file] = await writeShards(rows, { dir: workDir, split, modality, format: release.format, targetBytes: Number.MAX_SAFE_INTEGER });
+    const [file] = await writeShards(rows, {
+      dir: workDir,
+      split,
+      modality,
+      format: release.format,
+      targetBytes: Number.MAX_SAFE_INTEGER,
+      // Its records keep the shard (and name) they had; they are only marked as written.
+      onRecord: (key) => marked.add(key, 0),
+    });
     const target = join(buildDir, shard.name);
     await mkdir(dirname(target), { recursive: true });
     if (file) {
       await rename(join(workDir, file.name), target);
-      return { name: shard.name, split: shard.split, sha256: file.sha256, bytes: file.bytes, records: file.records, keys: file.keys };
+      return { name: shard.name, split: shard.split, sha256: file.sha256, bytes: file.bytes, records: file.records };
     }
     const writer =
       release.format === 'parquet'
         ? await ParquetShardWriter.create(target, { split, modality, rowGroupSize: DEFAULT_ROW_GROUP_SIZE[modality] })
         : await WebDatasetShardWriter.create(target);
     const { sha256, bytes } = await writer.close();
-    return { name: shard.name, split: shard.split, sha256, bytes, records: 0, keys: [] };
+    return { name: shard.name, split: shard.split, sha256, bytes, records: 0 };
   }
 
   private async retractEmptied(datasetId: string): Promise<RedactionOutcome> {

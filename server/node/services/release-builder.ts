@@ -21,7 +21,7 @@ import type { AccessClass, Release, ReleaseStore, ShardRow, ShownCell } from '..
 import type { DatasetAuthority } from './dataset-authority.js';
 import type { ReleaseActivity } from './release-activity.js';
 import { describeRelease, publishRelease } from './release-publication.js';
-import { cellKey, recordKeys, shardRecords } from './release-records.js';
+import { cellKey, shardRecords } from './release-records.js';
 import type { WithdrawalNotices } from './withdrawal-notices.js';
 
 const SPLITS: Split[] = ['train', 'dev', 'test'];
@@ -221,6 +221,7 @@ export class ReleaseBuilder {
       let written = 0;
       let writtenBytes = 0;
       let totalSeconds = 0;
+      const marked = selection.written();
       for (const split of SPLITS) {
         await onProgress({ phase: 'writing', split, records: written, totalRecords, bytes: writtenBytes });
         const speakers = new Set<string>();
@@ -233,9 +234,18 @@ export class ReleaseBuilder {
         });
         const splitShards = await writeShards(
           rows,
-          { dir: buildDir, split, modality: request.modality, format, targetBytes: request.targetShardBytes ?? 256 * 1024 * 1024 },
+          {
+            dir: buildDir,
+            split,
+            modality: request.modality,
+            format,
+            targetBytes: request.targetShardBytes ?? 256 * 1024 * 1024,
+            onRecord: (key, shard) => marked.add(key, shard),
+          },
           (p) => void onProgress({ phase: 'writing', split, records: written + p.records, totalRecords, bytes: writtenBytes + p.bytes }),
         );
+        marked.flush();
+        selection.nameShards(split, splitShards.map((s) => s.name));
         written += records;
         totalSeconds += seconds;
         writtenBytes += splitShards.reduce((n, s) => n + s.bytes, 0);
@@ -247,7 +257,7 @@ export class ReleaseBuilder {
 
       // The release is what the shards hold: records withdrawn while they were written are not
       // in it, so they count as removed (MAJOR), like any record the previous release had.
-      selection.keepOnly(recordKeys(shards));
+      selection.keepWritten();
       if (written === 0) throw new NothingToReleaseError();
       const comparison = previous ? selection.compare(previous.id) : { removed: 0, added: written };
       const { version, change } = nextVersion(previous?.version ?? null, { ...comparison, terms });
@@ -285,7 +295,7 @@ export class ReleaseBuilder {
         buildDir,
         written: shards.map((s) => s.name),
         carried: [],
-        records: recordShards(shards),
+        records: selection.recordShards(),
         basedOn: current?.id ?? null,
         unretract: Boolean(retracted),
       }, () => onProgress({ phase: 'publishing' }));
@@ -311,10 +321,6 @@ export class ReleaseBuilder {
     });
     await Promise.all(abandoned.map((entry) => rm(join(this.deps.buildsDir, entry), { recursive: true, force: true })));
   }
-}
-
-function* recordShards(shards: ShardFile[]): Generator<[string, string]> {
-  for (const shard of shards) for (const key of shard.keys) yield [key, shard.name];
 }
 
 export const round = (value: number) => Number(value.toFixed(3));

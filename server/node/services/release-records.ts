@@ -1,4 +1,4 @@
-import type { ShardFile, SpeechRecord, TextRecord } from '../../../pipelines/release/shards/types.js';
+import type { SpeechRecord, TextRecord } from '../../../pipelines/release/shards/types.js';
 import { speakerPseudonym } from '../../../pipelines/release/splits.js';
 import type { BlobStore } from '../../core/blob-store.js';
 import type { SelectedRecord } from '../stores/release-selection.js';
@@ -64,10 +64,6 @@ export async function* shardRecords(
         }
       : { ...common, text: r.text };
   }
-}
-
-export function* recordKeys(shards: readonly ShardFile[]): Generator<string> {
-  for (const shard of shards) yield* shard.keys;
 }
 
 /** Yields the items of `source` with `load(item)` resolved, keeping up to `depth` loads in flight. */

@@ -1,6 +1,14 @@
 import type { Db } from '../../core/db.js';
 import { newId } from '../../core/ids.js';
 
+/** Records the shard writer has written, marked in the selection as they come. */
+export interface WrittenRecords {
+  add(sampleId: string, shard: number): void;
+  flush(): void;
+}
+
+const WRITTEN_BATCH = 1000;
+
 export interface SelectionCriteria {
   language: string;
   modality: 'text' | 'speech';
@@ -28,9 +36,10 @@ export interface SelectedRecord {
  * through them page by page and compares them with the previous release in SQL: memory stays
  * flat however large the dataset. A sample qualifies when it is validated, not held by a
  * report, and its consent record is active and covers every release purpose and the license.
- * Once the shards are written, `keepOnly` narrows the table to the records they hold, so what
- * the release is compared and counted on is what it contains, not what was chosen before a
- * withdrawal took some of it away.
+ * As the shards are written, the table records which records they hold (`written`), and then
+ * narrows to them (`keepWritten`), so what the release is compared and counted on is what it
+ * contains, not what was chosen before a withdrawal took some of it away. No list of the
+ * records is held in memory at any step: a large node's release has millions.
  */
 export class ReleaseSelection {
   private readonly table = `selection_${newId().toLowerCase()}`;
@@ -41,7 +50,7 @@ export class ReleaseSelection {
   ) {
     db.exec(
       `CREATE TEMP TABLE ${this.table} (sample_id TEXT PRIMARY KEY, contributor_id TEXT NOT NULL, split TEXT, shard TEXT,
-         written INTEGER NOT NULL DEFAULT 0);
+         shard_number INTEGER, written INTEGER NOT NULL DEFAULT 0);
        -- Splits are assigned a speaker at a time: without it, each speaker's UPDATE read every
        -- record (50,000 speakers × 1,000,000 records on a large node).
        CREATE INDEX ${this.table}_speaker ON ${this.table} (contributor_id);`,
@@ -115,25 +124,57 @@ export class ReleaseSelection {
   }
 
   /**
-   * Narrows the selection to the records that were actually written (a record withdrawn while
-   * the build ran is left out of the shards): speakers, demographics and `compare` then describe
-   * the release as published.
+   * Where the shard writer reports what it has written (`writeShards`' `onRecord`): each record
+   * is marked in the table with its shard's number in the split, a thousand to a transaction.
+   * `flush` before reading the marks.
    */
-  keepOnly(written: Iterable<string>, wholeShards: readonly string[] = []): void {
-    const mark = this.db.prepare(`UPDATE ${this.table} SET written = 1 WHERE sample_id = ?`);
+  written(): WrittenRecords {
+    const mark = this.db.prepare(`UPDATE ${this.table} SET written = 1, shard_number = ? WHERE sample_id = ?`);
+    const pending: Array<[string, number]> = [];
+    const flush = this.db.transaction(() => {
+      for (const [sampleId, shard] of pending) mark.run(shard, sampleId);
+      pending.length = 0;
+    });
+    return {
+      add(sampleId, shard) {
+        pending.push([sampleId, shard]);
+        if (pending.length >= WRITTEN_BATCH) flush();
+      },
+      flush: () => flush(),
+    };
+  }
+
+  /** Names a split's shards once the writer has closed them (their names carry the count). */
+  nameShards(split: string, names: readonly string[]): void {
+    this.db
+      .prepare(`UPDATE ${this.table} SET shard = json_extract(?, '$[' || shard_number || ']') WHERE split = ? AND written = 1`)
+      .run(JSON.stringify(names), split);
+  }
+
+  /**
+   * Narrows the selection to the records that were written (a record withdrawn while the build
+   * ran is left out of the shards), with every record of `wholeShards` (carried over unchanged):
+   * speakers, demographics and `compare` then describe the release as published.
+   */
+  keepWritten(wholeShards: readonly string[] = []): void {
     const markShard = this.db.prepare(`UPDATE ${this.table} SET written = 1 WHERE shard = ?`);
     this.db.transaction(() => {
       for (const shard of wholeShards) markShard.run(shard);
-      for (const id of written) mark.run(id);
       this.db.prepare(`DELETE FROM ${this.table} WHERE written = 0`).run();
     })();
   }
 
-  /** Each record and the shard it is in (a remainder's; null shards for a fresh selection). */
-  *recordShards(): Generator<[string, string]> {
-    // Read whole, so the caller may write to the database while going through them.
-    const rows = this.db.prepare(`SELECT sample_id, shard FROM ${this.table} ORDER BY sample_id`).raw().all() as Array<[string, string]>;
-    yield* rows;
+  /** Each record and the shard it is in, in id order, a page at a time. */
+  *recordShards(pageSize = 1000): Generator<[string, string]> {
+    // A page is read whole, so the caller may write to the database between pages.
+    const page = this.db.prepare(`SELECT sample_id, shard FROM ${this.table} WHERE sample_id > ? ORDER BY sample_id LIMIT ?`).raw();
+    let after = '';
+    for (;;) {
+      const rows = page.all(after, pageSize) as Array<[string, string]>;
+      if (rows.length === 0) return;
+      yield* rows;
+      after = rows[rows.length - 1]![0];
+    }
   }
 
   /** Per split: records, distinct speakers and seconds of audio. */
