@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinWithConsent, startTestNode, type TestNode, type Volunteer } from '../helpers/node.js';
 
-// What /stats and the validation queue read is kept by triggers (migration 012) rather than
+// What /stats and the validation queue read is kept by triggers (migrations 012, 013) rather than
 // counted from every sample on each request. Whatever volunteers do, it must equal a count from
 // scratch.
 describe('counts the database keeps for /stats and the validation queue', () => {
@@ -22,6 +22,10 @@ describe('counts the database keeps for /stats and the validation queue', () => 
       kept: db.prepare('SELECT language, modality, status, count FROM sample_counts WHERE count > 0 ORDER BY 1, 2, 3').all(),
       people: db.prepare("SELECT language, contributor_id FROM samples WHERE status <> 'withdrawn' GROUP BY 1, 2 ORDER BY 1, 2").all(),
       keptPeople: db.prepare('SELECT language, contributor_id FROM language_contributors ORDER BY 1, 2').all(),
+      headcounts: db
+        .prepare("SELECT language, count(DISTINCT contributor_id) AS contributors FROM samples WHERE status <> 'withdrawn' GROUP BY 1 ORDER BY 1")
+        .all(),
+      keptHeadcounts: db.prepare('SELECT language, contributors FROM language_contributor_counts WHERE contributors > 0 ORDER BY 1').all(),
       wrongVotes: db
         .prepare("SELECT count(*) FROM samples s WHERE s.votes <> (SELECT count(*) FROM votes v WHERE v.sample_id = s.id AND v.value <> 'skip')")
         .pluck()
@@ -41,6 +45,10 @@ describe('counts the database keeps for /stats and the validation queue', () => 
     let state = fromScratch();
     expect(state.kept).toEqual(state.counts);
     expect(state.keptPeople).toEqual(state.people);
+    expect(state.keptHeadcounts).toEqual(state.headcounts);
+    // /stats: sw counts the people who wrote under sw or sw-KE once each.
+    const before = (await t.api.get('/stats')).body.languages.find((l: { language: string }) => l.language === 'sw');
+    expect(before.contributors).toBe(3);
 
     // Votes: the first sample gets two up votes (validated), the newest a skip and a down vote.
     for (const v of validators.slice(0, 2)) expect((await t.api.post(`/samples/${ids[0]}/votes`, { value: 'up' }, v.token)).status).toBe(201);
@@ -61,5 +69,8 @@ describe('counts the database keeps for /stats and the validation queue', () => 
     expect(state.kept).toEqual(state.counts);
     expect(state.keptPeople).toEqual(state.people);
     expect(state.keptPeople.some((p) => (p as { contributor_id: string }).contributor_id === writers[0]!.id)).toBe(false);
+    expect(state.keptHeadcounts).toEqual(state.headcounts);
+    const languages = (await t.api.get('/stats')).body.languages as Array<{ language: string; contributors: number }>;
+    expect(languages.map((l) => [l.language, l.contributors])).toEqual([['sw', 2], ['yo', 0]]);
   });
 });

@@ -11,6 +11,7 @@ import { indexDeliveries } from './009-index-deliveries.js';
 import { publicationClaims } from './010-publication-claims.js';
 import { lidReason } from './011-lid-reason.js';
 import { largeNode } from './012-large-node.js';
+import { contributorCounts } from './013-contributor-counts.js';
 
 /** Append only: a released node may have run any prefix of this list. */
 export const nodeMigrations: Migration[] = [
@@ -26,4 +27,5 @@ export const nodeMigrations: Migration[] = [
   { version: 10, name: 'publication-claims', sql: publicationClaims },
   { version: 11, name: 'lid-reason', sql: lidReason },
   { version: 12, name: 'large-node', sql: largeNode },
+  { version: 13, name: 'contributor-counts', sql: contributorCounts },
 ];

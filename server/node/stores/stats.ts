@@ -11,6 +11,7 @@ export interface StatusCount {
 export class StatsStore {
   private readonly byStatusStmt;
   private readonly contributorsStmt;
+  private readonly contributorCountStmt;
   private readonly heldStmt;
   private readonly promptsStmt;
 
@@ -19,6 +20,8 @@ export class StatsStore {
       // Kept by triggers (migration 012): no scan of the samples, however many there are.
       'SELECT language, modality, status, count FROM sample_counts WHERE count > 0',
     );
+    // Kept by triggers (migration 013): how many people have samples under a tag.
+    this.contributorCountStmt = db.prepare<[string], number>('SELECT contributors FROM language_contributor_counts WHERE language = ?').pluck();
     // Kept by triggers (migration 012): who has samples (not withdrawn) under each tag.
     this.contributorsStmt = db
       .prepare<[string], number>('SELECT count(DISTINCT contributor_id) FROM language_contributors WHERE language IN (SELECT value FROM json_each(?))')
@@ -43,6 +46,9 @@ export class StatsStore {
 
   /** How many people have samples (not withdrawn) under any of these tags, each counted once. */
   contributorsIn(tags: readonly string[]): number {
+    // One tag: its count. Several (sw, sw-KE): one person may have written under more than one,
+    // so the people are counted across them.
+    if (tags.length === 1) return this.contributorCountStmt.get(tags[0]!) ?? 0;
     return this.contributorsStmt.get(JSON.stringify(tags)) ?? 0;
   }
 
