@@ -106,6 +106,12 @@ export const indexConfigSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
       .optional(),
+    /**
+     * A replica whose oldest missing log entry is older than this many seconds, or that cannot be
+     * reached, is passed over for `database` until it has caught up (checked every second; shown
+     * at GET /api/v1/health).
+     */
+    readDatabaseMaxLagSeconds: z.number().positive().default(30),
     http: z
       .object({ trustProxy: trustProxySchema.default(false) })
       .strict()

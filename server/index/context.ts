@@ -79,7 +79,12 @@ export function openIndexContext(options: IndexContextOptions): IndexContext {
 }
 
 /** The store `config.database` names: PostgreSQL for a postgres:// URL, else SQLite in the index directory. */
-export function openIndexStore(dir: string, config: Pick<IndexConfig, 'database' | 'readDatabase'>): IndexStore {
-  if (config.database) return new PostgresIndexStore(config.database, config.readDatabase ? { replica: config.readDatabase } : {});
+export function openIndexStore(dir: string, config: Pick<IndexConfig, 'database' | 'readDatabase' | 'readDatabaseMaxLagSeconds'>): IndexStore {
+  if (config.database) {
+    return new PostgresIndexStore(
+      config.database,
+      config.readDatabase ? { replica: config.readDatabase, maxReplicaLagSeconds: config.readDatabaseMaxLagSeconds } : {},
+    );
+  }
   return new SqliteIndexStore(join(dir, DATABASE_FILE));
 }

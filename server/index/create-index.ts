@@ -7,6 +7,7 @@ import { API_BASE, WELL_KNOWN_PATH } from './paths.js';
 import { browseRoutes } from './routes/browse.js';
 import { catalogueRoutes } from './routes/catalogue.js';
 import { feedRoutes } from './routes/feed.js';
+import { healthRoutes } from './routes/health.js';
 import { intakeRoutes } from './routes/intake.js';
 import { nodeRoutes } from './routes/nodes.js';
 
@@ -49,6 +50,7 @@ export function createIndex(options: IndexOptions): Index {
   intakeRoutes(route, context.intake);
   feedRoutes(route, context);
   catalogueRoutes(route, context.catalogue);
+  healthRoutes(route, context.store);
 
   app.get(WELL_KNOWN_PATH, (_req, res) => {
     res.json({

@@ -35,6 +35,8 @@ export const StatementSignatureInvalidError = defineError(
 export const StatementMalformedError = defineError('StatementMalformed', 'The signed statement is not a valid Tributary statement.');
 export const StatementExpiredError = defineError('StatementExpired', 'The statement has expired.');
 
+export const DatabaseUnreachableError = defineError('DatabaseUnreachable', 'The index cannot reach its database just now.');
+
 export const NodeNotRegisteredError = defineError('NodeNotRegistered', 'This index does not know the node; register it first (POST /nodes).');
 export const NodeSuspendedError = defineError('NodeSuspended', 'The index’s operator has suspended this node.');
 export const RegistrationDidMismatchError = defineError(
@@ -125,6 +127,7 @@ export const INDEX_STATUSES: StatusTable = {
   NoticeOutOfOrder: 409,
   HeartbeatReplayed: 409,
   IndexBusy: 503,
+  DatabaseUnreachable: 503,
   HarvestStopped: 503,
   ManifestNotFound: 404,
   NodeNotFound: 404,

@@ -15,6 +15,23 @@ import { craftedManifest, registration, signerOf, startIndexProcess, type IndexP
 const skip = postgresSkipReason();
 if (skip) console.log(`Skipping the index on a PostgreSQL read replica: ${skip}`);
 
+interface HealthBody {
+  status: string;
+  log: { size: number };
+  replica: { entries: number | null; seconds: number | null; serving: 'replica' | 'primary' } | null;
+}
+
+const health = async (index: IndexProcess) => (await (await fetch(`${index.url}/api/v1/health`)).json()) as HealthBody;
+
+/** Asks `check` again every 100 ms until it holds; fails after 15 s. */
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`still not ${what} after 15 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 interface FeedBody {
   events: Array<{ index: number; event: { type: string; manifestSha256?: string; envelopeSha256?: string } }>;
   size: number;
@@ -29,6 +46,7 @@ describe.skipIf(skip !== undefined)('an index reading from a PostgreSQL read rep
   let replicaReader: IndexProcess;
   /** On the primary alone. */
   let primaryOnly: IndexProcess;
+  let replicaUrl: string;
 
   beforeAll(async () => {
     t = await startTestNode();
@@ -38,7 +56,7 @@ describe.skipIf(skip !== undefined)('an index reading from a PostgreSQL read rep
     const init = runCli(['index', 'init', '--dir', dir, '--name', 'Replicated index', '--url', 'http://127.0.0.1:8090', '--json']);
     expect(init.status, init.stderr).toBe(0);
     primaryOnly = await startIndexProcess(dir, { args: ['--database', database.primaryUrl] });
-    const replicaUrl = database.replicaUrl.replace('postgres://postgres@', 'postgres://postgres:not-to-be-logged@');
+    replicaUrl = database.replicaUrl.replace('postgres://postgres@', 'postgres://postgres:not-to-be-logged@');
     replicaReader = await startIndexProcess(dir, { args: ['--database', database.primaryUrl, '--read-database', replicaUrl] });
   }, 120_000);
   afterAll(async () => {
@@ -108,5 +126,44 @@ describe.skipIf(skip !== undefined)('an index reading from a PostgreSQL read rep
     const proof = (inclusion.body as { proof: string[] }).proof.map((p) => new Uint8Array(Buffer.from(p, 'base64')));
     expect(verifyInclusion(hashLeaf(Buffer.from(canonicalJson(published), 'utf8')), 1, 2, proof, head.rootHash)).toEqual({ ok: true });
     expect(((await reader.get('/manifests?q=replicated')).body as { manifests: unknown[] }).manifests).toHaveLength(1);
+  });
+
+  it('reads from the primary while the replica is more than --max-replica-lag behind, and says so at /health', async () => {
+    expect(await health(primaryOnly)).toMatchObject({ status: 'ok', replica: null });
+    const bounded = await startIndexProcess(dir, { args: ['--database', database.primaryUrl, '--read-database', replicaUrl, '--max-replica-lag', '1'] });
+    try {
+      const reader = apiClient(bounded.url + '/api/v1');
+      await database.caughtUp();
+      await until('on the replica', async () => (await health(bounded)).replica?.serving === 'replica');
+      const before = await health(bounded);
+      expect(before.replica).toMatchObject({ entries: 0, seconds: 0 });
+
+      await database.pauseReplay();
+      const { envelope } = craftedManifest(signer, (r) => {
+        r.datasetId = 'lagging-corpus';
+        r.name = 'Lagging corpus';
+      });
+      const accepted = await reader.post('/manifests', envelope);
+      expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+      const size = (accepted.body as { logIndex: number }).logIndex + 1;
+
+      // Once the entry the replica lacks is more than a second old, the feed and search come from the primary.
+      await until('on the primary', async () => (await health(bounded)).replica?.serving === 'primary');
+      const lagging = await health(bounded);
+      expect(lagging).toMatchObject({ status: 'ok', log: { size }, replica: { entries: 1, serving: 'primary' } });
+      expect(lagging.replica!.seconds).toBeGreaterThan(1);
+      expect(((await reader.get('/feed?cursor=0&limit=10')).body as FeedBody).size).toBe(size);
+      expect(((await reader.get('/manifests?q=lagging')).body as { manifests: unknown[] }).manifests).toHaveLength(1);
+      // The process with the default bound (30 s) still reads the replica as it is.
+      expect(((await apiClient(replicaReader.url + '/api/v1').get('/feed?cursor=0&limit=10')).body as FeedBody).size).toBe(size - 1);
+
+      // Caught up, it reads from the replica again.
+      await database.resumeReplay();
+      await database.caughtUp();
+      await until('back on the replica', async () => (await health(bounded)).replica?.serving === 'replica');
+      expect((await health(bounded)).replica).toMatchObject({ entries: 0, seconds: 0 });
+    } finally {
+      bounded.child.kill('SIGTERM');
+    }
   });
 });

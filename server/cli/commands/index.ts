@@ -19,7 +19,7 @@ export function indexDir(option: string | undefined): string {
 }
 
 /** index.json, with `--database` and `--read-database` (postgres:// URLs) in place of its settings when given. */
-function indexConfig(dir: string, options: { database?: string; readDatabase?: string }): IndexConfig {
+function indexConfig(dir: string, options: { database?: string; readDatabase?: string; maxReplicaLag?: number }): IndexConfig {
   const config = loadIndexConfig(dir);
   const database = options.database ?? config.database;
   const readDatabase = options.readDatabase ?? config.readDatabase;
@@ -33,7 +33,16 @@ function indexConfig(dir: string, options: { database?: string; readDatabase?: s
     console.error('tributary: --read-database names a replica of the index database: give --database too');
     process.exit(2);
   }
-  return { ...config, ...(database ? { database } : {}), ...(readDatabase ? { readDatabase } : {}) };
+  if (options.maxReplicaLag !== undefined && !(options.maxReplicaLag > 0)) {
+    console.error('tributary: --max-replica-lag takes a number of seconds above 0');
+    process.exit(2);
+  }
+  return {
+    ...config,
+    ...(database ? { database } : {}),
+    ...(readDatabase ? { readDatabase } : {}),
+    ...(options.maxReplicaLag !== undefined ? { readDatabaseMaxLagSeconds: options.maxReplicaLag } : {}),
+  };
 }
 
 /** Where the index keeps its state, for messages: never the database password. */
@@ -93,6 +102,7 @@ export function registerIndexCommands(program: Command): void {
     .option(dirOption, dirHelp)
     .option(databaseOption, databaseHelp)
     .option('--read-database <url>', 'a read replica of the PostgreSQL database (hot standby): the feed, proofs and search read from it')
+    .option('--max-replica-lag <seconds>', 'read from the primary while the replica is more than this far behind (default 30)', Number)
     .option('--port <port>', 'port to listen on (default: $TRIBUTARY_PORT, else 8090)', (v) => Number.parseInt(v, 10))
     .option('--host <host>', 'address to listen on, 0.0.0.0 for every interface (default: $TRIBUTARY_HOST, else 127.0.0.1)')
     .action(async (options) => {
@@ -100,7 +110,7 @@ export function registerIndexCommands(program: Command): void {
       const dir = indexDir(options.dir);
       const port: number = options.port ?? env.port ?? 8090;
       const host: string = options.host ?? env.host ?? '127.0.0.1';
-      const config = indexConfig(dir, { database: options.database, readDatabase: options.readDatabase });
+      const config = indexConfig(dir, { database: options.database, readDatabase: options.readDatabase, maxReplicaLag: options.maxReplicaLag });
       const secrets = loadIndexSecrets(dir);
       const logger = createLogger({ service: 'index', level: env.logLevel });
       const served = createIndex({ dir, config, secrets, logger });

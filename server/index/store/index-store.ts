@@ -28,8 +28,19 @@ export interface IndexStore extends IndexReads {
    * store had a moment ago, complete up to some commit; else the store's own reads.
    */
   readonly replica: IndexReads;
+  /** How far the replica is behind, and whether reads go to it now; null without one. */
+  replicaLag(): Promise<ReplicaLag | null>;
   transaction<T>(fn: (tx: IndexTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+export interface ReplicaLag {
+  /** Log entries the primary holds that the replica does not yet; null when it cannot be reached. */
+  entries: number | null;
+  /** How long ago the oldest of them was appended (0 when none); null when it cannot be reached. */
+  seconds: number | null;
+  /** Where the reads that may trail go: the replica, or the primary while it is too far behind or unreachable. */
+  serving: 'replica' | 'primary';
 }
 
 export interface IndexTransaction extends IndexReads {

@@ -15,6 +15,7 @@ import type {
   ManifestRecord,
   NodeRecord,
   NoticeRecord,
+  ReplicaLag,
   ShardRecord,
   SigningKeyRecord,
   StoreCounts,
@@ -34,7 +35,15 @@ export interface PostgresIndexStoreOptions {
    * search read from it (`IndexStore.replica`).
    */
   replica?: string;
+  /**
+   * A replica whose oldest missing log entry is older than this, or that cannot be reached, is
+   * passed over for the primary until it has caught up. Default 30 s.
+   */
+  maxReplicaLagSeconds?: number;
 }
+
+/** How often a store with a replica compares it with the primary. */
+const REPLICA_CHECK_MS = 1000;
 
 /** `migrations` runs once per database at a time, under this advisory lock (any fixed number). */
 const MIGRATION_LOCK = 0x7472_6962;
@@ -74,7 +83,10 @@ export class PostgresIndexStore extends ForwardedReads implements IndexStore {
   readonly #pool: pg.Pool;
   readonly #replicaPool: pg.Pool | undefined;
   protected readonly reads: PostgresReads;
-  readonly replica: IndexReads;
+  readonly #replicaReads: PostgresReads | undefined;
+  readonly #maxReplicaLagSeconds: number;
+  #replicaLag: ReplicaLag | null = null;
+  #replicaCheck: NodeJS.Timeout | undefined;
   readonly #search: PostgresSearch;
   readonly #busyTimeoutMs: number;
   readonly #migrations: Migration[];
@@ -90,15 +102,47 @@ export class PostgresIndexStore extends ForwardedReads implements IndexStore {
     // An idle connection the server dropped is discarded by the pool; the next query opens another.
     this.#pool.on('error', () => undefined);
     this.reads = new PostgresReads(this.#pool, () => this.ready());
+    this.#maxReplicaLagSeconds = options.maxReplicaLagSeconds ?? 30;
     if (options.replica) {
       this.#replicaPool = new pg.Pool({ connectionString: options.replica, max: options.maxConnections ?? 10, types, application_name: 'tributary-index' });
       this.#replicaPool.on('error', () => undefined);
       // The primary is migrated first: a replica's schema is the primary's, a moment later.
-      this.replica = new PostgresReads(this.#replicaPool, () => this.ready());
-    } else {
-      this.replica = this.reads;
+      this.#replicaReads = new PostgresReads(this.#replicaPool, () => this.ready());
+      this.#replicaCheck = setInterval(() => void this.replicaLag(), REPLICA_CHECK_MS).unref();
     }
-    this.#search = new PostgresSearch(this.#replicaPool ?? this.#pool);
+    this.#search = new PostgresSearch(() => (this.#onReplica() ? this.#replicaPool! : this.#pool));
+  }
+
+  /** Whether the reads that may trail go to the replica now (one is set, and it is not too far behind). */
+  #onReplica(): boolean {
+    return this.#replicaPool !== undefined && this.#replicaLag?.serving !== 'primary';
+  }
+
+  get replica(): IndexReads {
+    return this.#onReplica() ? this.#replicaReads! : this.reads;
+  }
+
+  /**
+   * Compares the replica with the primary, and decides where the reads that may trail go until
+   * the next comparison (every second): to the replica, unless the oldest log entry it does not
+   * hold yet is older than `maxReplicaLagSeconds` or it cannot be reached. Null without a replica.
+   */
+  async replicaLag(): Promise<ReplicaLag | null> {
+    if (!this.#replicaPool || this.#closed) return null;
+    let lag: ReplicaLag;
+    try {
+      await this.ready();
+      // The replica first: what the primary holds then is at least as much.
+      const replicaSize = await this.#replicaReads!.logSize();
+      const [row] = await this.reads.logSizeAndEntryTime(replicaSize);
+      const entries = Math.max(0, row!.size - replicaSize);
+      const seconds = entries === 0 || row!.at === null ? 0 : Math.max(0, (Date.now() - Date.parse(row!.at)) / 1000);
+      lag = { entries, seconds: Math.round(seconds * 10) / 10, serving: seconds > this.#maxReplicaLagSeconds ? 'primary' : 'replica' };
+    } catch {
+      lag = { entries: null, seconds: null, serving: 'primary' };
+    }
+    if (!this.#closed) this.#replicaLag = lag;
+    return lag;
   }
 
   /** Connects and brings the schema up to date (once; every other call waits for it). */
@@ -147,6 +191,7 @@ export class PostgresIndexStore extends ForwardedReads implements IndexStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#replicaCheck);
     await this.#tail;
     await Promise.all([this.#pool.end(), this.#replicaPool?.end()]);
   }
@@ -281,6 +326,14 @@ class PostgresReads implements IndexReads {
 
   async feed(fromIndex: number, limit: number): Promise<FeedEntry[]> {
     return this.rows<FeedEntry>(`SELECT ${FEED_COLUMNS} FROM feed_events WHERE log_index >= $1 ORDER BY log_index LIMIT $2`, [fromIndex, limit]);
+  }
+
+  /** The log's size, and when the entry at `index` was appended (null when there is none). */
+  logSizeAndEntryTime(index: number): Promise<Array<{ size: number; at: string | null }>> {
+    return this.rows(
+      `SELECT coalesce((SELECT max(log_index) FROM feed_events), -1) + 1 AS size, (SELECT at FROM feed_events WHERE log_index = $1) AS at`,
+      [index],
+    );
   }
 
   async logSize(): Promise<number> {

@@ -14,11 +14,17 @@ const CATCH_UP_PAGE = 1000;
  * whichever process wrote. Searches in one process take turns: catching up changes the catalogue.
  */
 export class PostgresSearch {
-  readonly #pool: pg.Pool;
+  readonly #pool: () => pg.Pool;
   readonly #catalogue = new FollowedCatalogue();
   #tail: Promise<unknown> = Promise.resolve();
 
-  constructor(pool: pg.Pool) {
+  /**
+   * `pool`: where each search reads, the replica's or the primary's. Either shows the commits in
+   * order, so the catalogue may follow one and then the other (back on a replica that is still a
+   * little behind what it followed on the primary, a dataset the replica does not hold yet is
+   * left off a page until it does).
+   */
+  constructor(pool: () => pg.Pool) {
     this.#pool = pool;
   }
 
@@ -33,7 +39,7 @@ export class PostgresSearch {
   }
 
   async #search(query: DatasetQuery): Promise<DatasetSearchResult> {
-    const client = await this.#pool.connect();
+    const client = await this.#pool().connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await this.#catchUp(client);

@@ -113,6 +113,10 @@ export class SqliteIndexStore extends ForwardedReads implements IndexStore {
     this.#writer.close();
   }
 
+  async replicaLag(): Promise<null> {
+    return null;
+  }
+
   /** One file, no replica: its reads are its own. */
   get replica(): IndexReads {
     return this.reads;
