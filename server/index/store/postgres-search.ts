@@ -41,8 +41,15 @@ export class PostgresSearch {
   async #search(query: DatasetQuery): Promise<DatasetSearchResult> {
     const client = await this.#pool().connect();
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await this.#catchUp(client);
+      // One round trip opens the snapshot and asks whether anything changed since the last
+      // search: most searches find nothing new, and then read nothing more before their page.
+      const [, heads] = (await client.query(
+        `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+         SELECT (SELECT coalesce(max(search_seq), -1) FROM nodes) AS nodes, (SELECT coalesce(max(search_seq), -1) FROM datasets) AS datasets`,
+      )) as unknown as [pg.QueryResult, pg.QueryResult<{ nodes: number; datasets: number }>];
+      const since = this.#catalogue.since;
+      const head = heads.rows[0]!;
+      if (since.datasets === null || head.nodes > since.nodes || head.datasets > since.datasets) await this.#catchUp(client);
       const { ids, totals } = this.#catalogue.search(query);
       if (ids.length === 0) {
         await client.query('COMMIT');
