@@ -143,6 +143,8 @@ export interface ReplicatedPostgres {
   resumeReplay(): Promise<void>;
   /** Waits until the replica has applied everything the primary has committed so far. */
   caughtUp(): Promise<void>;
+  /** Shuts the replica down (the primary serves on). */
+  stopReplica(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -171,6 +173,7 @@ export async function startReplicatedPostgres(): Promise<ReplicatedPostgres> {
   const replicaPort = await startServer(bin, runDir, replicaData, 'replica.log');
   const replica = admin(replicaPort);
   await replica.connect();
+  let replicaStopped = false;
   return {
     primaryUrl: `postgres://postgres@127.0.0.1:${primaryPort}/${name}`,
     replicaUrl: `postgres://postgres@127.0.0.1:${replicaPort}/${name}`,
@@ -190,9 +193,14 @@ export async function startReplicatedPostgres(): Promise<ReplicatedPostgres> {
         await sleep(20);
       }
     },
+    async stopReplica() {
+      await replica.end().catch(() => undefined);
+      runAsServer(bin, 'pg_ctl', ['-D', replicaData, '-m', 'fast', '-w', 'stop']);
+      replicaStopped = true;
+    },
     async stop() {
       await Promise.all([primary.end(), replica.end()]).catch(() => undefined);
-      for (const data of [replicaData, primaryData]) runAsServer(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      for (const data of replicaStopped ? [primaryData] : [replicaData, primaryData]) runAsServer(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
       rmSync(runDir, { recursive: true, force: true });
     },
   };

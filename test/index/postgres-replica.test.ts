@@ -128,7 +128,8 @@ describe.skipIf(skip !== undefined)('an index reading from a PostgreSQL read rep
     expect(((await reader.get('/manifests?q=replicated')).body as { manifests: unknown[] }).manifests).toHaveLength(1);
   });
 
-  it('reads from the primary while the replica is more than --max-replica-lag behind, and says so at /health', async () => {
+  // Last: it stops the replica.
+  it('reads from the primary while the replica is more than --max-replica-lag behind or down, and says so at /health', async () => {
     expect(await health(primaryOnly)).toMatchObject({ status: 'ok', replica: null });
     const bounded = await startIndexProcess(dir, { args: ['--database', database.primaryUrl, '--read-database', replicaUrl, '--max-replica-lag', '1'] });
     try {
@@ -162,6 +163,13 @@ describe.skipIf(skip !== undefined)('an index reading from a PostgreSQL read rep
       await database.caughtUp();
       await until('back on the replica', async () => (await health(bounded)).replica?.serving === 'replica');
       expect((await health(bounded)).replica).toMatchObject({ entries: 0, seconds: 0 });
+
+      // The replica goes down: the feed and search come from the primary, and /health says why.
+      await database.stopReplica();
+      await until('on the primary without the replica', async () => (await health(bounded)).replica?.serving === 'primary');
+      expect((await health(bounded)).replica).toEqual({ entries: null, seconds: null, serving: 'primary' });
+      expect(((await reader.get('/feed?cursor=0&limit=10')).body as FeedBody).size).toBe(size);
+      expect(((await reader.get('/manifests?q=lagging')).body as { manifests: unknown[] }).manifests).toHaveLength(1);
     } finally {
       bounded.child.kill('SIGTERM');
     }
