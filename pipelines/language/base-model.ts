@@ -7,11 +7,11 @@ import { decodeLearnedModel, learnedModelMeta, type LearnedModel } from './learn
 /**
  * The n-gram model that ships with Tributary (pipelines/language/base-model/), weighed with
  * franc wherever a node has not trained its own (`tributary langid train`, which starts from
- * it). It knows 63 of the 71 languages of the translated message catalogues Debian installs
- * (test/bench/langid-corpus.ts; the other eight have too little text), trained with train.ts on
+ * it). It knows 70 of the 71 languages of the translated message catalogues Debian installs
+ * (test/bench/langid-corpus.ts; Amharic has too little text), trained with train.ts on
  * up to 10,000 of their texts per language, none of which the bench evaluates on;
  * `npm run build:langid-base` rebuilds it
- * (test/bench/langid-base.ts). Stored as int8, 4.1 MB. Like any learned model it takes part only
+ * (test/bench/langid-base.ts). Stored as int8, 4.6 MB. Like any learned model it takes part only
  * for candidates among its languages, and only when it can change an answer: two or more of them
  * are candidates, or one that franc does not know.
  */

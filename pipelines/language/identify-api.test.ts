@@ -35,6 +35,14 @@ describe('the LID API', () => {
     expect(identifyLanguage('The doctor told me to rest.', { candidates: [], contactLanguages: [] })).toMatchObject({ reason: 'no-candidate' });
   });
 
+  it('measures length with vowel signs: a two-word Hindi or Tamil label is long enough, nine Latin letters are not', () => {
+    const candidates = ['hi', 'mr', 'ta', 'en'];
+    // "Open file", "password": 5 letters and 5 marks each (once too short).
+    expect(identifyLanguage('फ़ाइल खोलें', { candidates })).toMatchObject({ code: 'hin' });
+    expect(identifyLanguage('கடவுச்சொல்', { candidates })).toMatchObject({ code: 'tam' });
+    expect(identifyLanguage('Passwords', { candidates })).toMatchObject({ code: 'und', reason: 'too-short' });
+  });
+
   it('does not call Japanese mixed, though no one script covers half of it', () => {
     const result = identifyLanguage('東京都庁舎展望室見学予定変更連絡事項確認済み', { candidates: ['ja'] });
     expect(result.reason).not.toBe('mixed-script');

@@ -11,7 +11,7 @@ export { languageMismatch } from './mismatch.js';
 
 /** Why the answer is `und`. */
 export type UndeterminedReason =
-  /** Fewer letters than `minLength`. */
+  /** Fewer letters (with their vowel signs and other marks) than `minLength`. */
   | 'too-short'
   /** No script covers half the letters (CJK writing systems, which mix scripts by design, excepted). */
   | 'mixed-script'
@@ -51,7 +51,7 @@ export interface IdentifyOptions {
   candidates: ReadonlyArray<string | LanguageTag>;
   /** Languages text is often in by mistake; default `defaultContactLanguages`. */
   contactLanguages?: string[];
-  /** Fewer letters than this gives `und`; default 10. */
+  /** Fewer letters than this (vowel signs and other marks counted with them) gives `und`; default 10. */
   minLength?: number;
   /** A model learned from the node's own text (`langid train`), weighed with the base. */
   learned?: LearnedModel;
@@ -61,7 +61,7 @@ export interface IdentifyOptions {
 export type LanguageIdentifier = ((text: string) => LanguageIdResult) & { readonly model: string };
 
 /** Recorded with every result; bump the suffix when the decision logic below changes. */
-export const LANGID_MODEL = 'franc-all@7.2.0+contact.3';
+export const LANGID_MODEL = 'franc-all@7.2.0+contact.4';
 
 const DEFAULT_MIN_LETTERS = 10;
 // franc reads at most 2048 characters; script detection looks at the same window so that both
@@ -249,7 +249,7 @@ function withoutBorrowedLatin(sample: string, counted: ScriptCounts): string {
 function identifyWith(plan: IdentifyPlan, text: string): LanguageIdResult {
   const whole = text.length > WINDOW ? text.slice(0, WINDOW) : text;
   const counted = countScripts(whole);
-  if (counted.letters < plan.minLetters) return undetermined(plan, 'too-short', counted.script, counted.ratio);
+  if (counted.characters < plan.minLetters) return undetermined(plan, 'too-short', counted.script, counted.ratio);
   const sample = withoutBorrowedLatin(whole, counted);
   const { script, ratio } = sample === whole ? counted : countScripts(sample);
   if (isMixed(sample, script, ratio)) return undetermined(plan, 'mixed-script', script, ratio);

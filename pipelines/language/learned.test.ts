@@ -71,7 +71,7 @@ describe('a learned model', () => {
     expect(share(english.test, (text) => learned(text).code === 'eng')).toBeGreaterThanOrEqual(0.9);
 
     const result = learned(kabyle.test[0]!);
-    expect(result.model).toBe(`franc-all@7.2.0+contact.3+${model.meta.version}`);
+    expect(result.model).toBe(`franc-all@7.2.0+contact.4+${model.meta.version}`);
     expect(result.learned).toEqual({ version: model.meta.version, codes: ['fra', 'kab'] });
     expect(model.meta.labels.map((l) => [l.tag, l.code, l.scripts])).toEqual([
       ['fr', 'fra', ['Latn']],

@@ -54,8 +54,10 @@ describe('detectScript', () => {
     expect(detectScript('ᬅᬓ᭄ᬱᬭ').script).toBe('Zzzz');
   });
 
-  it('counts letters as well', () => {
-    expect(countScripts('Habari, 2024!').letters).toBe(6);
+  it('counts letters as well, and characters as readers count them (vowel signs and viramas with the letters)', () => {
+    expect(countScripts('Habari, 2024!')).toMatchObject({ letters: 6, characters: 6 });
+    // न य प स व र ड are letters; ा ि ् are marks.
+    expect(countScripts('नया पासवर्ड')).toMatchObject({ letters: 7, characters: 10, script: 'Deva', ratio: 1 });
   });
 });
 

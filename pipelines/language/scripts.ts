@@ -11,6 +11,11 @@ export interface ScriptDetection {
 /** `ScriptDetection` plus the letter count, for callers that need both from one pass. */
 export interface ScriptCounts extends ScriptDetection {
   letters: number;
+  /**
+   * Letters and combining marks: how long the text is as its readers count. Devanagari, Tamil,
+   * Thai… write most vowels as marks, so `सहेजें` is 3 letters but 6 characters.
+   */
+  characters: number;
   /** The script with the most letters after `script`, and its share; null when there is none. */
   second: ScriptDetection | null;
 }
@@ -26,14 +31,17 @@ const letterPattern = /^\p{L}$/u;
 const scriptPatterns: readonly RegExp[] = detectableScripts.map((code) => new RegExp(`^\\p{sc=${code}}$`, 'u'));
 const NOT_A_LETTER = detectableScripts.length;
 const UNPLACED_LETTER = detectableScripts.length + 1;
+const MARK = detectableScripts.length + 2;
+const markPattern = /^\p{M}$/u;
 // Each character's class, worked out with the patterns above on first sight: the index of its
 // script in `detectableScripts`, or one of the two markers.
 const classOf = codePointTable((char) => {
+  if (markPattern.test(char)) return MARK;
   if (!letterPattern.test(char)) return NOT_A_LETTER;
   const script = scriptPatterns.findIndex((pattern) => pattern.test(char));
   return script === -1 ? UNPLACED_LETTER : script;
 });
-const counts = new Int32Array(detectableScripts.length + 2);
+const counts = new Int32Array(detectableScripts.length + 3);
 
 export function countScripts(text: string): ScriptCounts {
   counts.fill(0);
@@ -57,11 +65,12 @@ export function countScripts(text: string): ScriptCounts {
       next = script;
     }
   }
-  if (letters === 0) return { script: NO_SCRIPT, ratio: 0, letters, second: null };
+  const characters = letters + counts[MARK]!;
+  if (letters === 0) return { script: NO_SCRIPT, ratio: 0, letters, characters, second: null };
   const bestCount = best === -1 ? 0 : counts[best]!;
-  if (unplaced > bestCount) return { script: UNKNOWN_SCRIPT, ratio: unplaced / letters, letters, second: null };
+  if (unplaced > bestCount) return { script: UNKNOWN_SCRIPT, ratio: unplaced / letters, letters, characters, second: null };
   const second = next === -1 ? null : { script: detectableScripts[next]!, ratio: counts[next]! / letters };
-  return { script: detectableScripts[best]!, ratio: bestCount / letters, letters, second };
+  return { script: detectableScripts[best]!, ratio: bestCount / letters, letters, characters, second };
 }
 
 export function detectScript(text: string): ScriptDetection {

@@ -34,6 +34,9 @@ async function main(): Promise<void> {
     {
       base: { candidates: tags, contactLanguages: [] },
       epochs,
+      // Stored as int8 (a byte per weight), so train.ts's float32 cap for a node's own model does
+      // not apply: 2^16 buckets × 70 languages is 4.6 MB.
+      buckets: Number(process.env.LANGID_BASE_BUCKETS ?? 65_536),
       onProgress: (p) => {
         if (Date.now() - last < 15_000) return;
         last = Date.now();

@@ -94,7 +94,10 @@ export function cleanMessage(text: string): string | null {
     .replace(accelerator, '')
     .replace(/[\s\u00a0]+/g, ' ')
     .trim();
-  const letters = cleaned.match(/\p{L}/gu)?.length ?? 0;
+  // Letters with their marks: Devanagari, Tamil, Khmer… write vowels and viramas as combining
+  // marks (\p{M}), a third or more of the characters, which counted alone as non-letters
+  // dropped most of their messages as "not prose".
+  const letters = cleaned.match(/[\p{L}\p{M}]/gu)?.length ?? 0;
   if (letters < 10 || letters < cleaned.length * 0.6) return null;
   return cleaned;
 }
