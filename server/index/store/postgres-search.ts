@@ -55,14 +55,15 @@ export class PostgresSearch {
         await client.query('COMMIT');
         return { datasets: [], totals };
       }
-      const { rows } = await client.query<MatchRow & { id: number }>(
+      // The page's rows and the commit in one round trip: a statement with parameters cannot be
+      // sent with another, so the ids (the catalogue's own integers) are written into it.
+      const [{ rows }] = (await client.query(
         `SELECT d.*, m.log_index AS m_log_index, m.envelope AS m_envelope,
            n.name AS n_name, n.url AS n_url, n.stale::int AS n_stale, n.last_heard_at AS n_last_heard_at
          FROM datasets d JOIN manifests m ON m.sha256 = d.manifest JOIN nodes n ON n.did = d.node_did
-         WHERE d.id = ANY($1::int[])`,
-        [ids],
-      );
-      await client.query('COMMIT');
+         WHERE d.id = ANY('{${ids.map(integer).join(',')}}'::int[]);
+         COMMIT`,
+      )) as unknown as [pg.QueryResult<MatchRow & { id: number }>, pg.QueryResult];
       const byId = new Map(rows.map((row) => [row.id, row]));
       const datasets = ids.flatMap((id) => {
         const row = byId.get(id);
@@ -99,6 +100,12 @@ export class PostgresSearch {
       datasets.map(datasetChange),
     );
   }
+}
+
+/** `value` if it is an integer (to be written into a statement), else an error. */
+function integer(value: number): number {
+  if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+  return value;
 }
 
 /** The rows of `select` (a SELECT … FROM one table) whose `search_seq` is above `after`, in that order, a page at a time. */
