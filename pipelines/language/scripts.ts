@@ -26,15 +26,17 @@ export const NO_SCRIPT = 'Zyyy';
 export const UNKNOWN_SCRIPT = 'Zzzz';
 
 const letterPattern = /^\p{L}$/u;
-// Only letters count: combining marks, digits and punctuation are shared across scripts
-// (Script=Inherited/Common) or, like Indic vowel signs, would double-count a syllable.
+// Only letters count towards a script: combining marks, digits and punctuation are shared across
+// scripts (Script=Inherited/Common) or, like Indic vowel signs, would double-count a syllable.
+// Marks count towards a text's length (`characters`).
 const scriptPatterns: readonly RegExp[] = detectableScripts.map((code) => new RegExp(`^\\p{sc=${code}}$`, 'u'));
 const NOT_A_LETTER = detectableScripts.length;
 const UNPLACED_LETTER = detectableScripts.length + 1;
 const MARK = detectableScripts.length + 2;
 const markPattern = /^\p{M}$/u;
 // Each character's class, worked out with the patterns above on first sight: the index of its
-// script in `detectableScripts`, or one of the two markers.
+// script in `detectableScripts`, or one of the markers (not a letter, a letter of no detectable
+// script, a combining mark).
 const classOf = codePointTable((char) => {
   if (markPattern.test(char)) return MARK;
   if (!letterPattern.test(char)) return NOT_A_LETTER;

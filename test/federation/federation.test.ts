@@ -15,6 +15,7 @@ import { startIndexProcess, type IndexProcess } from '../index/helpers.js';
 import { readRows, YORUBA_TEXTS } from '../trainer/releases.js';
 import { runCliAsync as cli } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Federation, end to end, every service its own process on 127.0.0.1: one index and three nodes
@@ -38,17 +39,6 @@ async function ok(args: string[], env: Record<string, string> = {}): Promise<str
   const result = await cli(args, { env });
   if (result.status !== 0) throw new Error(`tributary ${args.join(' ')} exited ${result.status}:\n${result.stderr}\n${result.stdout}`);
   return result.stdout;
-}
-
-/** Polls until `check` holds: waiting for another process to reach a state, not for time to pass. */
-async function until<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 interface FederatedNode {

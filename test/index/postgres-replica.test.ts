@@ -10,6 +10,7 @@ import { verifyInclusion } from '../../pipelines/transparency/verify.js';
 import { runCli } from '../helpers/cli.js';
 import { apiClient, startTestNode, type TestNode } from '../helpers/node.js';
 import { postgresSkipReason, startReplicatedPostgres, type ReplicatedPostgres } from '../helpers/postgres.js';
+import { until } from '../helpers/until.js';
 import { craftedManifest, registration, signerOf, startIndexProcess, type IndexProcess, type Signer } from './helpers.js';
 
 const skip = postgresSkipReason();
@@ -22,15 +23,6 @@ interface HealthBody {
 }
 
 const health = async (index: IndexProcess) => (await (await fetch(`${index.url}/api/v1/health`)).json()) as HealthBody;
-
-/** Asks `check` again every 100 ms until it holds; fails after 15 s. */
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`still not ${what} after 15 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 interface FeedBody {
   events: Array<{ index: number; event: { type: string; manifestSha256?: string; envelopeSha256?: string } }>;
@@ -135,9 +127,9 @@ describe.skipIf(skip !== undefined)('an index reading from a PostgreSQL read rep
     try {
       const reader = apiClient(bounded.url + '/api/v1');
       await database.caughtUp();
-      await until('on the replica', async () => (await health(bounded)).replica?.serving === 'replica');
-      const before = await health(bounded);
-      expect(before.replica).toMatchObject({ entries: 0, seconds: 0 });
+      // /health reports the process's latest comparison (it makes one a second).
+      await until('caught up, on the replica', async () => (await health(bounded)).replica?.entries === 0, 15_000);
+      expect((await health(bounded)).replica).toEqual({ entries: 0, seconds: 0, serving: 'replica' });
 
       await database.pauseReplay();
       const { envelope } = craftedManifest(signer, (r) => {
@@ -149,7 +141,7 @@ describe.skipIf(skip !== undefined)('an index reading from a PostgreSQL read rep
       const size = (accepted.body as { logIndex: number }).logIndex + 1;
 
       // Once the entry the replica lacks is more than a second old, the feed and search come from the primary.
-      await until('on the primary', async () => (await health(bounded)).replica?.serving === 'primary');
+      await until('on the primary', async () => (await health(bounded)).replica?.serving === 'primary', 15_000);
       const lagging = await health(bounded);
       expect(lagging).toMatchObject({ status: 'ok', log: { size }, replica: { entries: 1, serving: 'primary' } });
       // Reported to a tenth of a second: just over the bound reads 1.
@@ -162,12 +154,12 @@ describe.skipIf(skip !== undefined)('an index reading from a PostgreSQL read rep
       // Caught up, it reads from the replica again.
       await database.resumeReplay();
       await database.caughtUp();
-      await until('back on the replica', async () => (await health(bounded)).replica?.serving === 'replica');
-      expect((await health(bounded)).replica).toMatchObject({ entries: 0, seconds: 0 });
+      await until('caught up, back on the replica', async () => (await health(bounded)).replica?.entries === 0, 15_000);
+      expect((await health(bounded)).replica).toEqual({ entries: 0, seconds: 0, serving: 'replica' });
 
       // The replica goes down: the feed and search come from the primary, and /health says why.
       await database.stopReplica();
-      await until('on the primary without the replica', async () => (await health(bounded)).replica?.serving === 'primary');
+      await until('on the primary without the replica', async () => (await health(bounded)).replica?.entries === null, 15_000);
       expect((await health(bounded)).replica).toEqual({ entries: null, seconds: null, serving: 'primary' });
       expect(((await reader.get('/feed?cursor=0&limit=10')).body as FeedBody).size).toBe(size);
       expect(((await reader.get('/manifests?q=lagging')).body as { manifests: unknown[] }).manifests).toHaveLength(1);

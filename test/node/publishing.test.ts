@@ -9,6 +9,7 @@ import { apiClient, joinWithConsent, startTestNode, TEST_CONFIG, type ApiClient,
 import { seedReleaseData, type ReleaseData } from '../helpers/release-data.js';
 import { buildRelease, startIndexProcess, startTestIndex, type IndexProcess, type TestIndex } from '../index/helpers.js';
 import { freePort } from '../helpers/ports.js';
+import { until } from '../helpers/until.js';
 
 type FeedEvent = { index: number; event: Record<string, unknown> };
 
@@ -122,17 +123,6 @@ function outbox(dir: string, indexUrl: string): OutboxRow | undefined {
   }
 }
 
-/** Polls `read` until `done` holds. */
-async function until<T>(read: () => T, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`never got there: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 /** Reads the feed until `done` holds; the node's outbox polls every few seconds. */
 async function feedUntil(url: string, done: (events: FeedEvent[]) => boolean, timeoutMs = 60_000): Promise<FeedEvent[]> {
   const deadline = Date.now() + timeoutMs;
@@ -185,7 +175,10 @@ describe('a node whose index is unreachable keeps its outbox across a restart', 
     expect(dead.status).toBe(1);
     expect(dead.stderr).toMatch(/^tributary: /);
     // The serving node tried its index, failed, and kept what it has to send: then it dies.
-    const delivery = await until(() => outbox(nodeDir, indexUrl), (row) => (row?.failures ?? 0) >= 1);
+    const delivery = await until('a failed delivery in the outbox', () => {
+      const row = outbox(nodeDir, indexUrl);
+      return row && row.failures >= 1 ? row : undefined;
+    }, 60_000);
     expect(delivery).toMatchObject({ manifests_sent: 0, notices_sent: 0, registered_key_id: null });
     await killHard(node.child);
     node = undefined;
@@ -195,7 +188,10 @@ describe('a node whose index is unreachable keeps its outbox across a restart', 
     node = await startNodeProcess(nodeDir, [], { TRIBUTARY_PORT: String(nodePort) });
     const events = await feedUntil(index.url, (e) => types(e).includes('dataset.access-changed'));
     expect(types(events)).toEqual(['node.registered', 'manifest.published', 'dataset.access-changed']);
-    const sent = await until(() => outbox(nodeDir, indexUrl), (row) => row?.notices_sent === 1);
+    const sent = await until('the notice sent', () => {
+      const row = outbox(nodeDir, indexUrl);
+      return row && row.notices_sent === 1 ? row : undefined;
+    }, 60_000);
     expect(sent).toMatchObject({ failures: 0, last_error: null, refused: 0 });
   }, 180_000);
 });

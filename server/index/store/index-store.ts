@@ -28,7 +28,7 @@ export interface IndexStore extends IndexReads {
    * store had a moment ago, complete up to some commit; else the store's own reads.
    */
   readonly replica: IndexReads;
-  /** How far the replica is behind, and whether reads go to it now; null without one. */
+  /** How far the replica was behind when last compared (every second), and whether reads go to it now; null without one. */
   replicaLag(): Promise<ReplicaLag | null>;
   transaction<T>(fn: (tx: IndexTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;

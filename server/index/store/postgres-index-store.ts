@@ -108,7 +108,7 @@ export class PostgresIndexStore extends ForwardedReads implements IndexStore {
       this.#replicaPool.on('error', () => undefined);
       // The primary is migrated first: a replica's schema is the primary's, a moment later.
       this.#replicaReads = new PostgresReads(this.#replicaPool, () => this.ready());
-      this.#replicaCheck = setInterval(() => void this.replicaLag(), REPLICA_CHECK_MS).unref();
+      this.#replicaCheck = setInterval(() => void this.#checkReplica(), REPLICA_CHECK_MS).unref();
     }
     this.#search = new PostgresSearch(() => (this.#onReplica() ? this.#replicaPool! : this.#pool));
   }
@@ -122,13 +122,18 @@ export class PostgresIndexStore extends ForwardedReads implements IndexStore {
     return this.#onReplica() ? this.#replicaReads! : this.reads;
   }
 
-  /**
-   * Compares the replica with the primary, and decides where the reads that may trail go until
-   * the next comparison (every second): to the replica, unless the oldest log entry it does not
-   * hold yet is older than `maxReplicaLagSeconds` or it cannot be reached. Null without a replica.
-   */
+  /** The latest comparison of the replica with the primary (made every second); null without a replica. */
   async replicaLag(): Promise<ReplicaLag | null> {
     if (!this.#replicaPool || this.#closed) return null;
+    return this.#replicaLag ?? this.#checkReplica();
+  }
+
+  /**
+   * Compares the replica with the primary, and decides where the reads that may trail go until
+   * the next comparison: to the replica, unless the oldest log entry it does not hold yet is
+   * older than `maxReplicaLagSeconds` or it cannot be reached.
+   */
+  async #checkReplica(): Promise<ReplicaLag> {
     let lag: ReplicaLag;
     try {
       await this.ready();
