@@ -116,8 +116,13 @@ export async function trainLanguageModel(examples: readonly TrainingExample[], o
   const batchSize = options.batchSize ?? Math.min(64, Math.max(8, Math.ceil(train.length / 50)));
   const minEpochs = Math.ceil(MIN_UPDATES / Math.ceil(train.length / batchSize));
   const epochs = Math.max(options.epochs ?? 8, minEpochs);
-  // From a start, smaller steps: the weights are already near a good answer.
-  const optimizer = new SparseAdam(buckets, labels.length, options.learningRate ?? (start ? WARM_LEARNING_RATE : 0.1));
+  // From a start, smaller steps for the languages it knows: their weights are already near a good
+  // answer. A language it does not know starts from nothing, and takes the steps of training from
+  // nothing. (At the smaller steps it was still learning when training stopped: the bench's
+  // Assamese and Odia learned from a shipped model without them took the whole set's short
+  // texts from 94.2% to 93.9%; at the larger steps they leave it at 94.2%.)
+  const rates = Float32Array.from(labels, (_, l) => options.learningRate ?? (start && columns[l]! >= 0 ? WARM_LEARNING_RATE : COLD_LEARNING_RATE));
+  const optimizer = new SparseAdam(buckets, labels.length, rates);
   if (start) optimizer.startFrom(start, columns);
   const random = seededRandom(hashSeed(examples.length, labels.map((l) => l.tag).join(',')));
   let best: { loss: number; epoch: number; weights: Float32Array; bias: Float32Array } | null = null;
@@ -272,7 +277,8 @@ class SparseAdam {
   constructor(
     buckets: number,
     private readonly labels: number,
-    private readonly learningRate: number,
+    /** Each label's learning rate. */
+    private readonly rates: Float32Array,
   ) {
     this.weights = new Float32Array(buckets * labels);
     this.m = new Float32Array(buckets * labels);
@@ -339,11 +345,12 @@ class SparseAdam {
     this.t++;
     const correction1 = 1 - BETA1 ** this.t;
     const correction2 = 1 - BETA2 ** this.t;
-    const rate = (this.learningRate * Math.sqrt(correction2)) / correction1;
+    const step = Math.sqrt(correction2) / correction1;
+    const rates = this.rates;
     for (const [bucket, grad] of gradRows) {
-      for (let l = 0; l < labels; l++) this.update(this.weights, this.m, this.v, bucket * labels + l, grad[l]!, rate);
+      for (let l = 0; l < labels; l++) this.update(this.weights, this.m, this.v, bucket * labels + l, grad[l]!, rates[l]! * step);
     }
-    for (let l = 0; l < labels; l++) this.update(this.bias, this.biasM, this.biasV, l, gradBias[l]!, rate);
+    for (let l = 0; l < labels; l++) this.update(this.bias, this.biasM, this.biasV, l, gradBias[l]!, rates[l]! * step);
     return loss;
   }
 
@@ -354,6 +361,7 @@ class SparseAdam {
   }
 }
 
+const COLD_LEARNING_RATE = 0.1;
 const WARM_LEARNING_RATE = 0.02;
 const BETA1 = 0.9;
 const BETA2 = 0.999;
