@@ -12,6 +12,7 @@ import { publicationClaims } from './010-publication-claims.js';
 import { lidReason } from './011-lid-reason.js';
 import { largeNode } from './012-large-node.js';
 import { contributorCounts } from './013-contributor-counts.js';
+import { promptReading } from './014-prompt-reading.js';
 
 /** Append only: a released node may have run any prefix of this list. */
 export const nodeMigrations: Migration[] = [
@@ -28,4 +29,5 @@ export const nodeMigrations: Migration[] = [
   { version: 11, name: 'lid-reason', sql: lidReason },
   { version: 12, name: 'large-node', sql: largeNode },
   { version: 13, name: 'contributor-counts', sql: contributorCounts },
+  { version: 14, name: 'prompt-reading', sql: promptReading },
 ];

@@ -32,7 +32,7 @@ export class StatsStore {
        WHERE s.status = 'pending' GROUP BY s.language, s.modality`,
     );
     this.promptsStmt = db.prepare<[], StatusCount>(
-      "SELECT language, 'prompt' AS modality, status, count(*) AS count FROM prompts GROUP BY language, status",
+      "SELECT language, 'prompt' AS modality, status, count FROM prompt_counts WHERE count > 0",
     );
   }
 
