@@ -6,6 +6,7 @@
  * (the baseline: what does not grow with the tables stays level):
  * - GET /samples/to-validate p50/p95 (a validator's next samples; goal p95 ≤ 20 ms);
  * - GET /stats p50/p95 (goal p95 ≤ 20 ms);
+ * - GET /prompts (a speaker's next sentences) and GET /prompts/to-review p50/p95;
  * - DELETE /me of a volunteer holding 1,000 samples (erasure), in ms;
  * - POST /samples/text sustained throughput against a bare Express echo (text.ts), as a ratio;
  * - a text release build of every sample (each made a validated Swahili one first: 1,000,000
@@ -27,6 +28,8 @@ export interface LargeNodeOptions {
   samples: number;
   contributors: number;
   votes: number;
+  /** Sentences to read (a tenth pending review), each recorded once on average: as many speech samples again. */
+  prompts: number;
 }
 
 const percentile = (times: number[], q: number) => [...times].sort((a, b) => a - b)[Math.min(times.length - 1, Math.floor(q * times.length))]!;
@@ -92,6 +95,35 @@ export function generate(dbFile: string, options: LargeNodeOptions, notice: { id
     })();
   }
   onProgress(`${options.votes} votes`);
+
+  // Sentences to read, and speech samples recording them: a few prompts read often, most once or never.
+  const prompt = db.prepare(
+    `INSERT INTO prompts (id, language, text, text_key, license, status, created_at, shuffle) VALUES (?, ?, ?, ?, 'CC0-1.0', ?, ?, random())`,
+  );
+  const recording = db.prepare(
+    `INSERT INTO samples (id, contributor_id, consent_record_id, modality, language, iso639_3, prompt_id, license, status, created_at, decided_at)
+     VALUES (?, ?, ?, 'speech', ?, ?, ?, 'CC-BY-4.0', ?, ?, ?)`,
+  );
+  const prompts: Array<{ id: string; language: string }> = [];
+  db.transaction(() => {
+    for (let p = 0; p < options.prompts; p++) {
+      const language = p % 10 < 8 ? 'sw' : 'yo';
+      const id = ulid();
+      prompt.run(id, language, `${WORDS[p % WORDS.length]} ${WORDS[(p >> 4) % WORDS.length]} sentensi ${p}`, `${language}:prompt-${p}`, p % 10 === 9 ? 'pending' : 'accepted', now);
+      if (p % 10 !== 9) prompts.push({ id, language });
+    }
+  })();
+  for (let from = 0; from < options.prompts; from += BATCH) {
+    db.transaction(() => {
+      for (let r = from; r < Math.min(options.prompts, from + BATCH); r++) {
+        const read = prompts[Math.floor(prompts.length * (r / options.prompts) ** 2)]!;
+        const person = people[(r * 104729) % people.length]!;
+        const status = r % 3 === 0 ? 'pending' : 'validated';
+        recording.run(ulid(), person.id, person.record, read.language, read.language === 'sw' ? 'swh' : 'yor', read.id, status, now, status === 'pending' ? null : now);
+      }
+    })();
+  }
+  onProgress(`${options.prompts} prompts and their recordings`);
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.exec('ANALYZE');
   db.close();
@@ -132,6 +164,8 @@ async function measureNode(root: string, options: LargeNodeOptions, log: (line: 
     const headers = (token: string) => ({ authorization: `Bearer ${token}` });
     const queue = await timed(200, (i) => fetch(`${node!.url}/api/v1/samples/to-validate?lang=${i % 4 ? 'sw' : 'yo'}&modality=text`, { headers: headers(validators[i % 5]!.token) }));
     const stats = await timed(100, () => fetch(`${node!.url}/api/v1/stats`));
+    const promptsToRead = await timed(200, (i) => fetch(`${node!.url}/api/v1/prompts?lang=${i % 4 ? 'sw' : 'yo'}&limit=5`, { headers: headers(validators[i % 5]!.token) }));
+    const promptReview = await timed(100, (i) => fetch(`${node!.url}/api/v1/prompts/to-review?lang=sw&limit=5`, { headers: headers(validators[i % 5]!.token) }));
 
     // Erasure of a volunteer who holds 1,000 samples (written beside the running node, as its own writes would be).
     const leaving = await joinWithConsent(api);
@@ -162,6 +196,8 @@ async function measureNode(root: string, options: LargeNodeOptions, log: (line: 
       generateSeconds,
       queue,
       stats,
+      promptsToRead,
+      promptReview,
       eraseMs,
       textIntake: { ratio: intake.ratio, requestsPerSecond: intake.intake.requestsPerSecond, echoRequestsPerSecond: intake.baseline.requestsPerSecond },
       release,
@@ -194,10 +230,15 @@ function buildTextRelease(root: string, dir: string, samples: number) {
 }
 
 export async function benchLargeNode(root: string, options: LargeNodeOptions, log: (line: string) => void = console.log) {
-  const small = { samples: Math.ceil(options.samples / 1000), contributors: Math.ceil(options.contributors / 1000), votes: Math.ceil(options.votes / 1000) };
+  const small = {
+    samples: Math.ceil(options.samples / 1000),
+    contributors: Math.ceil(options.contributors / 1000),
+    votes: Math.ceil(options.votes / 1000),
+    prompts: Math.ceil(options.prompts / 1000),
+  };
   log(`large node: baseline of ${small.samples} samples…`);
   const baseline = await measureNode(root, small, log);
-  log(`large node: ${options.samples} samples, ${options.contributors} contributors, ${options.votes} votes…`);
+  log(`large node: ${options.samples} samples, ${options.contributors} contributors, ${options.votes} votes, ${options.prompts} prompts…`);
   const large = await measureNode(root, options, log);
-  return { ...large, baseline, goal: 'queue and stats p95 <= 20 ms; text intake ratio within 10% of the baseline node; release build peak RSS <= 300 MB' };
+  return { ...large, baseline, goal: 'queue, stats and prompts p95 <= 20 ms; text intake ratio within 10% of the baseline node; release build peak RSS <= 300 MB' };
 }

@@ -153,6 +153,7 @@ if (runs('index')) {
   rows.push(
     [`index intake manifests/s (${index.intake.manifests})`, index.intake.intakePerSecond, index.intake.baselinePerSecond, index.intake.ratio.toFixed(2), 'verify + parse alone'],
     [`index search p95 ms (${index.search.manifests} from ${index.search.nodes} nodes)`, index.search.p95Ms, '', '', '≤ 10'],
+    [`index intake manifests/s into ${index.search.manifests} from ${index.search.nodes} nodes`, index.search.intake.intakePerSecond, index.intake.intakePerSecond, (index.search.intake.intakePerSecond / index.intake.intakePerSecond).toFixed(2), 'into an empty index'],
     [`index feed read events/s (${index.feed.events})`, index.feed.eventsPerSecond, index.feed.storeEventsPerSecond, (index.feed.eventsPerSecond / index.feed.storeEventsPerSecond).toFixed(2), 'store reads alone'],
     [`index inclusion proof p95 ms (${index.proofs.logEntries})`, index.proofs.inclusion.p95Ms, '', '', '≤ 1'],
     [`index consistency proof p95 ms (${index.proofs.logEntries})`, index.proofs.consistency.p95Ms, '', '', '≤ 1'],
@@ -176,6 +177,7 @@ if (runs('index')) {
     rows.push(
       [`index on PostgreSQL intake manifests/s (${onPostgres.intake.manifests})`, onPostgres.intake.intakePerSecond, index.intake.intakePerSecond, (onPostgres.intake.intakePerSecond / index.intake.intakePerSecond).toFixed(2), 'SQLite, same run'],
       [`index on PostgreSQL search p95 ms (${onPostgres.search.manifests})`, onPostgres.search.p95Ms, index.search.p95Ms, (onPostgres.search.p95Ms / index.search.p95Ms).toFixed(2), '≤ 10'],
+      [`index on PostgreSQL intake manifests/s into ${onPostgres.search.manifests}`, onPostgres.search.intake.intakePerSecond, onPostgres.intake.intakePerSecond, (onPostgres.search.intake.intakePerSecond / onPostgres.intake.intakePerSecond).toFixed(2), 'into an empty index'],
       [`index on PostgreSQL feed read events/s (${onPostgres.feed.events})`, onPostgres.feed.eventsPerSecond, onPostgres.feed.storeEventsPerSecond, (onPostgres.feed.eventsPerSecond / onPostgres.feed.storeEventsPerSecond).toFixed(2), 'store reads alone'],
       [`index on PostgreSQL inclusion proof p95 ms (${onPostgres.proofs.logEntries})`, onPostgres.proofs.inclusion.p95Ms, '', '', '≤ 1'],
       [`index on PostgreSQL consistency proof p95 ms (${onPostgres.proofs.logEntries})`, onPostgres.proofs.consistency.p95Ms, '', '', '≤ 1'],
@@ -199,12 +201,19 @@ if (runs('index')) {
 }
 if (runs('largeNode')) {
   const env = (name: string, fallback: number) => Number(process.env[`BENCH_LARGE_${name}`] ?? fallback);
-  const large = await benchLargeNode(root, { samples: env('SAMPLES', 1_000_000), contributors: env('CONTRIBUTORS', 50_000), votes: env('VOTES', 2_000_000) });
+  const large = await benchLargeNode(root, {
+    samples: env('SAMPLES', 1_000_000),
+    contributors: env('CONTRIBUTORS', 50_000),
+    votes: env('VOTES', 2_000_000),
+    prompts: env('PROMPTS', 200_000),
+  });
   results.largeNode = large;
-  const size = `${large.samples} samples, ${large.contributors} contributors, ${large.votes} votes`;
+  const size = `${large.samples} samples, ${large.contributors} contributors, ${large.votes} votes, ${large.prompts} prompts`;
   rows.push(
     [`large node (${size}) GET /samples/to-validate p95 ms`, large.queue.p95Ms, large.baseline.queue.p95Ms, (large.queue.p95Ms / large.baseline.queue.p95Ms).toFixed(2), '≤ 20; baseline 1/1000 the rows'],
     ['large node GET /stats p95 ms', large.stats.p95Ms, large.baseline.stats.p95Ms, (large.stats.p95Ms / large.baseline.stats.p95Ms).toFixed(2), '≤ 20'],
+    ['large node GET /prompts p95 ms', large.promptsToRead.p95Ms, large.baseline.promptsToRead.p95Ms, (large.promptsToRead.p95Ms / large.baseline.promptsToRead.p95Ms).toFixed(2), '≤ 20'],
+    ['large node GET /prompts/to-review p95 ms', large.promptReview.p95Ms, large.baseline.promptReview.p95Ms, (large.promptReview.p95Ms / large.baseline.promptReview.p95Ms).toFixed(2), '≤ 20'],
     ['large node DELETE /me, 1,000 samples, ms', large.eraseMs, large.baseline.eraseMs, (large.eraseMs / large.baseline.eraseMs).toFixed(2), ''],
     ['large node POST /samples/text, ratio to echo', large.textIntake.ratio.toFixed(3), large.baseline.textIntake.ratio.toFixed(3), (large.textIntake.ratio / large.baseline.textIntake.ratio).toFixed(2), '≥ 0.90 of the baseline node'],
     [`large node text release build, ${large.release.records} records, s`, large.release.seconds, large.baseline.release.seconds, (large.release.seconds / large.baseline.release.seconds).toFixed(0), ''],

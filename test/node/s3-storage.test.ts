@@ -9,8 +9,9 @@ import { parseNodeConfig } from '../../server/node/config.js';
 import { audioFixtures, sentences } from '../fixtures/audio-fixtures.js';
 import { killHard, runCli, startNodeProcess, type NodeProcess } from '../helpers/cli.js';
 import { apiClient, joinWithConsent, startTestNode, type TestNode } from '../helpers/node.js';
-import { seedReleaseData, type ReleaseData } from '../helpers/release-data.js';
+import { seedReleaseData, validate, type ReleaseData } from '../helpers/release-data.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3.js';
+import { importPrompts } from '../helpers/speech.js';
 import { runTusClient } from '../helpers/tus-client.js';
 
 // A node whose audio and releases live in an S3-compatible bucket (node.json `storage`), end to
@@ -100,6 +101,8 @@ describe('a node on S3 storage: releases, shard downloads (through the node and 
   let t: TestNode;
   let data: ReleaseData;
   let admin: string;
+  /** The sample the resumable upload made. */
+  let resumed: string;
   const releases = () => bucketStore('nodes/releases/releases/');
 
   beforeAll(async () => {
@@ -110,6 +113,22 @@ describe('a node on S3 storage: releases, shard downloads (through the node and 
     });
     admin = t.node.context.contributors.issueAdminToken().token;
     data = await seedReleaseData(t);
+    // One more clip from the first speaker by resumable upload, the phone dying half way, then
+    // validated: it goes through the release like the others, and leaves it with its speaker.
+    const speaker = data.speakers[0]!;
+    const [promptId] = importPrompts(t, 'sw', ['Tunaenda sokoni kesho asubuhi na mapema.']);
+    const file = audioFixtures().files['speech-5s.webm'];
+    const size = readFileSync(file).length;
+    const chunk = String(Math.ceil(size / 8));
+    const first = await runTusClient([`--die-after=${Math.ceil(size / 2)}`, `${t.url}/api/v1/uploads`, file, speaker.token, promptId!, chunk, '0']);
+    const resumeAt = first.events.find((e) => e.event === 'dying')?.url;
+    expect(resumeAt, JSON.stringify(first.events.slice(-3))).toBeDefined();
+    const second = await runTusClient([`${t.url}/api/v1/uploads`, file, speaker.token, promptId!, chunk, '0', resumeAt!]);
+    const done = second.events.find((e) => e.event === 'success');
+    expect(done, JSON.stringify(second.events.slice(-3))).toBeDefined();
+    resumed = JSON.parse(done!.body!).id as string;
+    await validate(t, resumed, data.validators);
+    data.speech.push({ id: resumed, speaker: speaker.id });
     const built = await t.api.post('/admin/releases', { language: 'sw', modality: 'speech', seed: 7 }, admin);
     expect(built.status, JSON.stringify(built.body)).toBe(201);
   }, 180_000);
@@ -125,6 +144,10 @@ describe('a node on S3 storage: releases, shard downloads (through the node and 
   it('publishes the release into the bucket and serves its shards by redirect to a presigned URL, Range included', async () => {
     const { version, files } = await current();
     expect(files.length).toBeGreaterThan(0);
+    const released = t.inspect((db) =>
+      db.prepare('SELECT rr.shard FROM release_records rr JOIN releases r ON r.id = rr.release_id WHERE r.version = ? AND rr.sample_id = ?').pluck().get(version, resumed),
+    ) as string | undefined;
+    expect(files.map((f) => f.name)).toContain(released);
     expect(existsSync(join(t.dir, 'releases'))).toBe(false);
     for (const file of files) {
       expect(await releases().stat(`sw-speech/${version}/${file.name}`), file.name).not.toBeNull();
