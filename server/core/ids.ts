@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { monotonicFactory } from 'ulid';
+import { encodeTime, monotonicFactory } from 'ulid';
 
 /**
  * ulid's default source asks the OS for randomness once per character (16 system calls per
@@ -21,6 +21,11 @@ const next = monotonicFactory(pooledRandom);
 /** ULIDs: sortable by creation time, so "oldest first" needs no extra column. */
 export function newId(): string {
   return next();
+}
+
+/** The smallest id `newId` gives at `ms` (milliseconds since the epoch) or later: a bound for id ranges by time. */
+export function firstIdAt(ms: number): string {
+  return encodeTime(Math.max(0, Math.floor(ms)), 10) + '0'.repeat(16);
 }
 
 export function nowIso(): string {

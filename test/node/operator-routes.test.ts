@@ -1,3 +1,4 @@
+import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinWithConsent, startTestNode, type TestNode } from '../helpers/node.js';
 import { newPrincipal } from '../helpers/principals.js';
@@ -21,6 +22,19 @@ describe('operator routes', () => {
     for (const text of texts) ids.push((await t.api.post('/samples/text', { language: 'sw-KE', text }, writer.token)).body.id);
     for (const voter of [a, b]) expect((await t.api.post(`/samples/${ids[0]}/votes`, { value: 'up' }, voter.token)).status).toBe(201);
 
+    // Two samples made before today, written beside the node with the ids it would have given
+    // them then: three days ago (in the window) and ten days ago (out of it).
+    const daysAgo = (days: number) => Date.now() - days * 86_400_000;
+    {
+      const insert = t.node.context.db.prepare(
+        `INSERT INTO samples (id, contributor_id, consent_record_id, modality, language, iso639_3, text, text_key, license, status, created_at)
+         VALUES (?, ?, ?, 'text', 'yo', 'yor', ?, ?, 'CC-BY-4.0', 'pending', ?)`,
+      );
+      for (const days of [3, 10]) {
+        insert.run(ulid(daysAgo(days)), writer.id, writer.consentRecordId, `Ọrọ ${days}`, `yo:old-${days}`, new Date(daysAgo(days)).toISOString());
+      }
+    }
+
     const res = await t.api.get('/admin/overview?days=7', admin);
     expect(res.status).toBe(200);
     expect(res.body.settings).toMatchObject({ name: 'Test node', languages: ['sw', 'yo', 'en'], quorum: { validateAt: 2, rejectAt: 2 }, indexes: ['http://127.0.0.1:9/never'] });
@@ -34,8 +48,10 @@ describe('operator routes', () => {
     expect(res.body.daily.find((d: { day: string; language: string; modality: string }) => d.day === today && d.language === 'sw' && d.modality === 'text')).toEqual({
       day: today, language: 'sw', modality: 'text', pending: 1, validated: 1, rejected: 0, withdrawn: 0,
     });
+    const threeDaysAgo = new Date(daysAgo(3)).toISOString().slice(0, 10);
+    expect(res.body.daily.find((d: { day: string; language: string; modality: string }) => d.day === threeDaysAgo && d.language === 'yo' && d.modality === 'text').pending).toBe(1);
     const total = res.body.daily.reduce((n: number, d: { pending: number; validated: number }) => n + d.pending + d.validated, 0);
-    expect(total).toBe(2);
+    expect(total).toBe(3);
     expect((await t.api.get('/admin/overview?days=0', admin)).status).toBe(400);
   });
 
