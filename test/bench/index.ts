@@ -2,9 +2,10 @@
  * The index's figures (issue 9), each beside a baseline measured in the same run:
  * - intake: signed manifests pushed over HTTP per second (signature, schema, rev, log append,
  *   commit), against verifying the signature and parsing the payload alone;
- * - search: p50/p95 of GET /api/v1/manifests over a mix of queries, with `manifests` datasets from
- *   `nodes` nodes seeded through the store's transactions (goal p95 ≤ 10 ms); beside them the
- *   first search (which loads the in-memory catalogue) and the catalogue's bytes per dataset;
+ * - search: p50/p95 of GET /api/v1/manifests over a mix of queries, with `manifests` signed
+ *   manifests from `nodes` registered nodes, each with keys of its own (`seedCatalogue`; goal
+ *   p95 ≤ 10 ms); beside them the first search (which loads the in-memory catalogue), the
+ *   catalogue's bytes per dataset, and intake into that full index (`intake` more manifests);
  * - feed: reading `feedEvents` events through GET /feed pages of 1000, against the store's reads;
  * - proofs: inclusion and consistency proofs at `logEntries` entries (goal ≤ 1 ms each).
  * Sizes scale down with BENCH_INDEX_MANIFESTS, _NODES, _FEED, _LOG, _INTAKE.
@@ -16,22 +17,28 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { PAYLOAD_TYPES, signStatement } from '../../pipelines/federation/statements.js';
-import { buildManifest, MANIFEST_PAYLOAD_TYPE, manifestBytes } from '../../pipelines/release/manifest/croissant.js';
+import { parseLanguageTag } from '../../pipelines/language/tags.js';
 import { canonicalJson } from '../../pipelines/release/manifest/canonical-json.js';
-import { signEnvelope, verifyEnvelope, type DsseEnvelope } from '../../pipelines/signing/dsse.js';
+import { buildManifest, MANIFEST_PAYLOAD_TYPE, manifestBytes } from '../../pipelines/release/manifest/croissant.js';
+import type { ReleaseDescription, UsageAction } from '../../pipelines/release/manifest/types.js';
+import { signedManifestSchema } from '../../pipelines/release/verify/manifest-schema.js';
 import { nodeDid } from '../../pipelines/signing/did.js';
+import { signEnvelope, verifyEnvelope, type DsseEnvelope } from '../../pipelines/signing/dsse.js';
 import { generateNodeKeys, keyId, publicKeyMultibase } from '../../pipelines/signing/keys.js';
 import { appendLeaves } from '../../pipelines/transparency/append.js';
 import { hashLeaf } from '../../pipelines/transparency/hashing.js';
 import { silentLogger } from '../../server/core/log.js';
 import { createIndex, type Index } from '../../server/index/create-index.js';
+import { sha256Hex, storedEnvelope } from '../../server/index/domain/envelope.js';
+import { manifestFacts } from '../../server/index/domain/manifest-facts.js';
 import { initIndex } from '../../server/index/init.js';
 import { loadIndexSecrets } from '../../server/index/secrets.js';
 import type { DatasetRecord, IndexStore } from '../../server/index/store/index-store.js';
 import { PostgresIndexStore } from '../../server/index/store/postgres-index-store.js';
 import { SqliteIndexStore } from '../../server/index/store/sqlite-index-store.js';
-import { textRelease } from '../fixtures/sample-release.js';
+import { speechRelease, textRelease } from '../fixtures/sample-release.js';
 import { startServer, type ServerProcess } from './servers.js';
 
 export interface IndexBenchOptions {
@@ -55,6 +62,8 @@ interface Served {
   url: string;
   server: Server;
   dir: string;
+  /** The PostgreSQL database's URL; undefined on SQLite. */
+  database?: string;
 }
 
 async function serve(name: string, database?: () => Promise<string>): Promise<Served> {
@@ -72,7 +81,7 @@ async function serve(name: string, database?: () => Promise<string>): Promise<Se
   });
   const index = createIndex({ dir, config, secrets: loadIndexSecrets(dir), logger: silentLogger, staleChecks: false, harvests: false });
   server.on('request', index.app);
-  return { index, url, server, dir };
+  return { index, url, server, dir, ...(config.database ? { database: config.database } : {}) };
 }
 
 async function stop(served: Served): Promise<void> {
@@ -126,6 +135,23 @@ function signedManifest(node: BenchNode, n: number): DsseEnvelope {
   return signEnvelope(manifestBytes(buildManifest(release)), MANIFEST_PAYLOAD_TYPE, node.signing, node.keyid);
 }
 
+/** Pushes `bodies` (signed manifests) to POST /manifests, 8 at a time: manifests per second. */
+async function push(url: string, bodies: string[]): Promise<number> {
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const answer = await fetch(`${url}/api/v1/manifests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        if (answer.status !== 200) throw new Error(`intake: ${answer.status} ${await answer.text()}`);
+        await answer.arrayBuffer();
+      }
+    }),
+  );
+  return bodies.length / ((performance.now() - start) / 1000);
+}
+
 /** Manifests pushed over HTTP, 8 at a time, against signature verification and JSON parsing alone. */
 async function benchIntake(count: number, database?: () => Promise<string>) {
   const served = await serve('intake', database);
@@ -138,7 +164,7 @@ async function benchIntake(count: number, database?: () => Promise<string>) {
     const bodies = Array.from({ length: count }, (_, i) => JSON.stringify(signedManifest(nodes[i % nodes.length]!, i)));
 
     const keys = new Map(nodes.map((n) => [n.keyid, createPublicKey(n.signing)]));
-    let start = performance.now();
+    const start = performance.now();
     for (const body of bodies) {
       const envelope = JSON.parse(body) as DsseEnvelope;
       if (!verifyEnvelope(envelope, keys).ok) throw new Error('baseline: signature');
@@ -146,19 +172,7 @@ async function benchIntake(count: number, database?: () => Promise<string>) {
     }
     const baselinePerSecond = count / ((performance.now() - start) / 1000);
 
-    start = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (next < bodies.length) {
-          const body = bodies[next++]!;
-          const answer = await fetch(`${served.url}/api/v1/manifests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-          if (answer.status !== 200) throw new Error(`intake: ${answer.status} ${await answer.text()}`);
-          await answer.arrayBuffer();
-        }
-      }),
-    );
-    const intakePerSecond = count / ((performance.now() - start) / 1000);
+    const intakePerSecond = await push(served.url, bodies);
     return { manifests: count, intakePerSecond: Math.round(intakePerSecond), baselinePerSecond: Math.round(baselinePerSecond), ratio: intakePerSecond / baselinePerSecond };
   } finally {
     await stop(served);
@@ -170,66 +184,93 @@ const LICENSES = ['CC-BY-4.0', 'CC-BY-SA-4.0', 'CC-BY-NC-4.0', 'CC0-1.0'];
 const ACCESS = ['open', 'gated', 'on-request'] as const;
 const WORDS = ['voices', 'stories', 'market', 'radio', 'farming', 'health', 'school', 'river', 'songs', 'news', 'proverbs', 'weather'];
 
-/** Seeds `manifests` current datasets from `nodes` nodes straight through the store's transactions (no HTTP, no signing). */
-export async function seedCatalogue(store: IndexStore, manifests: number, nodes: number): Promise<string[]> {
+/** A varied release of bench node `node`: one of the datasets the catalogue is seeded with. */
+function benchRelease(node: BenchNode, n: number): ReleaseDescription {
+  const speech = n % 3 === 0;
+  const release = speech ? speechRelease() : textRelease();
+  const tag = LANGUAGES[n % LANGUAGES.length]!;
+  const spdx = LICENSES[n % LICENSES.length]!;
+  const permitted: UsageAction[] =
+    n % 4 === 0 ? ['evaluate'] : n % 4 === 1 ? ['train', 'evaluate'] : n % 4 === 2 ? ['train', 'evaluate', 'redistribute'] : ['train', 'evaluate', 'commercial-model', 'redistribute'];
+  return {
+    ...release,
+    datasetId: `dataset-${n}`,
+    name: `${WORDS[n % WORDS.length]} ${WORDS[(n * 7) % WORDS.length]} ${n}`,
+    description: `Volunteers recorded ${WORDS[(n * 3) % WORDS.length]} and ${WORDS[(n * 5) % WORDS.length]} in their language.`,
+    version: '1.0.0',
+    rev: 1,
+    previousManifest: null,
+    withdrawnSincePrevious: 0,
+    published: new Date(Date.parse('2026-01-01T00:00:00Z') + n * 60_000).toISOString(),
+    expires: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+    node: { did: node.did, name: `Node ${node.did.slice(-6)}`, url: `${node.url}/api/v1` },
+    language: { tag, iso639_3: parseLanguageTag(tag)!.iso639_3, name: tag },
+    license: { spdx, url: `https://spdx.org/licenses/${spdx}.html` },
+    accessClass: ACCESS[n % ACCESS.length]!,
+    usage: { permitted, duties: [], purposes: permitted.includes('train') ? [speech ? 'train-asr' : 'train-lm', 'evaluate'] : ['evaluate'] },
+    ...scaled(release, 1 + (n % 30)),
+  };
+}
+
+/** The release's counts, splits and shards `k` times as large (whole numbers stay whole, sums stay sums). */
+function scaled(release: ReleaseDescription, k: number): Pick<ReleaseDescription, 'counts' | 'shards'> {
+  const hours = (value: number | null) => (value === null ? null : value * k);
+  const { counts } = release;
+  return {
+    counts: {
+      records: counts.records * k,
+      hours: hours(counts.hours),
+      speakers: counts.speakers * k,
+      bySplit: Object.fromEntries(Object.entries(counts.bySplit).map(([split, c]) => [split, { records: c.records * k, hours: hours(c.hours), speakers: c.speakers * k }])),
+    },
+    shards: release.shards.map((shard) => ({ ...shard, records: shard.records * k, bytes: shard.bytes * k })),
+  };
+}
+
+/**
+ * Seeds the catalogue an index serving `nodeCount` nodes and `manifests` datasets holds: every
+ * node with keys of its own, registered through the index's registry (signed registration, log
+ * entry and all); every manifest built from a release of its node and signed with the node's
+ * key, then stored as intake stores it (the envelope, the manifest and the facts search reads,
+ * `manifestFacts`), in transactions of 2,000 rather than one per push: what intake adds per
+ * push (verification, log append, HTTP) is measured on its own (`benchIntake`). Every tenth node
+ * is stale, every hundredth suspended, one dataset in fifty retracted.
+ */
+export async function seedCatalogue(index: Index, manifests: number, nodeCount: number, onProgress: (line: string) => void = () => {}): Promise<BenchNode[]> {
+  const { store, registry } = index.context;
+  const nodes = Array.from({ length: nodeCount }, (_, i) => benchNode(i));
+  for (const node of nodes) await registry.register(node.registration);
+  for (const [i, node] of nodes.entries()) {
+    if (i % 100 === 99) await registry.suspend(node.did, 'bench');
+    else if (i % 10 === 0) await store.transaction(async (tx) => tx.putNode({ ...(await tx.node(node.did))!, stale: true }));
+  }
+  onProgress(`  registered ${nodeCount} nodes`);
   const now = new Date().toISOString();
-  const expires = new Date(Date.now() + 365 * 86_400_000).toISOString();
-  const envelope = 'e'.repeat(64);
-  const dids = Array.from({ length: nodes }, (_, i) => `did:web:node-${i}.example.org`);
-  await store.transaction(async (tx) => {
-    await tx.putEnvelope({ sha256: envelope, payloadType: 'application/test', nodeDid: dids[0]!, body: '{}', receivedAt: now });
-    for (const [i, did] of dids.entries()) {
-      await tx.putNode({
-        did,
-        name: `Node ${i}`,
-        url: `https://node-${i}.example.org`,
-        languages: ['sw'],
-        rotationKey: { id: 'ed25519:r', publicKeyMultibase: 'zR' },
-        signingKey: { id: 'ed25519:s', publicKeyMultibase: 'zS' },
-        rotationSequence: 0,
-        lastRotation: null,
-        registration: envelope,
-        registrationIssued: now,
-        registeredAt: now,
-        lastHeardAt: now,
-        heartbeat: { sequence: 0, at: null, datasets: [] },
-        stale: i % 10 === 0,
-        suspended: i % 100 === 99 ? { at: now, reason: 'bench' } : null,
-      });
-    }
-  });
-  const BATCH = 10_000;
+  const BATCH = 2_000;
   for (let from = 0; from < manifests; from += BATCH) {
+    const signed = Array.from({ length: Math.min(BATCH, manifests - from) }, (_, i) => {
+      const n = from + i;
+      const node = nodes[n % nodeCount]!;
+      const envelope = signEnvelope(manifestBytes(buildManifest(benchRelease(node, n))), MANIFEST_PAYLOAD_TYPE, node.signing, node.keyid);
+      const payload = Buffer.from(envelope.payload, 'base64');
+      return { n, node, envelope, sha256: sha256Hex(payload), manifest: signedManifestSchema.parse(JSON.parse(payload.toString('utf8'))) };
+    });
     await store.transaction(async (tx) => {
-      for (let n = from; n < Math.min(manifests, from + BATCH); n += 1) {
-        const did = dids[n % nodes]!;
-        const sha256 = n.toString(16).padStart(64, '0');
-        const published = new Date(Date.parse('2026-01-01T00:00:00Z') + n * 60_000).toISOString();
-        const datasetId = `dataset-${n}`;
-        await tx.putManifest({ sha256, nodeDid: did, datasetId, version: '1.0.0', rev: 1, envelope, published, expires, receivedAt: now, logIndex: n, supersededBy: null }, []);
-        const speech = n % 3 === 0;
-        const permitted = n % 4 === 0 ? ['evaluate'] : n % 4 === 1 ? ['train', 'evaluate'] : n % 4 === 2 ? ['train', 'evaluate', 'redistribute'] : ['train', 'evaluate', 'commercial-model', 'redistribute'];
+      for (const { n, node, envelope, sha256, manifest } of signed) {
+        const stored = storedEnvelope(envelope);
+        await tx.putEnvelope({ ...stored, payloadType: envelope.payloadType, nodeDid: node.did, receivedAt: now });
+        const facts = manifestFacts(manifest);
+        await tx.putManifest(
+          { sha256, nodeDid: node.did, datasetId: manifest.datasetId, version: manifest.version, rev: manifest.rev, envelope: stored.sha256, published: facts.published, expires: manifest.expires, receivedAt: now, logIndex: nodeCount + n, supersededBy: null },
+          manifest.shards.map((shard) => ({ name: shard.name, sha256: shard.sha256 })),
+        );
         const record: DatasetRecord = {
-          nodeDid: did,
-          datasetId,
+          nodeDid: node.did,
+          datasetId: manifest.datasetId,
           manifest: sha256,
-          version: '1.0.0',
-          rev: 1,
-          name: `${WORDS[n % WORDS.length]} ${WORDS[(n * 7) % WORDS.length]} ${n}`,
-          description: `Volunteers recorded ${WORDS[(n * 3) % WORDS.length]} and ${WORDS[(n * 5) % WORDS.length]} in their language.`,
-          languageTag: LANGUAGES[n % LANGUAGES.length]!,
-          iso639_3: null,
-          modality: speech ? 'speech' : 'text',
-          license: LICENSES[n % LICENSES.length]!,
-          licenseUrl: 'https://spdx.org/licenses/',
-          accessClass: ACCESS[n % ACCESS.length]!,
-          permittedActions: permitted,
-          purposes: permitted.includes('train') ? [speech ? 'train-asr' : 'train-lm'] : [],
-          records: 100 + (n % 5000),
-          hours: speech ? (n % 50) / 2 : null,
-          speakers: 5 + (n % 200),
-          published,
-          expires,
+          version: manifest.version,
+          rev: manifest.rev,
+          ...facts,
           accessChanged: null,
           retracted: n % 50 === 7 ? { at: now, notice: 'x' } : null,
           updatedAt: now,
@@ -237,15 +278,35 @@ export async function seedCatalogue(store: IndexStore, manifests: number, nodes:
         await tx.putDataset(record);
       }
     });
+    if ((from / BATCH) % 10 === 9) onProgress(`  seeded ${from + BATCH} signed manifests`);
   }
-  return dids;
+  return nodes;
 }
 
-async function benchSearch(manifests: number, nodes: number, database?: () => Promise<string>) {
+/**
+ * On PostgreSQL, what autovacuum and the checkpointer do within minutes of a bulk load (table
+ * statistics, the gigabytes of new pages written out), done now: an index takes its manifests
+ * over months, and searches measured while the checkpointer writes out the load measure the load.
+ */
+async function settle(served: Served): Promise<void> {
+  if (!served.database) return;
+  const client = new pg.Client({ connectionString: served.database });
+  await client.connect();
+  try {
+    await client.query('VACUUM ANALYZE');
+    await client.query('CHECKPOINT');
+  } finally {
+    await client.end();
+  }
+}
+
+async function benchSearch(manifests: number, nodes: number, intake: number, database?: () => Promise<string>) {
   const served = await serve('search', database);
   try {
     const started = performance.now();
-    const dids = await seedCatalogue(served.index.context.store, manifests, nodes);
+    const registered = await seedCatalogue(served.index, manifests, nodes, console.log);
+    const dids = registered.map((node) => node.did);
+    await settle(served);
     const seedSeconds = (performance.now() - started) / 1000;
     const queries: Record<string, string[]> = {
       all: [''],
@@ -283,6 +344,15 @@ async function benchSearch(manifests: number, nodes: number, database?: () => Pr
         }
       }
     }
+    // Intake into the full index: new datasets from its nodes (the suspended ones left out).
+    const pushing = registered.filter((_, i) => i % 100 !== 99);
+    const bodies = Array.from({ length: intake }, (_, i) => {
+      const n = manifests + i;
+      const node = pushing[i % pushing.length]!;
+      return JSON.stringify(signEnvelope(manifestBytes(buildManifest({ ...benchRelease(node, n), published: new Date().toISOString() })), MANIFEST_PAYLOAD_TYPE, node.signing, node.keyid));
+    });
+    const intakePerSecond = await push(served.url, bodies);
+
     const store = served.index.context.store;
     const memory = store instanceof SqliteIndexStore || store instanceof PostgresIndexStore ? store.searchMemory() : null;
     return {
@@ -290,6 +360,7 @@ async function benchSearch(manifests: number, nodes: number, database?: () => Pr
       nodes,
       seedSeconds: Math.round(seedSeconds * 10) / 10,
       firstSearchMs: ms(firstSearchMs),
+      intake: { manifests: intake, intakePerSecond: Math.round(intakePerSecond) },
       catalogue: memory && { datasets: memory.datasets, megabytes: Math.round(memory.bytes / 1e5) / 10, bytesPerDataset: Math.round(memory.bytes / memory.datasets) },
       requests: all.length,
       p50Ms: ms(percentile(all, 0.5)),
@@ -480,7 +551,7 @@ export async function benchTwoProcesses(createDatabase: () => Promise<string>, s
 
 export async function benchIndex(options: IndexBenchOptions) {
   const intake = await benchIntake(options.intake, options.database);
-  const search = await benchSearch(options.manifests, options.nodes, options.database);
+  const search = await benchSearch(options.manifests, options.nodes, options.intake, options.database);
   const { feed, proofs } = await benchFeedAndProofs(options.feedEvents, Math.max(options.logEntries, options.feedEvents), options.database);
   return { intake, search, feed, proofs };
 }
