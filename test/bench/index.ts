@@ -126,13 +126,9 @@ function benchNode(i: number): BenchNode {
   return { did, url, signing: keys.signing, keyid: keyId(signingPublic), registration };
 }
 
+/** Dataset `n` of `node` (`benchRelease`), signed by the node: every manifest the bench pushes or seeds. */
 function signedManifest(node: BenchNode, n: number): DsseEnvelope {
-  const release = textRelease();
-  release.node = { did: node.did, name: 'Bench node', url: `${node.url}/api/v1` };
-  release.datasetId = `bench-${n}`;
-  release.published = new Date().toISOString();
-  release.expires = new Date(Date.now() + 365 * 86_400_000).toISOString();
-  return signEnvelope(manifestBytes(buildManifest(release)), MANIFEST_PAYLOAD_TYPE, node.signing, node.keyid);
+  return signEnvelope(manifestBytes(buildManifest(benchRelease(node, n))), MANIFEST_PAYLOAD_TYPE, node.signing, node.keyid);
 }
 
 /** Pushes `bodies` (signed manifests) to POST /manifests, 8 at a time: manifests per second. */
@@ -251,7 +247,7 @@ export async function seedCatalogue(index: Index, manifests: number, nodeCount: 
     const signed = Array.from({ length: Math.min(BATCH, manifests - from) }, (_, i) => {
       const n = from + i;
       const node = nodes[n % nodeCount]!;
-      const envelope = signEnvelope(manifestBytes(buildManifest(benchRelease(node, n))), MANIFEST_PAYLOAD_TYPE, node.signing, node.keyid);
+      const envelope = signedManifest(node, n);
       const payload = Buffer.from(envelope.payload, 'base64');
       return { n, node, envelope, sha256: sha256Hex(payload), manifest: signedManifestSchema.parse(JSON.parse(payload.toString('utf8'))) };
     });
@@ -346,11 +342,7 @@ async function benchSearch(manifests: number, nodes: number, intake: number, dat
     }
     // Intake into the full index: new datasets from its nodes (the suspended ones left out).
     const pushing = registered.filter((_, i) => i % 100 !== 99);
-    const bodies = Array.from({ length: intake }, (_, i) => {
-      const n = manifests + i;
-      const node = pushing[i % pushing.length]!;
-      return JSON.stringify(signEnvelope(manifestBytes(buildManifest({ ...benchRelease(node, n), published: new Date().toISOString() })), MANIFEST_PAYLOAD_TYPE, node.signing, node.keyid));
-    });
+    const bodies = Array.from({ length: intake }, (_, i) => JSON.stringify(signedManifest(pushing[i % pushing.length]!, manifests + i)));
     const intakePerSecond = await push(served.url, bodies);
 
     const store = served.index.context.store;

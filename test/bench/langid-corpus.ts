@@ -17,6 +17,7 @@ import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { countScripts } from '../../pipelines/language/scripts.js';
 
 export const LOCALE_ROOT = '/usr/share/locale';
 
@@ -94,10 +95,10 @@ export function cleanMessage(text: string): string | null {
     .replace(accelerator, '')
     .replace(/[\s\u00a0]+/g, ' ')
     .trim();
-  // Letters with their marks: Devanagari, Tamil, Khmer… write vowels and viramas as combining
-  // marks (\p{M}), a third or more of the characters, which counted alone as non-letters
-  // dropped most of their messages as "not prose".
-  const letters = cleaned.match(/[\p{L}\p{M}]/gu)?.length ?? 0;
+  // Letters with their marks, as the too-short rule counts them (scripts.ts `characters`):
+  // Devanagari, Tamil, Khmer… write vowels and viramas as combining marks, a third or more of the
+  // characters, which counted alone as non-letters dropped most of their messages as "not prose".
+  const letters = countScripts(cleaned).characters;
   if (letters < 10 || letters < cleaned.length * 0.6) return null;
   return cleaned;
 }

@@ -185,10 +185,10 @@ async function main(): Promise<void> {
   // At most as many passes as `langid train` makes by default (it stops sooner when held-out
   // text stops improving), unless BENCH_LANGID_EPOCHS says otherwise.
   const epochs = process.env.BENCH_LANGID_EPOCHS ? Number(process.env.BENCH_LANGID_EPOCHS) : undefined;
-  let epochsRun = 0;
   const train = async (start: LearnedModel, name: string) => {
     console.log(`training ${name} on ${training.length} texts…`);
     let lastReport = 0;
+    let epochsRun = 0;
     const model = await trainLanguageModel(
       training.map((t) => ({ text: t.text, tag: t.tag })),
       {
@@ -205,13 +205,12 @@ async function main(): Promise<void> {
       },
     );
     console.log(`trained ${model.meta.version} in ${model.meta.training.seconds} s (${epochsRun} epochs, kept epoch ${model.meta.training.epoch})`);
-    return model;
+    return { model, epochsRun };
   };
-  const learned = await train(baseLanguageModel(), 'from the shipped model');
-  const learnedEpochs = epochsRun;
+  const { model: learned, epochsRun } = await train(baseLanguageModel(), 'from the shipped model');
   const learnedWithout: LearnedModel[] = [];
   for (const unknown of UNKNOWN_TO_BASE) {
-    learnedWithout.push(await train(withoutLanguages(baseLanguageModel(), unknown), `from the shipped model without ${unknown.join(', ')}`));
+    learnedWithout.push((await train(withoutLanguages(baseLanguageModel(), unknown), `from the shipped model without ${unknown.join(', ')}`)).model);
   }
   const trained = { learned, learnedWithout };
 
@@ -275,7 +274,7 @@ async function main(): Promise<void> {
       model: learned.meta.version,
       buckets: learned.meta.buckets,
       weightBytes: (learned.weights.length + learned.bias.length) * 4,
-      epochsRun: learnedEpochs,
+      epochsRun,
       epochKept: learned.meta.training.epoch,
       seconds: learned.meta.training.seconds,
       combination: learned.meta.combination,

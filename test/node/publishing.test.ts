@@ -124,14 +124,11 @@ function outbox(dir: string, indexUrl: string): OutboxRow | undefined {
 }
 
 /** Reads the feed until `done` holds; the node's outbox polls every few seconds. */
-async function feedUntil(url: string, done: (events: FeedEvent[]) => boolean, timeoutMs = 60_000): Promise<FeedEvent[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+function feedUntil(url: string, done: (events: FeedEvent[]) => boolean, timeoutMs = 60_000): Promise<FeedEvent[]> {
+  return until(`the feed at ${url}`, async () => {
     const events = await readFeed(url);
-    if (done(events)) return events;
-    if (Date.now() > deadline) throw new Error(`the feed never got there: ${JSON.stringify(types(events))}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+    return done(events) ? events : undefined;
+  }, timeoutMs);
 }
 
 describe('a node whose index is unreachable keeps its outbox across a restart', () => {

@@ -34,6 +34,44 @@ describe('upgrading a database', () => {
     }
   });
 
+  it('counts the recordings of the sentences a node already holds when migration 014 arrives', () => {
+    const file = join(dir, 'node.sqlite');
+    const old = openDatabase(file, nodeMigrations.filter((m) => m.version < 14));
+    old.pragma('foreign_keys = OFF');
+    const at = new Date().toISOString();
+    const prompt = old.prepare("INSERT INTO prompts (id, language, text, text_key, license, status, created_at) VALUES (?, ?, ?, ?, 'CC0-1.0', ?, ?)");
+    prompt.run('P1', 'sw', 'Sentensi ya kwanza.', 'sw:1', 'accepted', at);
+    prompt.run('P2', 'sw-KE', 'Sentensi ya pili.', 'sw-KE:2', 'accepted', at);
+    prompt.run('P3', 'sw', 'Sentensi ya tatu.', 'sw:3', 'pending', at);
+    const recording = old.prepare(
+      `INSERT INTO samples (id, contributor_id, consent_record_id, modality, language, iso639_3, prompt_id, license, status, created_at)
+       VALUES (?, 'C', 'R', 'speech', 'sw', 'swh', ?, 'CC-BY-4.0', ?, ?)`,
+    );
+    recording.run('S1', 'P1', 'validated', at);
+    recording.run('S2', 'P1', 'pending', at);
+    recording.run('S3', 'P1', 'withdrawn', at);
+    recording.run('S4', 'P2', 'withdrawn', at);
+    old.close();
+
+    const db = openDatabase(file, nodeMigrations);
+    try {
+      expect(db.prepare('SELECT id, recordings FROM prompts ORDER BY id').all()).toEqual([
+        { id: 'P1', recordings: 2 },
+        { id: 'P2', recordings: 0 },
+        { id: 'P3', recordings: 0 },
+      ]);
+      expect(db.prepare('SELECT language, status, count FROM prompt_counts ORDER BY 1, 2').all()).toEqual([
+        { language: 'sw', status: 'accepted', count: 1 },
+        { language: 'sw', status: 'pending', count: 1 },
+        { language: 'sw-KE', status: 'accepted', count: 1 },
+      ]);
+      // Every prompt drew its own place in the reading order.
+      expect(db.prepare('SELECT count(DISTINCT shuffle) FROM prompts').pluck().get()).toBe(3);
+    } finally {
+      db.close();
+    }
+  });
+
   it('refuses a database a newer version wrote, and leaves it as it was', () => {
     const file = join(dir, 'service.sqlite');
     openDatabase(file, [first, second]).close();

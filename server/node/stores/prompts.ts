@@ -1,3 +1,4 @@
+import { tagMatchesRange } from '../../../pipelines/language/tags.js';
 import type { Db } from '../../core/db.js';
 
 export type PromptStatus = 'pending' | 'accepted' | 'rejected';
@@ -101,7 +102,7 @@ export class PromptStore {
 
   /** The tags of prompts with `status` that fall under `language`: itself and its subtags. */
   private tagsUnder(language: string, status: PromptStatus): string[] {
-    return this.tagsStmt.all(status).filter((tag) => tag === language || tag.startsWith(`${language}-`));
+    return this.tagsStmt.all(status).filter((tag) => tagMatchesRange(tag, language));
   }
 
   decide(id: string, status: 'accepted' | 'rejected', at: string): void {

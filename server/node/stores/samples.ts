@@ -1,4 +1,5 @@
 import type { AudioFacts } from '../../../pipelines/audio/facts.js';
+import { tagMatchesRange } from '../../../pipelines/language/tags.js';
 import type { Db } from '../../core/db.js';
 
 export type Modality = 'text' | 'speech';
@@ -296,7 +297,7 @@ export class SampleStore {
   queue(query: QueueQuery): Sample[] {
     const tags = this.pendingTagsStmt
       .all(query.modality)
-      .filter((tag) => query.languages.some((range) => tag === range || tag.startsWith(`${range}-`)));
+      .filter((tag) => query.languages.some((range) => tagMatchesRange(tag, range)));
     const rows = tags.flatMap((tag) => this.queueStmt.all(query.modality, tag, query.voterId, query.voterId, query.limit));
     rows.sort((a, b) => b.votes - a.votes || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return rows.slice(0, query.limit).map(toSample);
