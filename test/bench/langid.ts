@@ -143,7 +143,7 @@ const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / v
  * which nothing here was trained or calibrated on (langid-help.ts); skipped, saying so, when it is
  * not on the machine.
  */
-async function measureOnHelp(tags: string[], trained: Trained, isoOf: Map<string, string>) {
+function measureOnHelp(all: Record<string, Detector>, isoOf: Map<string, string>) {
   const root = process.env.BENCH_LANGID_HELP ?? '/usr/share/help';
   if (!existsSync(join(root, 'C'))) {
     console.log(`independent check skipped: no GNOME help under ${root} (see test/bench/langid-help.ts)`);
@@ -152,7 +152,6 @@ async function measureOnHelp(tags: string[], trained: Trained, isoOf: Map<string
   const help = buildHelpSet(root);
   const texts = help.texts.filter((t) => isoOf.has(t.tag));
   console.log(`independent check: ${texts.length} texts in ${new Set(texts.map((t) => t.tag)).size} languages of GNOME's user documentation`);
-  const all = await detectors(tags, trained);
   const runs = ['franc-all, candidates', 'fastText lid.176, candidates', 'cld3', 'tributary, franc alone', 'tributary', 'tributary after langid train'].map((name) =>
     measure(name, all[name]!, texts, isoOf),
   );
@@ -212,9 +211,7 @@ async function main(): Promise<void> {
   for (const unknown of UNKNOWN_TO_BASE) {
     learnedWithout.push((await train(withoutLanguages(baseLanguageModel(), unknown), `from the shipped model without ${unknown.join(', ')}`)).model);
   }
-  const trained = { learned, learnedWithout };
-
-  const all = await detectors(tags, trained);
+  const all = await detectors(tags, { learned, learnedWithout });
   const runs = Object.entries(all).map(([name, detect]) => {
     const result = measure(name, detect, evaluation, isoOf);
     console.log(`${name}: ${percent(result.sentences)}% sentences, ${percent(result.short)}% short, ${result.textsPerSecond}/s`);
@@ -250,7 +247,7 @@ async function main(): Promise<void> {
     return { languages: unknown, model: model.meta.version, epochKept: model.meta.training.epoch, combination: model.meta.combination, evaluationTexts: texts.length, detectors: detectorsOn };
   });
 
-  const independentCheck = await measureOnHelp(tags, trained, isoOf);
+  const independentCheck = measureOnHelp(all, isoOf);
 
   const langid = {
     measuredAt: new Date().toISOString(),
