@@ -48,7 +48,7 @@ export function node(did: string, changes: Partial<NodeRecord> = {}): NodeRecord
   };
 }
 
-function manifest(n: number, changes: Partial<ManifestRecord> = {}): ManifestRecord {
+export function manifest(n: number, changes: Partial<ManifestRecord> = {}): ManifestRecord {
   return {
     sha256: sha(100 + n),
     nodeDid: 'did:web:node.example',
@@ -65,7 +65,7 @@ function manifest(n: number, changes: Partial<ManifestRecord> = {}): ManifestRec
   };
 }
 
-function dataset(changes: Partial<DatasetRecord> = {}): DatasetRecord {
+export function dataset(changes: Partial<DatasetRecord> = {}): DatasetRecord {
   return {
     nodeDid: 'did:web:node.example',
     datasetId: 'sw-text',
@@ -103,7 +103,7 @@ async function appendOne(tx: IndexTransaction, label: string): Promise<number> {
   return size;
 }
 
-const envelopeRecord = (n: number) => ({ sha256: sha(n), payloadType: 'application/test', nodeDid: 'did:web:node.example', body: `{"n":${n}}`, receivedAt: T0 });
+export const envelopeRecord = (n: number) => ({ sha256: sha(n), payloadType: 'application/test', nodeDid: 'did:web:node.example', body: `{"n":${n}}`, receivedAt: T0 });
 
 export function describeIndexStoreContract(name: string, open: () => Promise<IndexStoreFixture>): void {
   describe(`IndexStore contract: ${name}`, () => {

@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../pipelines/release/manifest/canonical-json.js';
 import { verifyRelease } from '../../pipelines/release/verify/verify-release.js';
@@ -7,6 +9,7 @@ import { openCheckpoint } from '../../pipelines/transparency/checkpoint.js';
 import { hashLeaf } from '../../pipelines/transparency/hashing.js';
 import { parseVerifierKey } from '../../pipelines/transparency/signed-note.js';
 import { verifyConsistency, verifyInclusion } from '../../pipelines/transparency/verify.js';
+import { DATABASE_FILE } from '../../server/index/context.js';
 import { sha256Hex } from '../../server/index/domain/envelope.js';
 import { startTestNode, type TestNode } from '../helpers/node.js';
 import { seedReleaseData, validate, type ReleaseData } from '../helpers/release-data.js';
@@ -239,6 +242,11 @@ describe('an index takes what a real node signs, and logs every change', () => {
     expect((await ix.api.get(`/log/inclusion?index=${head.size}&size=${head.size}`)).body.error.code).toBe('InvalidTreeRequest');
     expect((await ix.api.get(`/log/consistency?from=1&to=${head.size + 1}`)).body.error.code).toBe('InvalidTreeRequest');
     expect((await ix.api.get('/log/inclusion?index=-1&size=2')).body.error.code).toBe('InvalidRequest');
+
+    // The size asked for a moment ago, refused then, is proved once the log reaches it.
+    expect((await ix.api.post('/notices', accessChange(signer, 'sw-text', 'gated'))).status).toBe(200);
+    const grown = (await ix.api.get(`/log/consistency?from=${head.size}&to=${head.size + 1}`)).body;
+    expect(grown.proof.length).toBeGreaterThan(0);
   });
 
   it('publishes its API at /openapi.json', async () => {
@@ -247,5 +255,19 @@ describe('an index takes what a real node signs, and logs every change', () => {
       expect.arrayContaining(['/nodes', '/manifests', '/notices', '/heartbeats', '/feed', '/log/checkpoint', '/log/inclusion', '/log/consistency', '/envelopes/{sha256}']),
     );
     expect(document.servers[0]?.url).toBe(`${ix.url}/api/v1`);
+  });
+
+  // Last in this describe: it takes entries out of the log.
+  it('answers a proof from a log put back to an older copy under the running index with the size it holds', async () => {
+    const size = (await ix.state()).logSize;
+    expect((await ix.api.get(`/log/inclusion?index=0&size=${size}`)).status).toBe(200);
+    // An older copy (a replica rebuilt from an earlier backup, say) lacks the last entry.
+    const db = new Database(join(ix.dir, DATABASE_FILE));
+    db.prepare('DELETE FROM feed_events WHERE log_index >= ?').run(size - 1);
+    db.prepare('DELETE FROM log_nodes WHERE (idx + 1) * (1 << level) >= ?').run(size);
+    db.close();
+    const answer = await ix.api.get(`/log/inclusion?index=0&size=${size}`);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'InvalidTreeRequest', message: `The log has ${size - 1} entries, not ${size}.` });
   });
 });

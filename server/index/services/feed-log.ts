@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { appendLeaves } from '../../../pipelines/transparency/append.js';
 import { signCheckpoint } from '../../../pipelines/transparency/checkpoint.js';
-import { InvalidTreeRequestError } from '../../../pipelines/transparency/errors.js';
+import { InvalidTreeRequestError, MissingTreeNodeError } from '../../../pipelines/transparency/errors.js';
 import { hashLeaf } from '../../../pipelines/transparency/hashing.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../../pipelines/transparency/proofs.js';
 import { datasetOf, leafOf, type FeedEvent } from '../domain/feed-events.js';
@@ -24,6 +24,9 @@ export interface FeedPage {
  * someone just told of a new entry, comes from the primary.
  */
 export class FeedLog {
+  /** The largest log size each reads (the replica's, the primary's) has shown. */
+  #seenSizes = new WeakMap<IndexReads, number>();
+
   constructor(
     private readonly store: IndexStore,
     private readonly signer: { origin: string; logKey: KeyObject },
@@ -65,15 +68,37 @@ export class FeedLog {
   }
 
   async inclusion(index: number, size: number): Promise<Uint8Array[]> {
-    const reads = await this.#holding(size);
     if (index >= size) throw new InvalidTreeRequestError(`Entry ${index} is not in a log of ${size} entries.`);
-    return inclusionProof(reads.log, index, size);
+    return this.#prove(size, (reads) => inclusionProof(reads.log, index, size));
   }
 
   async consistency(from: number, to: number): Promise<Uint8Array[]> {
-    const reads = await this.#holding(to);
     if (from > to) throw new InvalidTreeRequestError(`A log of ${to} entries cannot extend one of ${from}.`);
-    return consistencyProof(reads.log, from, to);
+    return this.#prove(to, (reads) => consistencyProof(reads.log, from, to));
+  }
+
+  /**
+   * `prove` over the replica if its log has `size` entries, else over the primary if it has; else
+   * the request is for a log that does not exist yet. A log only grows, so a size already seen
+   * needs no new look (a proof is then one read). Should a replica have been rebuilt from an
+   * older copy since, the proof finds a subtree missing and is made again after a new look.
+   */
+  async #prove(size: number, prove: (reads: IndexReads) => Promise<Uint8Array[]>): Promise<Uint8Array[]> {
+    const seen = this.#held(size);
+    if (seen) {
+      try {
+        return await prove(seen);
+      } catch (error) {
+        if (!(error instanceof MissingTreeNodeError)) throw error;
+        this.#seenSizes = new WeakMap();
+      }
+    }
+    return prove(await this.#holding(size));
+  }
+
+  /** The reads (replica first) already seen holding `size` entries. */
+  #held(size: number): IndexReads | undefined {
+    return [this.store.replica, this.store].find((reads) => size <= (this.#seenSizes.get(reads) ?? 0));
   }
 
   /** The replica if its log has `size` entries, else the primary if it has; else the request is for a log that does not exist yet. */
@@ -82,6 +107,7 @@ export class FeedLog {
     // The primary last: what it holds is the log's size.
     for (const reads of new Set([this.store.replica, this.store])) {
       held = await reads.logSize();
+      this.#seenSizes.set(reads, Math.max(held, this.#seenSizes.get(reads) ?? 0));
       if (size <= held) return reads;
     }
     throw new InvalidTreeRequestError(`The log has ${held} entries, not ${size}.`);

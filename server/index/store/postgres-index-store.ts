@@ -23,7 +23,8 @@ import type {
 import { postgresIndexMigrations } from './postgres-migrations.js';
 import { PostgresSearch } from './postgres-search.js';
 import { PostgresTreeStore, type Queryable } from './postgres-tree-store.js';
-import { datasetFromRow, searchTerms, type DatasetRow } from './sqlite-dataset-rows.js';
+import { prepared } from './postgres-prepared.js';
+import { datasetColumns, datasetFromRow, searchTerms, type DatasetRow } from './sqlite-dataset-rows.js';
 
 export interface PostgresIndexStoreOptions {
   /** How long a transaction waits for another writer (another process) before `IndexBusy`. */
@@ -171,15 +172,15 @@ export class PostgresIndexStore extends ForwardedReads implements IndexStore {
     const client = await this.#pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
-      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.#busyTimeoutMs))}`);
       try {
-        await client.query('SELECT id FROM log_head WHERE id = 1 FOR UPDATE');
+        // One round trip: a lock that is not free within the busy timeout fails the SELECT, and the statements after it are not run.
+        await client.query(
+          `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.#busyTimeoutMs))}; SELECT id FROM log_head WHERE id = 1 FOR UPDATE; SET LOCAL lock_timeout = 0`,
+        );
       } catch (error) {
         if ((error as { code?: string }).code === '55P03') throw new IndexBusyError();
         throw error;
       }
-      await client.query('SET LOCAL lock_timeout = 0');
       const result = await fn(new PostgresTransaction(client));
       await client.query('COMMIT');
       return result;
@@ -259,6 +260,8 @@ interface NodeRow {
   suspended_reason: string | null;
 }
 
+const NODE_COLUMNS = `did, name, url, languages, rotation_key_id, rotation_key, signing_key_id, signing_key, rotation_sequence, last_rotation,
+  registration, registration_issued, registered_at, last_heard_at, heartbeat_sequence, heartbeat_at, heartbeat_datasets, stale, suspended_at, suspended_reason`;
 const MANIFEST_COLUMNS = `sha256, node_did AS "nodeDid", dataset_id AS "datasetId", version, rev, envelope, published, expires,
   received_at AS "receivedAt", log_index AS "logIndex", superseded_by AS "supersededBy"`;
 const NOTICE_COLUMNS = `node_did AS "nodeDid", id, kind, dataset_id AS "datasetId", envelope, issued, received_at AS "receivedAt", log_index AS "logIndex"`;
@@ -277,11 +280,11 @@ class PostgresReads implements IndexReads {
 
   protected async rows<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     await this.ready();
-    return (await this.db.query<R>(text, values)).rows;
+    return (await this.db.query<R>(prepared(text, values))).rows;
   }
 
   async node(did: string): Promise<NodeRecord | undefined> {
-    const [row] = await this.rows<NodeRow>('SELECT * FROM nodes WHERE did = $1', [did]);
+    const [row] = await this.rows<NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE did = $1`, [did]);
     return row && nodeFromRow(row);
   }
 
@@ -297,7 +300,7 @@ class PostgresReads implements IndexReads {
   }
 
   async dataset(nodeDid: string, datasetId: string): Promise<DatasetRecord | undefined> {
-    const [row] = await this.rows<DatasetRow>('SELECT * FROM datasets WHERE node_did = $1 AND dataset_id = $2', [nodeDid, datasetId]);
+    const [row] = await this.rows<DatasetRow>(`SELECT ${datasetColumns()} FROM datasets WHERE node_did = $1 AND dataset_id = $2`, [nodeDid, datasetId]);
     return row && datasetFromRow(row);
   }
 
@@ -375,7 +378,7 @@ class PostgresReads implements IndexReads {
 /** Reads and writes on the connection holding the write lock, inside the transaction the store began. */
 class PostgresTransaction extends PostgresReads implements IndexTransaction {
   async #run(text: string, values: unknown[]): Promise<void> {
-    await this.db.query(text, values);
+    await this.db.query(prepared(text, values));
   }
 
   async putEnvelope(envelope: EnvelopeRecord): Promise<void> {

@@ -28,6 +28,13 @@ export interface DatasetRow {
   updated_at: string;
 }
 
+/** The columns of a `DatasetRow`, each prefixed with `alias.` when one is given. */
+export function datasetColumns(alias?: string): string {
+  const columns = ['node_did', 'dataset_id', 'manifest', 'version', 'rev', 'name', 'description', 'language_tag', 'iso639_3', 'modality', 'license', 'license_url',
+    'access_class', 'permitted_actions', 'purposes', 'records', 'hours', 'speakers', 'published', 'expires', 'access_changed', 'retracted_at', 'retraction', 'updated_at'];
+  return columns.map((column) => (alias ? `${alias}.${column}` : column)).join(', ');
+}
+
 export function datasetFromRow(row: DatasetRow): DatasetRecord {
   return {
     nodeDid: row.node_did,
