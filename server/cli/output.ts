@@ -1,3 +1,4 @@
+import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 
 /** Every command prints either a table for people or, with --json, one JSON document for scripts. */
@@ -9,4 +10,19 @@ export function printTable(head: string[], rows: Array<Array<string | number>>):
 
 export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
+}
+
+/** A progress bar over files on a terminal; nothing when output goes to a file or a script. */
+export function fileBar(enabled: boolean): { update: (done: number, total: number) => void; stop: () => void } {
+  if (!enabled) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar({ format: '[{bar}] {percentage}% | {value}/{total} files', hideCursor: true }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update(done, total) {
+      if (!started) bar.start(total, 0);
+      started = true;
+      bar.update(done);
+    },
+    stop: () => started && bar.stop(),
+  };
 }

@@ -42,6 +42,13 @@ export function postgresSkipReason(): string | undefined {
   return 'PostgreSQL is not installed (apt-get install postgresql; .ci/run installs it), and CI is not set';
 }
 
+/** The path of one of the PostgreSQL client programs (pg_dump, pg_restore) beside the server's. */
+export function postgresProgram(name: 'pg_dump' | 'pg_restore'): string {
+  const bin = binDir();
+  if (!bin) throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)');
+  return join(bin, name);
+}
+
 let shared: Promise<PostgresServer> | undefined;
 
 /** The run's server, started on first use. */

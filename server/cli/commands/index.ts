@@ -1,14 +1,17 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readEnv } from '../../core/env.js';
+import { ConfigError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
+import { backupIndex, restoreIndex } from '../../index/backup.js';
 import { loadIndexConfig, type IndexConfig } from '../../index/config.js';
-import { openIndexContext, type IndexContext } from '../../index/context.js';
+import { DATABASE_FILE, openIndexContext, type IndexContext } from '../../index/context.js';
 import { createIndex } from '../../index/create-index.js';
 import { initIndex } from '../../index/init.js';
 import { KEYS_DIR, loadIndexSecrets } from '../../index/secrets.js';
 import { redactDatabaseUrl } from '../../index/store/postgres-index-store.js';
-import { printJson, printTable } from '../output.js';
+import { fileBar, printJson, printTable } from '../output.js';
 
 /** Where an index lives when neither --dir nor TRIBUTARY_DIR says. */
 export const DEFAULT_INDEX_DIR = './data/index';
@@ -194,5 +197,59 @@ export function registerIndexCommands(program: Command): void {
       }
       // Reported, not fatal: a node that could not be reached makes the exit status 1 for scripts.
       if (reports.some((r) => r.status === 'unreachable' || r.status === 'unknown' || r.status === 'failed')) process.exitCode = 1;
+    });
+
+  index
+    .command('backup')
+    .description('write an index on SQLite (database, settings, log key) to one file; the index may keep running')
+    .option(dirOption, dirHelp)
+    .requiredOption('--out <file>', 'the backup file to write (a tar archive)')
+    .option('--json', 'print JSON')
+    .action(async (options: { dir?: string; out: string; json?: boolean }) => {
+      const dir = indexDir(options.dir);
+      // An index on PostgreSQL has no index.sqlite: its database is backed up by PostgreSQL's tools.
+      if (loadIndexConfig(dir).database || !existsSync(join(dir, DATABASE_FILE))) {
+        throw new ConfigError(
+          `the index in ${dir} keeps its data in PostgreSQL (no ${DATABASE_FILE}): back the database up with PostgreSQL's tools (pg_dump, or continuous archiving), and ${join(dir, KEYS_DIR)}/ and index.json with it (docs/deployment.md)`,
+        );
+      }
+      const bar = fileBar(!options.json && process.stderr.isTTY === true);
+      const summary = await backupIndex(dir, resolve(options.out), bar.update).finally(bar.stop);
+      if (options.json) return printJson(summary);
+      printTable(
+        ['backup', 'value'],
+        [
+          ['file', summary.file],
+          ['taken at', summary.createdAt],
+          ['files', summary.files],
+          ['megabytes', (summary.bytes / 1e6).toFixed(1)],
+          ['log entries', summary.logSize],
+          ['manifests', summary.manifests],
+        ],
+      );
+      console.log("\nIt holds the index's log key: keep it as safe as keys/ itself.");
+    });
+
+  index
+    .command('restore')
+    .description('make an index from a backup (from `index backup`), in a folder that holds no index')
+    .requiredOption('--from <file>', 'the backup file')
+    .option(dirOption, dirHelp)
+    .option('--json', 'print JSON')
+    .action(async (options: { from: string; dir?: string; json?: boolean }) => {
+      const dir = indexDir(options.dir);
+      const bar = fileBar(!options.json && process.stderr.isTTY === true);
+      const summary = await restoreIndex(resolve(options.from), dir, bar.update).finally(bar.stop);
+      if (options.json) return printJson(summary);
+      printTable(
+        ['restored', 'value'],
+        [
+          ['directory', summary.dir],
+          ['backup taken at', summary.createdAt],
+          ['files', summary.files],
+          ['megabytes', (summary.bytes / 1e6).toFixed(1)],
+        ],
+      );
+      console.log(`\nNext: tributary index start --dir ${dir}`);
     });
 }

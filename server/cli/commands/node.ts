@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { readEnv } from '../../core/env.js';
 import { createLogger } from '../../core/log.js';
@@ -11,23 +10,8 @@ import { createNode } from '../../node/create-node.js';
 import { initNode, newNodeIdentity, rotateNodeKey } from '../../node/init.js';
 import { KEYS_DIR, loadNodeSecrets } from '../../node/secrets.js';
 import { STARTER_PROMPTS } from '../../node/starter-prompts.js';
-import { printJson, printTable } from '../output.js';
+import { fileBar, printJson, printTable } from '../output.js';
 import { list, nodeDir, withNode } from '../with-node.js';
-
-/** A progress bar over files on a terminal; nothing when output goes to a file or a script. */
-function fileBar(enabled: boolean): { update: (done: number, total: number) => void; stop: () => void } {
-  if (!enabled) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar({ format: '[{bar}] {percentage}% | {value}/{total} files', hideCursor: true }, cliProgress.Presets.shades_classic);
-  let started = false;
-  return {
-    update(done, total) {
-      if (!started) bar.start(total, 0);
-      started = true;
-      bar.update(done);
-    },
-    stop: () => started && bar.stop(),
-  };
-}
 
 /** What `npm start` initialises on first run when nothing else is said; its URL is where it listens. */
 export function defaultNode(port: number): NodeConfigInput {
