@@ -26,3 +26,12 @@ export function fileBar(enabled: boolean): { update: (done: number, total: numbe
     stop: () => started && bar.stop(),
   };
 }
+
+/** The rows every backup and restore table shows: when the backup was taken, its files and size. */
+export function archiveRows(archive: { createdAt: string; files: number; bytes: number }, taken = 'taken at'): Array<[string, string | number]> {
+  return [
+    [taken, archive.createdAt],
+    ['files', archive.files],
+    ['megabytes', (archive.bytes / 1e6).toFixed(1)],
+  ];
+}

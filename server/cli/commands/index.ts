@@ -11,7 +11,7 @@ import { createIndex } from '../../index/create-index.js';
 import { initIndex } from '../../index/init.js';
 import { KEYS_DIR, loadIndexSecrets } from '../../index/secrets.js';
 import { redactDatabaseUrl } from '../../index/store/postgres-index-store.js';
-import { fileBar, printJson, printTable } from '../output.js';
+import { archiveRows, fileBar, printJson, printTable } from '../output.js';
 
 /** Where an index lives when neither --dir nor TRIBUTARY_DIR says. */
 export const DEFAULT_INDEX_DIR = './data/index';
@@ -220,9 +220,7 @@ export function registerIndexCommands(program: Command): void {
         ['backup', 'value'],
         [
           ['file', summary.file],
-          ['taken at', summary.createdAt],
-          ['files', summary.files],
-          ['megabytes', (summary.bytes / 1e6).toFixed(1)],
+          ...archiveRows(summary),
           ['log entries', summary.logSize],
           ['manifests', summary.manifests],
         ],
@@ -245,9 +243,7 @@ export function registerIndexCommands(program: Command): void {
         ['restored', 'value'],
         [
           ['directory', summary.dir],
-          ['backup taken at', summary.createdAt],
-          ['files', summary.files],
-          ['megabytes', (summary.bytes / 1e6).toFixed(1)],
+          ...archiveRows(summary, 'backup taken at'),
         ],
       );
       console.log(`\nNext: tributary index start --dir ${dir}`);

@@ -10,7 +10,7 @@ import { createNode } from '../../node/create-node.js';
 import { initNode, newNodeIdentity, rotateNodeKey } from '../../node/init.js';
 import { KEYS_DIR, loadNodeSecrets } from '../../node/secrets.js';
 import { STARTER_PROMPTS } from '../../node/starter-prompts.js';
-import { fileBar, printJson, printTable } from '../output.js';
+import { archiveRows, fileBar, printJson, printTable } from '../output.js';
 import { list, nodeDir, withNode } from '../with-node.js';
 
 /** What `npm start` initialises on first run when nothing else is said; its URL is where it listens. */
@@ -128,9 +128,7 @@ export function registerNodeCommands(program: Command): void {
         ['backup', 'value'],
         [
           ['file', summary.file],
-          ['taken at', summary.createdAt],
-          ['files', summary.files],
-          ['megabytes', (summary.bytes / 1e6).toFixed(1)],
+          ...archiveRows(summary),
           ['samples', summary.samples],
         ],
       );
@@ -164,9 +162,7 @@ export function registerNodeCommands(program: Command): void {
         ['restored', 'value'],
         [
           ['directory', summary.dir],
-          ['backup taken at', summary.createdAt],
-          ['files', summary.files],
-          ['megabytes', (summary.bytes / 1e6).toFixed(1)],
+          ...archiveRows(summary, 'backup taken at'),
           ['clips recorded after the backup, left out', summary.leftOut],
           ...(recovery
             ? [
