@@ -168,7 +168,7 @@ if (runs('index')) {
       manifests: env('MANIFESTS', 100_000),
       nodes: env('NODES', 1000),
       feedEvents: env('FEED', 100_000),
-      logEntries: env('PG_LOG', 100_000),
+      logEntries: env('PG_LOG', 1_000_000),
       intake: env('INTAKE', 2000),
       database: () => server.createDatabase(),
     });
