@@ -203,6 +203,37 @@ describe('a node on S3 storage: releases, shard downloads (through the node and 
     }
   });
 
+  it('backs up the node without the bucket, and the node restored from it serves the same identity, manifest and shards from the bucket', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'tributary-s3-backup-'));
+    let restored: NodeProcess | undefined;
+    try {
+      const file = join(work, 'node.tar');
+      const backup = runCli(['node', 'backup', '--dir', t.dir, '--out', file, '--json']);
+      expect(backup.status, backup.stderr).toBe(0);
+      expect(JSON.parse(backup.stdout)).toMatchObject({ samples: data.speech.length + data.text.length });
+      // The clips and releases stay in the bucket (its own versioning keeps them): the archive holds the database, settings and keys.
+      const archived = readFileSync(file).toString('latin1');
+      expect(archived).toContain('keys/');
+      expect(archived).not.toMatch(/blobs\/samples\/|releases\/sw-speech/);
+
+      const dir = join(work, 'restored');
+      const restore = runCli(['node', 'restore', '--from', file, '--dir', dir, '--no-recover', '--json']);
+      expect(restore.status, restore.stderr).toBe(0);
+      restored = await startNodeProcess(dir, [], s3.env);
+      const served = async (url: string) => (await fetch(url)).text();
+      expect(await served(`${restored.url}/.well-known/tributary.json`)).toBe(await served(`${t.url}/.well-known/tributary.json`));
+      expect(await served(`${restored.url}/api/v1/datasets/sw-speech/manifest`)).toBe(await served(`${t.url}/api/v1/datasets/sw-speech/manifest`));
+      for (const shard of (await current()).files) {
+        const fromRestored = await fetch(new URL(shard.url.pathname, restored.url));
+        expect(fromRestored.status, shard.name).toBe(200);
+        expect(sha256(new Uint8Array(await fromRestored.arrayBuffer())), shard.name).toBe(shard.sha256);
+      }
+    } finally {
+      if (restored) await killHard(restored.child);
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it('answers 410 for a withdrawn speaker’s shard instead of redirecting, rebuilds without them, and deletes their clips from the bucket', async () => {
     const before = await current();
     const leaving = data.speakers[0]!;
