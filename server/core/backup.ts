@@ -8,10 +8,10 @@ import { ConfigError, defineError } from './errors.js';
 import { digestFile } from './file-digest.js';
 
 /**
- * A service's backup (each service says what its folder holds): one tar file holding its SQLite database as one
- * consistent snapshot (SQLite's online backup, taken while the service runs), its settings file
- * and whole folders (keys and the rest), then restored with every file checked. The service
- * says what its folder holds (`BackupLayout`); this writes and reads the archive.
+ * A service's backup: one tar file holding its SQLite database as one consistent snapshot
+ * (SQLite's online backup, taken while the service runs), its settings file and whole folders
+ * (keys and the rest), then restored with every file checked. The service says what its folder
+ * holds (`BackupLayout`); this writes and reads the archive.
  *
  * `backup.json`, first in the archive, names the format, when the snapshot was taken, its schema
  * version (older code that cannot read it refuses the restored database, `DatabaseTooNew`) and

@@ -1,4 +1,4 @@
-import { restoreBackup, writeBackup, type BackupLayout, type BackupProgress } from '../core/backup.js';
+import { restoreBackup, writeBackup, type BackupLayout, type BackupProgress, type RestoredBackup } from '../core/backup.js';
 import { CONFIG_FILE } from './config.js';
 import { DATABASE_FILE } from './context.js';
 import { KEYS_DIR } from './secrets.js';
@@ -38,15 +38,8 @@ export async function backupIndex(dir: string, out: string, onProgress: BackupPr
   return { file, files, bytes, createdAt, ...facts };
 }
 
-export interface IndexRestoreSummary {
-  dir: string;
-  files: number;
-  bytes: number;
-  createdAt: string;
-}
-
 /** Restores a backup into `dir`, which must not hold an index: every file checked against its sha256 before any is put in place. */
-export async function restoreIndex(archive: string, dir: string, onProgress: BackupProgress = () => {}): Promise<IndexRestoreSummary> {
-  const { dir: restored, files, bytes, createdAt } = await restoreBackup(layout, archive, dir, async () => undefined, onProgress);
-  return { dir: restored, files, bytes, createdAt };
+export async function restoreIndex(archive: string, dir: string, onProgress: BackupProgress = () => {}): Promise<RestoredBackup> {
+  const { settled: _, ...restored } = await restoreBackup(layout, archive, dir, async () => undefined, onProgress);
+  return restored;
 }
